@@ -1,0 +1,415 @@
+"""The dutydesk command line: thin click commands over the pure core.
+
+Only this module reads the clock and the environment, and it does so inside commands.
+Heavy libraries (PyGithub, Jinja2, holidays) are imported where used, to keep start-up quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dutydesk.actions import Action
+    from dutydesk.engine import Context, Decision, Handler
+    from dutydesk.forms import FormTemplate
+    from dutydesk.model import Issue
+    from dutydesk.policy import Policy
+    from dutydesk.repo import Repository
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_now(_: click.Context | None, __: click.Parameter | None, value: str | None) -> datetime:
+    """`--now`: ISO 8601 with an offset; the real clock when absent."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not ISO 8601; write e.g. 2026-11-23T10:00:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset; add e.g. +00:00 or Z")
+    return moment
+
+
+@dataclass(frozen=True)
+class Options:
+    policy: Path
+    forms: Path
+    repo: str | None
+    now: datetime
+    dry_run: bool
+    as_json: bool
+
+
+def common(func: F) -> F:
+    """--policy, --forms, --repo, --now, --dry-run and --json, collected into an Options."""
+
+    @click.option(
+        "--policy",
+        "policy_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("policy.yaml"),
+        show_default=True,
+        help="The team's policy file.",
+    )
+    @click.option(
+        "--forms",
+        "forms_path",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(".github/ISSUE_TEMPLATE"),
+        show_default=True,
+        help="Folder of the issue-form templates.",
+    )
+    @click.option(
+        "--repo",
+        envvar="GITHUB_REPOSITORY",
+        help="OWNER/NAME of the repository [default: $GITHUB_REPOSITORY].",
+    )
+    @click.option(
+        "--now",
+        "now",
+        callback=parse_now,
+        help="Decide as if it were this moment (ISO 8601 with offset) [default: the clock].",
+    )
+    @click.option("--dry-run", is_flag=True, help="Plan and print; write nothing to GitHub.")
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per action.")
+    @functools.wraps(func)
+    def wrapper(
+        policy_path: Path,
+        forms_path: Path,
+        repo: str | None,
+        now: datetime,
+        dry_run: bool,
+        as_json: bool,
+        **kwargs: Any,
+    ) -> Any:
+        opts = Options(policy_path, forms_path, repo, now, dry_run, as_json)
+        return func(opts, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def run_safely(func: F) -> F:
+    """Map dutydesk's errors to a message on stderr and their exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from dutydesk.errors import DutydeskError
+
+        try:
+            return func(*args, **kwargs)
+        except DutydeskError as exc:
+            annotate("error", str(exc))
+            click.echo(f"dutydesk: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def annotate(level: str, message: str, file: str | None = None) -> None:
+    """A GitHub Actions annotation, when running in Actions."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        where = f" file={file}" if file else ""
+        text = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        click.echo(f"::{level}{where}::{text}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dutydesk")
+def cli() -> None:
+    """dutydesk: incidents, out-of-hours changes and runbook reviews, run by policy.yaml.
+
+    Start with `dutydesk simulate examples/p1-outage.yaml` to watch the rules work with no
+    GitHub at all.
+    """
+
+
+# -- shared plumbing ---------------------------------------------------------------------
+
+
+def load_setup(opts: Options) -> tuple[Policy, Mapping[str, FormTemplate]]:
+    from dutydesk.forms import FormError, load_templates
+    from dutydesk.policy import load_policy
+
+    policy = load_policy(opts.policy)
+    try:
+        forms = load_templates(opts.forms)
+    except FormError as exc:
+        from dutydesk.errors import ConfigurationError
+
+        raise ConfigurationError(str(exc)) from None
+    if not forms:
+        from dutydesk.errors import ConfigurationError
+
+        raise ConfigurationError(f"no issue forms in {opts.forms}")
+    return policy, forms
+
+
+def github(opts: Options) -> Repository:
+    from dutydesk.github_adapter import connect
+
+    return connect(os.environ.get("GITHUB_TOKEN"), opts.repo, os.environ.get("GITHUB_API_URL"))
+
+
+def print_actions(actions: Iterable[Action], at: datetime, opts: Options, prefix: str = "") -> None:
+    from dutydesk.actions import dumps
+
+    for action in actions:
+        if opts.as_json:
+            click.echo(dumps(action, at))
+        else:
+            click.echo(f"{prefix}#{action.issue} {action.rule}: {action.summary()}")
+
+
+def watched_labels(policy: Policy, forms: Mapping[str, FormTemplate]) -> list[str]:
+    from dutydesk.registry import handlers
+
+    names = handlers()
+    return sorted({lbl for name, f in forms.items() if name in names for lbl in f.labels[:1]})
+
+
+def context_for(policy: Policy, forms: Mapping[str, FormTemplate], repo: Repository, now: datetime) -> Context:
+    from dutydesk.engine import Context, teams_in
+
+    teams = teams_in(policy.incidents.responders) | teams_in(policy.changes.approvers)
+    return Context(policy=policy, now=now, forms=forms, access=repo.access(teams))
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@common
+@run_safely
+def simulate(opts: Options, scenario: Path) -> None:
+    """Run the rules over the timeline in SCENARIO, with no GitHub, and print every bot action.
+
+    The scenario's `policy:` mapping is merged over --policy. Times print in the policy's
+    timezone; with --json, each bot action is one JSON object a line.
+    """
+    from dutydesk.forms import load_templates
+    from dutydesk.registry import handlers
+    from dutydesk.simulate import simulate as run
+
+    forms = load_templates(opts.forms)
+    sim, entries = run(scenario, opts.policy, forms, handlers())
+    tz = sim.policy.timezone
+    if not opts.as_json and sim.scenario.description:
+        click.echo(sim.scenario.description.strip())
+        click.echo("")
+    for entry in entries:
+        if opts.as_json:
+            if entry.action is not None:
+                from dutydesk.actions import dumps
+
+                click.echo(dumps(entry.action, entry.at))
+            continue
+        stamp = entry.at.astimezone(tz).strftime("%a %d %b %H:%M %Z")
+        if entry.action is None:
+            click.echo(f"{stamp}  {entry.text}")
+        else:
+            click.echo(f"{stamp}    bot ({entry.source}) #{entry.action.issue} {entry.action.rule}: {entry.text}")
+    if not opts.as_json:
+        click.echo("")
+        actions = sum(1 for e in entries if e.action is not None)
+        click.echo(
+            f"{len(sim.scenario.steps)} steps, {sim.sweeps} sweeps, {sim.reconciles} reconciles, "
+            f"{actions} bot actions"
+        )
+
+
+@cli.command()
+@click.option(
+    "--template",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The issue-form template (.github/ISSUE_TEMPLATE/NAME.yml).",
+)
+@click.argument("body_file", type=click.File("r", encoding="utf-8"))
+@run_safely
+def parse(template: Path, body_file: Any) -> None:
+    """Print the answers dutydesk reads from an issue body (BODY_FILE, or - for stdin).
+
+    The JSON has the shape of GitHub's @github/issue-parser: the answer to "why did the bot
+    read my form this way?".
+    """
+    from dutydesk.errors import ConfigurationError
+    from dutydesk.forms import FormError, load_template, parse_body
+
+    try:
+        form = load_template(template)
+    except FormError as exc:
+        raise ConfigurationError(str(exc)) from None
+    click.echo(json.dumps(parse_body(form, body_file.read()), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@common
+@run_safely
+def validate(opts: Options) -> None:
+    """Check the policy, the issue forms, the rota and the runbooks; exit 1 on findings."""
+    from dutydesk.validation import findings
+
+    problems = findings(opts.policy, opts.forms, opts.now)
+    for where, message in problems:
+        annotate("error", message, where)
+        click.echo(f"{where}: {message}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found", err=True)
+        sys.exit(1)
+    click.echo("policy, forms, rota and runbooks are valid")
+
+
+@cli.group()
+def labels() -> None:
+    """Manage the labels the policy uses."""
+
+
+@labels.command("sync")
+@common
+@run_safely
+def labels_sync(opts: Options) -> None:
+    """Create or update every label the policy names (idempotent)."""
+    from dutydesk.policy import load_policy
+
+    policy = load_policy(opts.policy)
+    repo = github(opts)
+    existing = repo.list_labels()
+    changed = 0
+    for spec in policy.labels.values():
+        current = existing.get(spec.name)
+        if current is not None and current[0].lower() == spec.color.lower() and current[1] == spec.description:
+            continue
+        changed += 1
+        verb = "update" if current is not None else "create"
+        click.echo(f"{'would ' if opts.dry_run else ''}{verb} label {spec.name} #{spec.color}")
+        if not opts.dry_run:
+            repo.save_label(spec.name, spec.color, spec.description, exists=current is not None)
+    click.echo(f"{changed} label(s) {'to change' if opts.dry_run else 'changed'}, "
+               f"{len(policy.labels) - changed} already right")
+
+
+@cli.command()
+@click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="[default: $GITHUB_EVENT_NAME]")
+@click.option(
+    "--event-path",
+    envvar="GITHUB_EVENT_PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The event payload JSON [default: $GITHUB_EVENT_PATH].",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=False,
+    help="Stay and act on anything due within the policy's incidents.wait_for_due.",
+)
+@common
+@run_safely
+def event(opts: Options, event_name: str | None, event_path: Path | None, wait: bool) -> None:
+    """Reconcile the issue a GitHub event names (as the event workflow does)."""
+    from dutydesk.events import read_event
+
+    if not event_name or event_path is None:
+        raise click.UsageError("give --event-name and --event-path (or run inside GitHub Actions)")
+    target = read_event(event_name, event_path)
+    if target.number is None:
+        click.echo(f"nothing to do: {target.reason}")
+        return
+    policy, forms = load_setup(opts)
+    repo = github(opts)
+    started = time.monotonic()
+    now = opts.now
+    deadline = now + policy.incidents.wait_for_due.amount
+    while True:
+        decision = reconcile_one(repo, target.number, policy, forms, now, opts)
+        due = decision.next_check
+        if not wait or opts.dry_run or due is None or due <= now or due > deadline:
+            break
+        pause = (due - now).total_seconds()
+        click.echo(f"waiting {int(pause)} s for #{target.number}: next due {due.isoformat()}")
+        time.sleep(pause)
+        now = opts.now + timedelta(seconds=time.monotonic() - started)
+
+
+def reconcile_one(
+    repo: Repository, number: int, policy: Policy, forms: Mapping[str, FormTemplate], now: datetime, opts: Options
+) -> Decision:
+    from dutydesk.apply import apply_plan
+    from dutydesk.engine import reconcile
+    from dutydesk.registry import handlers
+
+    issue = repo.get_issue(number)
+    decision = reconcile(issue, context_for(policy, forms, repo, now), handlers())
+    print_actions(decision.actions, now, opts, prefix="would: " if opts.dry_run else "")
+    apply_plan(repo, decision.actions, opts.dry_run)
+    return decision
+
+
+@cli.command()
+@common
+@run_safely
+def sweep(opts: Options) -> None:
+    """Reconcile every open incident and change request; write the job summary in Actions.
+
+    One item that fails does not stop the others; the exit status is 1 if any failed.
+    """
+    from dutydesk.apply import apply_plan
+    from dutydesk.engine import reconcile
+    from dutydesk.errors import DutydeskError
+    from dutydesk.registry import handlers
+
+    policy, forms = load_setup(opts)
+    repo = github(opts)
+    ctx = context_for(policy, forms, repo, opts.now)
+    issues = repo.open_issues(watched_labels(policy, forms))
+    failed: list[tuple[int, str]] = []
+    rows: list[tuple[Issue, Decision]] = []
+    for issue in issues:
+        try:
+            decision = reconcile(issue, ctx, handlers())
+            print_actions(decision.actions, opts.now, opts, prefix="would: " if opts.dry_run else "")
+            apply_plan(repo, decision.actions, opts.dry_run)
+            rows.append((issue, decision))
+        except (DutydeskError, ValueError, KeyError) as exc:
+            failed.append((issue.number, str(exc)))
+            annotate("error", f"#{issue.number}: {exc}")
+            click.echo(f"#{issue.number} failed: {exc}", err=True)
+    write_summary(policy, forms, ctx, rows, failed)
+    if not opts.as_json:
+        click.echo(f"swept {len(issues)} open item(s), {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
+def write_summary(
+    policy: Policy,
+    forms: Mapping[str, FormTemplate],
+    ctx: Context,
+    rows: list[tuple[Issue, Decision]],
+    failed: list[tuple[int, str]],
+) -> None:
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    from dutydesk.summary import summary_markdown
+
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(summary_markdown(policy, ctx, rows, failed))
+
+
+def main() -> None:
+    cli(prog_name="dutydesk")

@@ -1,0 +1,129 @@
+"""Reconcile: look at an issue's whole state and the policy at `now`, return what to do.
+
+Nothing here reads the clock, the environment or the network. The CLI reads a snapshot
+through an adapter, calls `reconcile`, and hands the plan to `apply`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from dutydesk.actions import Action, Kind
+from dutydesk.forms import FormTemplate, identify_form, parse_body
+from dutydesk.markers import bot_comments
+from dutydesk.model import Comment, Issue
+from dutydesk.policy import Policy
+from dutydesk.repo import Access
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule may look at besides the issue itself."""
+
+    policy: Policy
+    now: datetime
+    forms: Mapping[str, FormTemplate]
+    access: Access = field(default_factory=Access)
+
+    def is_bot(self, login: str) -> bool:
+        return login.lower() == self.policy.bot.lower()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The actions planned for one issue, and when it next needs looking at."""
+
+    actions: tuple[Action, ...] = ()
+    next_check: datetime | None = None
+
+    def __add__(self, other: Decision) -> Decision:
+        return Decision(self.actions + other.actions, earliest(self.next_check, other.next_check))
+
+
+def earliest(*moments: datetime | None) -> datetime | None:
+    present = [m for m in moments if m is not None]
+    return min(present) if present else None
+
+
+@dataclass(frozen=True)
+class Item:
+    """An issue as a rule sees it: the snapshot, its form answers and the bot's own comments."""
+
+    issue: Issue
+    form: FormTemplate | None
+    answers: Mapping[str, Any]
+    mine: Mapping[str, Comment]
+
+    @property
+    def number(self) -> int:
+        return self.issue.number
+
+
+Handler = Callable[[Item, Context], Decision]
+
+
+def view(issue: Issue, ctx: Context, kind: str | None = None) -> Item:
+    form = ctx.forms.get(kind) if kind else None
+    if form is None:
+        form = identify_form(ctx.forms, issue.labels, issue.body)
+    answers = parse_body(form, issue.body) if form is not None else {}
+    return Item(issue=issue, form=form, answers=answers, mine=bot_comments(issue.comments, ctx.policy.bot))
+
+
+def kind_of(issue: Issue, ctx: Context, handlers: Mapping[str, Handler]) -> str | None:
+    """Which form (and so which handler) an issue belongs to: by label, else by its body."""
+    best: tuple[int, str] | None = None
+    for name, form in ctx.forms.items():
+        if name in handlers and form.labels and all(lbl in issue.labels for lbl in form.labels):
+            if best is None or len(form.labels) > best[0]:
+                best = (len(form.labels), name)
+    if best is not None:
+        return best[1]
+    form = identify_form(ctx.forms, issue.labels, issue.body)
+    return form.name if form is not None and form.name in handlers else None
+
+
+def reconcile(issue: Issue, ctx: Context, handlers: Mapping[str, Handler]) -> Decision:
+    kind = kind_of(issue, ctx, handlers)
+    if kind is None:
+        return Decision()
+    return handlers[kind](view(issue, ctx, kind), ctx)
+
+
+# -- helpers every rule uses -------------------------------------------------------------
+
+
+def add_labels(item: Item, rule: str, *labels: str) -> tuple[Action, ...]:
+    missing = tuple(lbl for lbl in labels if lbl not in item.issue.labels)
+    return (Action(Kind.ADD_LABELS, rule, item.number, labels=missing),) if missing else ()
+
+
+def remove_labels(item: Item, rule: str, *labels: str) -> tuple[Action, ...]:
+    present = tuple(lbl for lbl in labels if lbl in item.issue.labels)
+    return (Action(Kind.REMOVE_LABELS, rule, item.number, labels=present),) if present else ()
+
+
+def post_once(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:
+    """A comment the bot posts once for `key` and never repeats."""
+    if key in item.mine:
+        return ()
+    return (Action(Kind.COMMENT, rule, item.number, body=body, key=key),)
+
+
+def upsert(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:
+    """A comment kept in place: posted once, then edited only when its text changes."""
+    from dutydesk.markers import with_marker
+
+    existing = item.mine.get(key)
+    if existing is None:
+        return (Action(Kind.COMMENT, rule, item.number, body=body, key=key),)
+    if existing.body.strip() == with_marker(key, body).strip():
+        return ()
+    return (Action(Kind.COMMENT, rule, item.number, body=body, key=key, comment_id=existing.id),)
+
+
+def teams_in(people: Iterable[str]) -> set[str]:
+    return {p.lower() for p in people if "/" in p}

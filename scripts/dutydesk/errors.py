@@ -1,0 +1,38 @@
+"""One error hierarchy; the CLI maps it to exit codes."""
+
+from __future__ import annotations
+
+
+class DutydeskError(Exception):
+    """Base for every error dutydesk raises on purpose. Exit code 2 unless a subclass says."""
+
+    exit_code = 2
+
+
+class PolicyError(DutydeskError):
+    """policy.yaml is missing, unreadable or breaks a rule; names the file and key."""
+
+    def __init__(self, source: str, key: str, found: object, allowed: str) -> None:
+        self.source = source
+        self.key = key
+        self.found = found
+        self.allowed = allowed
+        super().__init__(f"{source}: {key}: found {found!r}; {allowed}")
+
+
+class ScenarioError(DutydeskError):
+    """A simulation scenario is malformed; names the step and the problem."""
+
+
+class EventError(DutydeskError):
+    """A GitHub event payload cannot be read."""
+
+
+class GitHubError(DutydeskError):
+    """GitHub answered with an error, or could not be reached."""
+
+    exit_code = 1
+
+
+class ConfigurationError(DutydeskError):
+    """The environment is missing something dutydesk needs (a token, a repository name)."""

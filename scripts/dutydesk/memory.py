@@ -1,0 +1,200 @@
+"""An in-memory repository: the adapter behind tests and `dutydesk simulate`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.repo import Access
+
+
+@dataclass
+class _Record:
+    number: int
+    title: str
+    body: str
+    author: str
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"
+    closed_at: datetime | None = None
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    events: list[IssueEvent] = field(default_factory=list)
+    revisions: list[BodyRevision] = field(default_factory=list)
+
+    def freeze(self) -> Issue:
+        return Issue(
+            number=self.number,
+            title=self.title,
+            body=self.body,
+            author=self.author,
+            state=self.state,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            closed_at=self.closed_at,
+            labels=frozenset(self.labels),
+            assignees=tuple(self.assignees),
+            comments=tuple(self.comments),
+            events=tuple(self.events),
+            revisions=tuple(self.revisions),
+        )
+
+
+class MemoryRepository:
+    """Holds issues and labels; `now` is set by whoever drives it (a test or the simulator).
+
+    User-side methods (`open_issue`, `comment`, ...) take the actor; the Repository-protocol
+    methods act as the bot.
+    """
+
+    def __init__(
+        self,
+        bot: str = "github-actions[bot]",
+        writers: Iterable[str] | None = None,
+        teams: dict[str, Iterable[str]] | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.bot = bot
+        self.now = now or datetime(2026, 1, 1, tzinfo=UTC)
+        self.writers = None if writers is None else frozenset(w.lower() for w in writers)
+        self.teams = {k.lower(): frozenset(m.lower() for m in v) for k, v in (teams or {}).items()}
+        self.issues: dict[int, _Record] = {}
+        self.labels: dict[str, tuple[str, str]] = {}
+        self._comment_ids = 1000
+        self.writes = 0
+
+    # -- the user's side -----------------------------------------------------------------
+
+    def open_issue(self, actor: str, title: str, body: str, labels: Iterable[str] = ()) -> int:
+        number = len(self.issues) + 1
+        record = _Record(number, title, body, actor, self.now, self.now)
+        record.revisions.append(BodyRevision(at=self.now, body=body, author=actor))
+        self.issues[number] = record
+        for label in labels:
+            self._label(record, actor, label)
+        return number
+
+    def edit_body(self, actor: str, number: int, body: str) -> None:
+        record = self._get(number)
+        record.body = body
+        record.revisions.append(BodyRevision(at=self.now, body=body, author=actor))
+        record.events.append(IssueEvent(EventKind.EDITED, actor, self.now))
+        record.updated_at = self.now
+
+    def comment(self, actor: str, number: int, body: str) -> int:
+        record = self._get(number)
+        self._comment_ids += 1
+        record.comments.append(Comment(self._comment_ids, actor, body, self.now, self.now))
+        record.updated_at = self.now
+        return self._comment_ids
+
+    def edit_comment(self, actor: str, number: int, comment_id: int, body: str) -> None:
+        record = self._get(number)
+        for index, comment in enumerate(record.comments):
+            if comment.id == comment_id:
+                if comment.author != actor:
+                    raise PermissionError(f"{actor} cannot edit comment {comment_id}")
+                record.comments[index] = Comment(
+                    comment.id, comment.author, body, comment.created_at, self.now
+                )
+                record.updated_at = self.now
+                return
+        raise KeyError(f"issue #{number} has no comment {comment_id}")
+
+    def set_labels(self, actor: str, number: int, add: Iterable[str], remove: Iterable[str]) -> None:
+        record = self._get(number)
+        for label in add:
+            self._label(record, actor, label)
+        for label in remove:
+            self._unlabel(record, actor, label)
+
+    def set_assignees(self, actor: str, number: int, users: Iterable[str]) -> None:
+        record = self._get(number)
+        for user in users:
+            if user not in record.assignees:
+                record.assignees.append(user)
+                record.events.append(IssueEvent(EventKind.ASSIGNED, actor, self.now, assignee=user))
+        record.updated_at = self.now
+
+    def set_state(self, actor: str, number: int, state: str) -> None:
+        record = self._get(number)
+        if record.state == state:
+            return
+        record.state = state
+        record.closed_at = self.now if state == "closed" else None
+        kind = EventKind.CLOSED if state == "closed" else EventKind.REOPENED
+        record.events.append(IssueEvent(kind, actor, self.now))
+        record.updated_at = self.now
+
+    # -- the Repository protocol (the bot's side) -------------------------------------------
+
+    def get_issue(self, number: int) -> Issue:
+        return self._get(number).freeze()
+
+    def open_issues(self, labels: Iterable[str] = ()) -> list[Issue]:
+        wanted = set(labels)
+        return [
+            r.freeze()
+            for r in self.issues.values()
+            if r.state == "open" and (not wanted or wanted & set(r.labels))
+        ]
+
+    def access(self, teams: Iterable[str]) -> Access:
+        return Access(writers=self.writers, teams={t.lower(): self.teams.get(t.lower()) for t in teams})
+
+    def add_labels(self, number: int, labels: Iterable[str]) -> None:
+        self.writes += 1
+        record = self._get(number)
+        for label in labels:
+            self._label(record, self.bot, label)
+
+    def remove_label(self, number: int, label: str) -> None:
+        self.writes += 1
+        self._unlabel(self._get(number), self.bot, label)
+
+    def create_comment(self, number: int, body: str) -> None:
+        self.writes += 1
+        self.comment(self.bot, number, body)
+
+    def update_comment(self, number: int, comment_id: int, body: str) -> None:
+        self.writes += 1
+        self.edit_comment(self.bot, number, comment_id, body)
+
+    def assign(self, number: int, users: Iterable[str]) -> None:
+        self.writes += 1
+        self.set_assignees(self.bot, number, users)
+
+    def close(self, number: int) -> None:
+        self.writes += 1
+        self.set_state(self.bot, number, "closed")
+
+    def list_labels(self) -> dict[str, tuple[str, str]]:
+        return dict(self.labels)
+
+    def save_label(self, name: str, color: str, description: str, exists: bool) -> None:
+        self.writes += 1
+        self.labels[name] = (color, description)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _get(self, number: int) -> _Record:
+        try:
+            return self.issues[number]
+        except KeyError:
+            raise KeyError(f"there is no issue #{number}") from None
+
+    def _label(self, record: _Record, actor: str, label: str) -> None:
+        if label not in record.labels:
+            record.labels.append(label)
+            record.events.append(IssueEvent(EventKind.LABELED, actor, self.now, label=label))
+            record.updated_at = self.now
+
+    def _unlabel(self, record: _Record, actor: str, label: str) -> None:
+        if label in record.labels:
+            record.labels.remove(label)
+            record.events.append(IssueEvent(EventKind.UNLABELED, actor, self.now, label=label))
+            record.updated_at = self.now

@@ -1,0 +1,77 @@
+"""Snapshots of GitHub state as the rules see them: plain frozen data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    LABELED = "labeled"
+    UNLABELED = "unlabeled"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    EDITED = "edited"
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def first_line(self) -> str:
+        return self.body.lstrip().split("\n", 1)[0].strip() if self.body else ""
+
+
+@dataclass(frozen=True)
+class IssueEvent:
+    """An entry of the issue's timeline that rules care about (who did what, when)."""
+
+    kind: EventKind
+    actor: str
+    at: datetime
+    label: str | None = None
+    assignee: str | None = None
+
+
+@dataclass(frozen=True)
+class BodyRevision:
+    """One version of the issue body and when it was written (the first is the opening)."""
+
+    at: datetime
+    body: str
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    title: str
+    body: str
+    author: str
+    state: str  # "open" or "closed"
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    labels: frozenset[str] = frozenset()
+    assignees: tuple[str, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    events: tuple[IssueEvent, ...] = ()
+    revisions: tuple[BodyRevision, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    def body_history(self) -> tuple[BodyRevision, ...]:
+        """Every known version of the body, oldest first; at least the current one."""
+        if self.revisions:
+            return self.revisions
+        return (BodyRevision(at=self.created_at, body=self.body, author=self.author),)

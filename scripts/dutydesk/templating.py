@@ -1,0 +1,60 @@
+"""Comment wording lives in Jinja2 templates under dutydesk/templates/."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jinja2
+
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
+def defang(text: str | None) -> str:
+    """User text made safe to quote: no pings, no HTML comments or tags, no heading breakouts."""
+    if not text:
+        return ""
+    text = _MENTION.sub("@\u200b", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def mention(people: Any) -> str:
+    """`@alice, @org/team` for logins and team slugs the policy names."""
+    return ", ".join("@" + str(p).removeprefix("@") for p in people)
+
+
+def local_time(moment: datetime | None, fmt: str = "%a %d %b %Y %H:%M %Z") -> str:
+    return moment.strftime(fmt) if moment is not None else "—"
+
+
+def human(td: timedelta | None) -> str:
+    from dutydesk.durations import format_timedelta
+
+    return format_timedelta(td) if td is not None else "—"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("dutydesk", "templates"),
+        autoescape=False,  # Markdown, not HTML; user text goes through `defang`
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["defang"] = defang
+    env.filters["mention"] = mention
+    env.filters["local"] = local_time
+    env.filters["human"] = human
+    return env
+
+
+def render(name: str, **values: Any) -> str:
+    return environment().get_template(name).render(**values).strip() + "\n"
