@@ -231,7 +231,9 @@ class BankHolidays:
 
     def name(self, d: date) -> str | None:
         """The holiday's name, or None if ``d`` is not a bank holiday."""
-        return self._fixed.get(d) or self._year(d.year).get(d)
+        if d in self._fixed:
+            return self._fixed[d]
+        return self._year(d.year).get(d)
 
     def for_year(self, year: int) -> dict[date, str]:
         """All bank holidays in ``year``, in date order."""

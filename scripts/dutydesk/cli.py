@@ -21,7 +21,7 @@ import click
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
-    from dutydesk.engine import Context, Decision, Handler
+    from dutydesk.engine import Context, Decision
     from dutydesk.forms import FormTemplate
     from dutydesk.model import Issue
     from dutydesk.policy import Policy
@@ -182,7 +182,9 @@ def watched_labels(policy: Policy, forms: Mapping[str, FormTemplate]) -> list[st
     return sorted({lbl for name, f in forms.items() if name in names for lbl in f.labels[:1]})
 
 
-def context_for(policy: Policy, forms: Mapping[str, FormTemplate], repo: Repository, now: datetime) -> Context:
+def context_for(
+    policy: Policy, forms: Mapping[str, FormTemplate], repo: Repository, now: datetime
+) -> Context:
     from dutydesk.engine import Context, teams_in
 
     teams = teams_in(policy.incidents.responders) | teams_in(policy.changes.approvers)
@@ -223,7 +225,9 @@ def simulate(opts: Options, scenario: Path) -> None:
         if entry.action is None:
             click.echo(f"{stamp}  {entry.text}")
         else:
-            click.echo(f"{stamp}    bot ({entry.source}) #{entry.action.issue} {entry.action.rule}: {entry.text}")
+            click.echo(
+                f"{stamp}    bot ({entry.source}) #{entry.action.issue} {entry.action.rule}: {entry.text}"
+            )
     if not opts.as_json:
         click.echo("")
         actions = sum(1 for e in entries if e.action is not None)
@@ -293,15 +297,21 @@ def labels_sync(opts: Options) -> None:
     changed = 0
     for spec in policy.labels.values():
         current = existing.get(spec.name)
-        if current is not None and current[0].lower() == spec.color.lower() and current[1] == spec.description:
+        if (
+            current is not None
+            and current[0].lower() == spec.color.lower()
+            and current[1] == spec.description
+        ):
             continue
         changed += 1
         verb = "update" if current is not None else "create"
         click.echo(f"{'would ' if opts.dry_run else ''}{verb} label {spec.name} #{spec.color}")
         if not opts.dry_run:
             repo.save_label(spec.name, spec.color, spec.description, exists=current is not None)
-    click.echo(f"{changed} label(s) {'to change' if opts.dry_run else 'changed'}, "
-               f"{len(policy.labels) - changed} already right")
+    click.echo(
+        f"{changed} label(s) {'to change' if opts.dry_run else 'changed'}, "
+        f"{len(policy.labels) - changed} already right"
+    )
 
 
 @cli.command()
@@ -337,6 +347,9 @@ def event(opts: Options, event_name: str | None, event_path: Path | None, wait: 
     while True:
         decision = reconcile_one(repo, target.number, policy, forms, now, opts)
         due = decision.next_check
+        due_soon = due is not None and now < due <= deadline
+        set_output("due-soon", "true" if due_soon else "false")
+        set_output("next-check", due.isoformat() if due is not None else "")
         if not wait or opts.dry_run or due is None or due <= now or due > deadline:
             break
         pause = (due - now).total_seconds()
@@ -345,8 +358,21 @@ def event(opts: Options, event_name: str | None, event_path: Path | None, wait: 
         now = opts.now + timedelta(seconds=time.monotonic() - started)
 
 
+def set_output(name: str, value: str) -> None:
+    """A step output for the workflow (the waiting job starts only when something is due)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{name}={value}\n")
+
+
 def reconcile_one(
-    repo: Repository, number: int, policy: Policy, forms: Mapping[str, FormTemplate], now: datetime, opts: Options
+    repo: Repository,
+    number: int,
+    policy: Policy,
+    forms: Mapping[str, FormTemplate],
+    now: datetime,
+    opts: Options,
 ) -> Decision:
     from dutydesk.apply import apply_plan
     from dutydesk.engine import reconcile
@@ -381,7 +407,9 @@ def sweep(opts: Options) -> None:
     for issue in issues:
         try:
             decision = reconcile(issue, ctx, handlers())
-            print_actions(decision.actions, opts.now, opts, prefix="would: " if opts.dry_run else "")
+            print_actions(
+                decision.actions, opts.now, opts, prefix="would: " if opts.dry_run else ""
+            )
             apply_plan(repo, decision.actions, opts.dry_run)
             rows.append((issue, decision))
         except (DutydeskError, ValueError, KeyError) as exc:

@@ -26,7 +26,9 @@ def parse_command(comment: Comment) -> Command | None:
     match = _COMMAND.match(comment.first_line)
     if match is None:
         return None
-    return Command(name=match.group(1).lower(), args=(match.group(2) or "").strip(), comment=comment)
+    return Command(
+        name=match.group(1).lower(), args=(match.group(2) or "").strip(), comment=comment
+    )
 
 
 def commands(comments: tuple[Comment, ...], bot: str, names: tuple[str, ...]) -> list[Command]:

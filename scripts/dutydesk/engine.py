@@ -70,20 +70,22 @@ def view(issue: Issue, ctx: Context, kind: str | None = None) -> Item:
     if form is None:
         form = identify_form(ctx.forms, issue.labels, issue.body)
     answers = parse_body(form, issue.body) if form is not None else {}
-    return Item(issue=issue, form=form, answers=answers, mine=bot_comments(issue.comments, ctx.policy.bot))
+    return Item(
+        issue=issue, form=form, answers=answers, mine=bot_comments(issue.comments, ctx.policy.bot)
+    )
 
 
 def kind_of(issue: Issue, ctx: Context, handlers: Mapping[str, Handler]) -> str | None:
     """Which form (and so which handler) an issue belongs to: by label, else by its body."""
     best: tuple[int, str] | None = None
     for name, form in ctx.forms.items():
-        if name in handlers and form.labels and all(lbl in issue.labels for lbl in form.labels):
-            if best is None or len(form.labels) > best[0]:
-                best = (len(form.labels), name)
+        matches = form.labels and all(lbl in issue.labels for lbl in form.labels)
+        if name in handlers and matches and (best is None or len(form.labels) > best[0]):
+            best = (len(form.labels), name)
     if best is not None:
         return best[1]
-    form = identify_form(ctx.forms, issue.labels, issue.body)
-    return form.name if form is not None and form.name in handlers else None
+    found = identify_form(ctx.forms, issue.labels, issue.body)
+    return found.name if found is not None and found.name in handlers else None
 
 
 def reconcile(issue: Issue, ctx: Context, handlers: Mapping[str, Handler]) -> Decision:

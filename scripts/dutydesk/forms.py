@@ -255,13 +255,10 @@ class _Builder:
     def field(self, item: object, where: str) -> FormField | None:
         item = self.mapping(item, where)
         raw_type = item.get("type")
-        try:
-            field_type = FieldType(raw_type)
-        except ValueError:
+        if not isinstance(raw_type, str) or raw_type not in {t.value for t in FieldType}:
             allowed = ", ".join(t.value for t in FieldType)
-            raise self.error(
-                f"{where}.type", f"expected one of {allowed}, found {_kind(raw_type)}"
-            ) from None
+            raise self.error(f"{where}.type", f"expected one of {allowed}, found {_kind(raw_type)}")
+        field_type = FieldType(raw_type)
         attributes = self.mapping(item.get("attributes"), f"{where}.attributes")
         if field_type is FieldType.MARKDOWN:
             self.text(attributes.get("value"), f"{where}.attributes.value")
@@ -332,7 +329,7 @@ _JS_WHITESPACE = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
-_HEADING = re.compile(r" {0,3}### *(.*?)\s*")
+_HEADING = re.compile(r" {0,3}### *(.*)")
 _FENCE_OPEN = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 _FENCE_CLOSE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})[ \t]*")
 _CHECKBOX = re.compile(r"[-*+]\s+\[(?P<mark>[ xX])\]\s+(?P<label>.*)")
@@ -396,8 +393,9 @@ def _headings(lines: list[str]) -> list[tuple[int, str]]:
         if fenced[line_no] or "###" not in line:
             continue
         match = _HEADING.fullmatch(line)
-        if match and match.group(1):
-            found.append((line_no, match.group(1)))
+        text = match.group(1).rstrip(_JS_WHITESPACE) if match else ""
+        if text:
+            found.append((line_no, text))
     return found
 
 
@@ -583,7 +581,9 @@ def identify_form(
     ``None``. Ties go to the form with the most heading matches, then to the first name.
     """
     on_issue = {label.casefold() for label in labels}
-    headings = {text for _, text in _headings(body.replace("\r", "").split("\n"))} if body else set()
+    headings = (
+        {text for _, text in _headings(body.replace("\r", "").split("\n"))} if body else set()
+    )
     candidates = [templates[name] for name in sorted(templates)]
 
     def matches(template: FormTemplate) -> int:

@@ -105,7 +105,9 @@ class MemoryRepository:
                 return
         raise KeyError(f"issue #{number} has no comment {comment_id}")
 
-    def set_labels(self, actor: str, number: int, add: Iterable[str], remove: Iterable[str]) -> None:
+    def set_labels(
+        self, actor: str, number: int, add: Iterable[str], remove: Iterable[str]
+    ) -> None:
         record = self._get(number)
         for label in add:
             self._label(record, actor, label)
@@ -144,7 +146,9 @@ class MemoryRepository:
         ]
 
     def access(self, teams: Iterable[str]) -> Access:
-        return Access(writers=self.writers, teams={t.lower(): self.teams.get(t.lower()) for t in teams})
+        return Access(
+            writers=self.writers, teams={t.lower(): self.teams.get(t.lower()) for t in teams}
+        )
 
     def add_labels(self, number: int, labels: Iterable[str]) -> None:
         self.writes += 1

@@ -6,7 +6,9 @@ run before anything is applied.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +29,6 @@ WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6
 REGIONS = ("england-and-wales", "scotland", "northern-ireland", "none")
 _LOGIN = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 _TEAM = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
 
 
 @dataclass(frozen=True)
@@ -281,9 +282,9 @@ def _ranges(reader: _Reader, name: str, default: list[str]) -> tuple[TimeRange, 
             out.append(TimeRange.parse(str(item)))
         except ValueError as exc:
             raise reader.fail(name, item, f"a time range 'HH:MM-HH:MM' ({exc})") from exc
-    ordered = sorted(out, key=lambda r: r.start)
-    for first, second in zip(ordered, ordered[1:], strict=False):
-        if second.start < first.end:
+    ordered = sorted(out, key=lambda r: r.start_seconds)
+    for first, second in itertools.pairwise(ordered):
+        if second.start_seconds < first.end_seconds:
             raise reader.fail(name, value, f"ranges that do not overlap ({first} and {second})")
     return tuple(ordered)
 
@@ -452,7 +453,11 @@ def _priorities(top: _Reader) -> dict[str, Priority]:
         every = entry.optional_duration("update_every")
         after = entry.optional_duration("update_after")
         if every is not None and after is not None:
-            raise entry.fail("update_after", entry.data["update_after"], "either update_every or update_after, not both")
+            raise entry.fail(
+                "update_after",
+                entry.data["update_after"],
+                "either update_every or update_after, not both",
+            )
         out[pid] = Priority(
             id=pid,
             name=entry.text("name", pid),
@@ -482,7 +487,9 @@ def _rota(top: _Reader) -> tuple[RotaEntry, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise top.fail("rota", value, "a list of {from: YYYY-MM-DD, primary: login, secondary: login}")
+        raise top.fail(
+            "rota", value, "a list of {from: YYYY-MM-DD, primary: login, secondary: login}"
+        )
     entries = []
     for index, item in enumerate(value):
         name = f"rota[{index}]"
@@ -491,10 +498,8 @@ def _rota(top: _Reader) -> tuple[RotaEntry, ...]:
         reader = _Reader(top.source, item, name)
         start = item.get("from")
         if isinstance(start, str):
-            try:
+            with contextlib.suppress(ValueError):
                 start = date.fromisoformat(start)
-            except ValueError:
-                pass
         if isinstance(start, datetime) or not isinstance(start, date):
             raise reader.fail("from", start, "a date written YYYY-MM-DD")
         reader.used.add("from")
@@ -536,5 +541,3 @@ def _labels(top: _Reader, priorities: Mapping[str, Priority]) -> dict[str, Label
         out[role] = spec
     section.done(tuple(roles))
     return out
-
-

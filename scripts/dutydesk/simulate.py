@@ -121,7 +121,9 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         except DurationError as exc:
             raise ScenarioError(f"{source}: sweep_every: {exc}") from None
         if every.clock is not Clock.WALL or every.amount <= timedelta(0):
-            raise ScenarioError(f"{source}: sweep_every must be a wall-clock duration like 5 minutes")
+            raise ScenarioError(
+                f"{source}: sweep_every must be a wall-clock duration like 5 minutes"
+            )
         sweep_every = every.amount
     until = _when(data["until"], f"{source}: until") if data.get("until") else steps[-1].at
     policy = data.get("policy") or {}
@@ -167,7 +169,11 @@ def _step(raw: Any, index: int, where: str, opened: int) -> Step:
         fields = raw.get("fields") or {}
         if not isinstance(fields, dict):
             raise ScenarioError(f"{where}: fields are answers by field id")
-        data: dict[str, Any] = {"form": value, "title": str(raw.get("title") or ""), "fields": fields}
+        data: dict[str, Any] = {
+            "form": value,
+            "title": str(raw.get("title") or ""),
+            "fields": fields,
+        }
     else:
         if not isinstance(value, dict) or not isinstance(value.get("issue"), int):
             raise ScenarioError(f"{where}: {verb} needs a mapping with `issue: N`")
@@ -309,11 +315,17 @@ def _answers(form: FormTemplate, fields: Mapping[str, Any], index: int) -> dict[
     for key, value in fields.items():
         if form.field(str(key)) is None:
             ids = ", ".join(f.id for f in form.fields)
-            raise ScenarioError(f"step {index}: form {form.name} has no field {key!r}; fields: {ids}")
+            raise ScenarioError(
+                f"step {index}: form {form.name} has no field {key!r}; fields: {ids}"
+            )
         if value is not None and not isinstance(value, (str, list, int, float)):
-            raise ScenarioError(f"step {index}: field {key!r} takes text or a list of ticked labels")
-        out[str(key)] = [str(v) for v in value] if isinstance(value, list) else (
-            None if value is None else str(value)
+            raise ScenarioError(
+                f"step {index}: field {key!r} takes text or a list of ticked labels"
+            )
+        out[str(key)] = (
+            [str(v) for v in value]
+            if isinstance(value, list)
+            else (None if value is None else str(value))
         )
     return out
 

@@ -19,7 +19,10 @@ def summary_markdown(
     lines.append("")
     priorities = set(policy.priority_labels())
     if rows:
-        lines += ["| Item | Title | Priority | Age | Actions | Next check |", "|---|---|---|---|---|---|"]
+        lines += [
+            "| Item | Title | Priority | Age | Actions | Next check |",
+            "|---|---|---|---|---|---|",
+        ]
         for issue, decision in rows:
             prio = ", ".join(sorted(issue.labels & priorities)) or "—"
             age = human(ctx.now - issue.created_at)

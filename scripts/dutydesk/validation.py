@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 from dutydesk.errors import PolicyError
-from dutydesk.forms import FormError, load_templates
+from dutydesk.forms import FormError, FormTemplate, load_templates
 from dutydesk.policy import PRIORITY_IDS, Policy, load_policy
 
 Finding = tuple[str, str]  # (file, message)
@@ -31,12 +32,10 @@ def findings(policy_path: Path, forms_path: Path, now: datetime) -> list[Finding
     return out
 
 
-def form_findings(forms_path: Path, forms: dict[str, object]) -> list[Finding]:
-    from dutydesk.forms import FormTemplate
-
+def form_findings(forms_path: Path, forms: Mapping[str, FormTemplate]) -> list[Finding]:
     out: list[Finding] = []
     incident = forms.get("incident")
-    if not isinstance(incident, FormTemplate):
+    if incident is None:
         return out
     where = str(forms_path / "incident.yml")
     field = incident.field("priority")
