@@ -334,6 +334,7 @@ _FENCE_OPEN = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)")
 _FENCE_CLOSE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})[ \t]*")
 _CHECKBOX = re.compile(r"[-*+]\s+\[(?P<mark>[ xX])\]\s+(?P<label>.*)")
 _DROPDOWN_SEPARATOR = re.compile(r", *")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _RENDERED_FENCE = re.compile(r"(?P<fence>`{3,})[^`\n]*\n(?P<text>.*)\n(?P=fence)", re.DOTALL)
 
 
@@ -417,9 +418,20 @@ def _choose_headings(occurrences: dict[int, list[int]]) -> dict[int, int]:
     return chosen
 
 
+def _lines(body: str) -> tuple[list[str], list[int]]:
+    """The lines of ``body`` (split at CRLF, LF or a lone CR) and the offset where each starts."""
+    lines: list[str] = []
+    starts = [0]
+    for match in _LINE_BREAK.finditer(body):
+        lines.append(body[starts[-1] : match.start()])
+        starts.append(match.end())
+    lines.append(body[starts[-1] :])
+    return lines, starts
+
+
 def _sections(template: FormTemplate, body: str) -> dict[str, str]:
     """The raw text of each field's section in ``body``, keyed by field id."""
-    lines = body.replace("\r", "").split("\n")
+    lines, offsets = _lines(body)
     index_of = {field.label: index for index, field in enumerate(template.fields)}
     occurrences: dict[int, list[int]] = {}
     for line_no, text in _headings(lines):
@@ -428,8 +440,9 @@ def _sections(template: FormTemplate, body: str) -> dict[str, str]:
     starts = sorted((line_no, index) for index, line_no in _choose_headings(occurrences).items())
     sections: dict[str, str] = {}
     for position, (line_no, index) in enumerate(starts):
-        end = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
-        sections[template.fields[index].id] = "\n".join(lines[line_no + 1 : end])
+        end = offsets[starts[position + 1][0]] if position + 1 < len(starts) else len(body)
+        begin = offsets[line_no + 1] if line_no + 1 < len(offsets) else len(body)
+        sections[template.fields[index].id] = body[begin:end]
     return sections
 
 
@@ -581,9 +594,7 @@ def identify_form(
     ``None``. Ties go to the form with the most heading matches, then to the first name.
     """
     on_issue = {label.casefold() for label in labels}
-    headings = (
-        {text for _, text in _headings(body.replace("\r", "").split("\n"))} if body else set()
-    )
+    headings = {text for _, text in _headings(_lines(body)[0])} if body else set()
     candidates = [templates[name] for name in sorted(templates)]
 
     def matches(template: FormTemplate) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +51,20 @@ def _aware(moment: datetime | None) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _payload(obj: Any) -> dict[str, Any]:
+    """The JSON GitHub sent for a list item. PyGithub's `raw_data` and any attribute the
+    payload lacks (an `assigned` event has no `label`) would each cost a GET to "complete"
+    the object, so event fields are read from the payload itself."""
+    raw = getattr(obj, "_rawData", None)
+    return raw if isinstance(raw, dict) else {}
+
+
+def _parse_time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        return datetime.fromtimestamp(0, UTC)
+    return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
 def _login(user: Any) -> str:
     return str(getattr(user, "login", "") or "") if user is not None else ""
 
@@ -58,7 +73,9 @@ class GitHubRepository:
     def __init__(self, client: Github, full_name: str) -> None:
         self.client = client
         self.full_name = full_name
-        self.repo = client.get_repo(full_name, lazy=True)
+        # Lazy objects make no request until a value is read: a write costs one request,
+        # not a GET of the issue first.
+        self.repo = client.get_repo(full_name)
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -68,6 +85,20 @@ class GitHubRepository:
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
 
     def _snapshot(self, gh_issue: Any) -> Issue:
+        # Read the issue's own fields first: on a lazy object this is the GET that fails
+        # cleanly for a missing issue, before any comments are listed.
+        issue = Issue(
+            number=gh_issue.number,
+            title=gh_issue.title or "",
+            body=gh_issue.body or "",
+            author=_login(gh_issue.user),
+            state=gh_issue.state,
+            created_at=_aware(gh_issue.created_at),
+            updated_at=_aware(gh_issue.updated_at),
+            closed_at=_aware(gh_issue.closed_at) if gh_issue.closed_at else None,
+            labels=frozenset(lbl.name for lbl in gh_issue.labels),
+            assignees=tuple(_login(a) for a in gh_issue.assignees),
+        )
         comments = tuple(
             Comment(
                 id=c.id,
@@ -80,38 +111,24 @@ class GitHubRepository:
         )
         events = []
         for e in gh_issue.get_events():
-            kind = _EVENT_KINDS.get(e.event)
+            raw = _payload(e)
+            kind = _EVENT_KINDS.get(str(raw.get("event")))
             if kind is None:
                 continue
-            label = getattr(e, "label", None)
             events.append(
                 IssueEvent(
                     kind=kind,
-                    actor=_login(e.actor),
-                    at=_aware(e.created_at),
-                    label=label.name if label is not None else None,
-                    assignee=_login(getattr(e, "assignee", None)) or None,
+                    actor=str((raw.get("actor") or {}).get("login") or ""),
+                    at=_parse_time(raw.get("created_at")),
+                    label=(raw.get("label") or {}).get("name"),
+                    assignee=(raw.get("assignee") or {}).get("login"),
                 )
             )
-        return Issue(
-            number=gh_issue.number,
-            title=gh_issue.title or "",
-            body=gh_issue.body or "",
-            author=_login(gh_issue.user),
-            state=gh_issue.state,
-            created_at=_aware(gh_issue.created_at),
-            updated_at=_aware(gh_issue.updated_at),
-            closed_at=_aware(gh_issue.closed_at) if gh_issue.closed_at else None,
-            labels=frozenset(lbl.name for lbl in gh_issue.labels),
-            assignees=tuple(_login(a) for a in gh_issue.assignees),
-            comments=comments,
-            events=tuple(events),
-        )
+        return replace(issue, comments=comments, events=tuple(events))
 
     def get_issue(self, number: int) -> Issue:
         def read() -> Issue:
-            gh_issue = self.repo.get_issue(number)
-            return self._snapshot(gh_issue)
+            return self._snapshot(self.repo.get_issue(number))
 
         return self._call(f"reading issue #{number}", read)  # type: ignore[no-any-return]
 

@@ -1,0 +1,191 @@
+"""Builders for incident tests: issues filed from the real incident form, contexts, a desk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dutydesk import incidents
+from dutydesk.actions import Action
+from dutydesk.apply import apply_plan
+from dutydesk.engine import Context, Decision, reconcile
+from dutydesk.forms import FormTemplate, load_templates, render_body
+from dutydesk.memory import MemoryRepository
+from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.policy import Policy, parse_policy
+from dutydesk.repo import Access
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMS: dict[str, FormTemplate] = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")
+INCIDENT = FORMS["incident"]
+BOT = "github-actions[bot]"
+LONDON = ZoneInfo("Europe/London")
+HANDLERS = {"incident": incidents.handle}
+WRITERS = frozenset({"alice", "bob", "carol"})
+BASE_POLICY: dict[str, Any] = {
+    "priorities": {
+        "P1": {"escalate_to": ["example-org/incident-managers"]},
+        "P2": {"escalate_to": ["example-org/incident-managers"]},
+    },
+    "incidents": {"security_contacts": ["example-org/cyber-security"]},
+}
+
+
+def option(pid: str) -> str:
+    """The incident form's dropdown option for a priority id ("P1" -> "P1 Critical – ...")."""
+    field = INCIDENT.field("priority")
+    assert field is not None
+    return next(o for o in field.options if o.startswith(pid))
+
+
+def at(text: str) -> datetime:
+    """A moment written in London time: at("2026-11-23 10:00")."""
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+def body(priority: str | None = "P1", **answers: Any) -> str:
+    values: dict[str, Any] = {
+        "priority": option(priority) if priority in ("P1", "P2", "P3", "P4") else priority,
+        "service": "Payments API",
+        "description": "Card payments fail with a 502.",
+    }
+    values.update(answers)
+    return render_body(INCIDENT, values)
+
+
+def policy(**overrides: Any) -> Policy:
+    data = dict(BASE_POLICY)
+    data.update(overrides)
+    return parse_policy(data)
+
+
+def context(
+    now: datetime,
+    pol: Policy | None = None,
+    writers: Iterable[str] | None = WRITERS,
+    teams: Mapping[str, frozenset[str] | None] | None = None,
+) -> Context:
+    return Context(
+        policy=pol or policy(),
+        now=now,
+        forms=FORMS,
+        access=Access(
+            writers=None if writers is None else frozenset(writers), teams=dict(teams or {})
+        ),
+    )
+
+
+_ids = iter(range(5000, 10**9))
+
+
+def comment(author: str, text: str, when: datetime, id: int | None = None) -> Comment:
+    return Comment(
+        id=id if id is not None else next(_ids),
+        author=author,
+        body=text,
+        created_at=when,
+        updated_at=when,
+    )
+
+
+def assigned(actor: str, who: str, when: datetime) -> IssueEvent:
+    return IssueEvent(EventKind.ASSIGNED, actor, when, assignee=who)
+
+
+def closed(actor: str, when: datetime) -> IssueEvent:
+    return IssueEvent(EventKind.CLOSED, actor, when)
+
+
+def reopened(actor: str, when: datetime) -> IssueEvent:
+    return IssueEvent(EventKind.REOPENED, actor, when)
+
+
+def make_issue(**overrides: Any) -> Issue:
+    """An incident filed from the form; `priority=` and `answers=` shape its body.
+
+    `edits=[(when, priority)]` adds body revisions that change the form's priority.
+    """
+    priority = overrides.pop("priority", "P1")
+    answers = overrides.pop("answers", {})
+    edits = overrides.pop("edits", [])
+    created = overrides.get("created_at", at("2026-11-23 10:00"))
+    text = body(priority, **answers)
+    revisions = [BodyRevision(at=created, body=text, author="alice")]
+    for when, new_priority in edits:
+        text = body(new_priority, **answers)
+        revisions.append(BodyRevision(at=when, body=text, author="alice"))
+    issue = Issue(
+        number=1,
+        title="Payments API down",
+        body=text,
+        author="alice",
+        state="open",
+        created_at=created,
+        updated_at=created,
+        labels=frozenset({"incident"}),
+        revisions=tuple(revisions),
+    )
+    return replace(issue, **overrides)
+
+
+def decide(issue: Issue, ctx: Context) -> Decision:
+    return reconcile(issue, ctx, HANDLERS)
+
+
+def by_rule(decision: Decision, rule: str) -> list[Action]:
+    return [a for a in decision.actions if a.rule == rule]
+
+
+def keys(decision: Decision) -> list[str]:
+    return [a.key for a in decision.actions if a.key]
+
+
+@dataclass
+class Desk:
+    """A MemoryRepository with the incident rules: people act, then the bot reconciles."""
+
+    pol: Policy = field(default_factory=policy)
+    writers: Iterable[str] | None = WRITERS
+    teams: Mapping[str, frozenset[str] | None] | None = None
+    repo: MemoryRepository = field(init=False)
+    log: list[tuple[datetime, Action]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.repo = MemoryRepository(bot=self.pol.bot)
+
+    def open(self, when: datetime, priority: str | None = "P1", by: str = "alice", **answers: Any) -> int:
+        self.repo.now = when
+        return self.repo.open_issue(by, "Payments API down", body(priority, **answers), ["incident"])
+
+    def ctx(self, when: datetime) -> Context:
+        return context(when, self.pol, self.writers, self.teams)
+
+    def run(self, when: datetime, number: int = 1) -> Decision:
+        """Reconcile at `when` and apply the plan, as the event job or a sweep does."""
+        self.repo.now = when
+        decision = decide(self.repo.get_issue(number), self.ctx(when))
+        apply_plan(self.repo, decision.actions, dry_run=False)
+        self.log += [(when, a) for a in decision.actions]
+        return decision
+
+    def every(self, start: datetime, end: datetime, step: timedelta, number: int = 1) -> None:
+        """Reconcile at every `step` from `start` to `end` (a sweep on a schedule)."""
+        moment = start
+        while moment <= end:
+            self.run(moment, number)
+            moment += step
+
+    def say(self, when: datetime, who: str, text: str, number: int = 1) -> int:
+        self.repo.now = when
+        return self.repo.comment(who, number, text)
+
+    def posted(self, rule: str) -> list[tuple[datetime, Action]]:
+        return [(w, a) for w, a in self.log if a.rule == rule and a.comment_id is None]
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
