@@ -14,6 +14,7 @@ from dutydesk.actions import Action
 from dutydesk.apply import apply_plan
 from dutydesk.engine import Context, Decision, reconcile
 from dutydesk.forms import FormTemplate, load_templates, render_body
+from dutydesk.markers import bot_comments
 from dutydesk.memory import MemoryRepository
 from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, parse_policy
@@ -157,9 +158,13 @@ class Desk:
     def __post_init__(self) -> None:
         self.repo = MemoryRepository(bot=self.pol.bot)
 
-    def open(self, when: datetime, priority: str | None = "P1", by: str = "alice", **answers: Any) -> int:
+    def open(
+        self, when: datetime, priority: str | None = "P1", by: str = "alice", **answers: Any
+    ) -> int:
         self.repo.now = when
-        return self.repo.open_issue(by, "Payments API down", body(priority, **answers), ["incident"])
+        return self.repo.open_issue(
+            by, "Payments API down", body(priority, **answers), ["incident"]
+        )
 
     def ctx(self, when: datetime) -> Context:
         return context(when, self.pol, self.writers, self.teams)
@@ -182,6 +187,12 @@ class Desk:
     def say(self, when: datetime, who: str, text: str, number: int = 1) -> int:
         self.repo.now = when
         return self.repo.comment(who, number, text)
+
+    def card(self, number: int = 1) -> str:
+        """The status card's text as it stands."""
+        return bot_comments(self.repo.get_issue(number).comments, self.pol.bot)[
+            "incident.status"
+        ].body
 
     def posted(self, rule: str) -> list[tuple[datetime, Action]]:
         return [(w, a) for w, a in self.log if a.rule == rule and a.comment_id is None]

@@ -266,8 +266,14 @@ def test_crlf_fixture_really_has_crlf() -> None:
             id="label-pasted-after-its-section",
         ),
         pytest.param(
-            "### Notes\n\nI pasted:\n\n### Colour\n\nred\n\n### Service\n\nweb\n\n### Colour\n\nblue",
-            {"notes": "I pasted:", "colour": ["blue"], "service": "web"},
+            "### Service\n\nweb\n\n### Notes\n\nI pasted:\n\n### Checks\n\n- [x] One\n\n"
+            "### Colour\n\nblue\n\n### Checks\n\n- [ ] One\n- [X] Two",
+            {
+                "service": "web",
+                "notes": "I pasted:\n\n### Checks\n\n- [x] One",
+                "colour": ["blue"],
+                "checks": {"selected": ["Two"], "unselected": ["One"]},
+            },
             id="label-pasted-before-its-section",
         ),
         pytest.param("### Colour\n\nred, blue", {"colour": ["red", "blue"]}, id="dropdown-two"),
@@ -443,9 +449,9 @@ def _text(template: FormTemplate, multiline: bool) -> st.SearchStrategy[str]:
     def is_heading_of_a_label(text: str) -> bool:
         for part in text.split("\n"):
             stripped = part.lstrip(" ")
-            if len(part) - len(stripped) <= 3 and stripped.startswith("###"):
-                if stripped[3:].strip(" ").rstrip() in labels or stripped[3:].strip() in labels:
-                    return True
+            indent = len(part) - len(stripped)
+            if indent <= 3 and stripped.startswith("###") and stripped[3:].strip() in labels:
+                return True
         return False
 
     return lines.map("\n".join).filter(lambda text: not is_heading_of_a_label(text))
@@ -468,7 +474,11 @@ def _answers(template: FormTemplate) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def _expected(template: FormTemplate, answers: dict[str, Any]) -> dict[str, Any]:
-    whitespace = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+    # JavaScript's trim() whitespace, written out independently of dutydesk.forms.
+    whitespace = (
+        "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+        "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+    )
     expected: dict[str, Any] = {}
     for field in template.fields:
         answer = answers.get(field.id)
@@ -477,9 +487,10 @@ def _expected(template: FormTemplate, answers: dict[str, Any]) -> dict[str, Any]
                 [] if answer is None else [answer] if isinstance(answer, str) else answer
             )
         elif field.type is FieldType.CHECKBOXES:
+            ticked = answer or []
             expected[field.id] = {
-                "selected": [o for o in field.options if o in answer],
-                "unselected": [o for o in field.options if o not in answer],
+                "selected": [o for o in field.options if o in ticked],
+                "unselected": [o for o in field.options if o not in ticked],
             }
         else:
             text = (answer or "").strip(whitespace)

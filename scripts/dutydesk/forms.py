@@ -20,13 +20,15 @@ Deliberate deviations from the reference, each for robustness:
    empty, is ``None`` / ``[]`` / ``{"selected": [], "unselected": []}``; the reference leaves the
    key out (or sets it to ``undefined``, which JSON drops).
 2. Only a whole line ``### <label>`` starts a section (up to three spaces of indentation, as in
-   Markdown); the reference also splits at ``###`` in the middle of a line.
-3. A ``### <label>`` line inside a fenced code block (````` ``` ````` or ``~~~``) is text. A fence
-   that is never closed is not treated as a fence, so one stray ````` ``` ````` cannot swallow
-   the rest of the form.
+   Markdown), and every other line is text of the section it is in. The reference also splits at
+   ``###`` in the middle of a line, and when an answer begins with a ``###`` line (such as
+   ``#### Details``) it drops that section and appends its text to the section before it.
+3. A ``### <label>`` line inside a fenced code block (three or more backticks or tildes) is
+   text. A fence that is never closed is not treated as a fence, so that one stray fence cannot
+   swallow the rest of the form.
 4. When a label's heading occurs more than once, the occurrence that fits the template's order
    between the sections around it starts the section (else the first); the other occurrences are
-   text of the section they are in. The reference keeps the last one and drops the text before it.
+   text of the section they are in. The reference keeps the last one, losing the first answer.
 5. Checkbox sections count only lines that are checkbox items (``- [x] label``, any bullet,
    ``x`` in either case); the reference files any other line, even a blank one, as unselected.
 6. A dropdown answer is split into options with the template's options in mind, so that an option
@@ -35,9 +37,9 @@ Deliberate deviations from the reference, each for robustness:
 7. A textarea with ``render:`` is rendered by GitHub inside a code fence; that fence is removed
    from the parsed answer (the reference keeps it), so that parsing undoes rendering.
 
-Headings that are not labels of the template, such as a ``### Notes`` a reporter typed into a
-textarea, stay in the text of the answer they are in, as in the reference. Text before the
-first section is ignored.
+Lines end at LF, CRLF or a lone CR, as for the reference. Headings that are not labels of the
+template, such as a ``### Timeline`` a reporter typed into a textarea, stay in the text of the
+answer they are in, as in the reference. Text before the first section is ignored.
 """
 
 from __future__ import annotations

@@ -493,23 +493,31 @@ def update_plan(incident: Incident, policy: Policy, now: datetime) -> UpdatePlan
 
 
 def missed_updates(incident: Incident, policy: Policy, until: datetime) -> list[datetime]:
-    """Every due time, over the whole incident, that passed before an update came (register)."""
+    """Every update due time up to `until` that passed before an update came (register)."""
     missed: list[datetime] = []
     for period in incident.periods:
-        end = min(period.end or until, until)
-        inside = [u.at for u in incident.updates if period.start <= u.at < end]
+        inside = [
+            u.at
+            for u in incident.updates
+            if period.start <= u.at and (period.end is None or u.at < period.end)
+        ]
         prio = period.priority
         if prio.update_every is not None:
             anchors = [period.start, *inside]
             for index, anchor in enumerate(anchors):
-                stop = anchors[index + 1] if index + 1 < len(anchors) else end
+                following = anchors[index + 1] if index + 1 < len(anchors) else period.end
                 for due in _dues(policy.calendar, anchor, prio.update_every, incident.closed):
-                    if due >= stop or due > until:
+                    if due > until or (following is not None and due >= following):
                         break
                     missed.append(due)
         elif prio.update_after is not None and not _is_zero(prio.update_after):
             due_at = advance(policy.calendar, period.start, prio.update_after, incident.closed)
-            if due_at is not None and due_at < end and not any(a <= due_at for a in inside):
+            if (
+                due_at is not None
+                and due_at <= until
+                and (period.end is None or due_at < period.end)
+                and not any(a <= due_at for a in inside)
+            ):
                 missed.append(due_at)
     return missed
 
@@ -613,6 +621,8 @@ def escalation(item: Item, ctx: Context, incident: Incident) -> Decision:
             opened=ctx.policy.local(incident.opened),
             contacts=list(period.priority.escalate_to),
             rota=rota,
+            cover=str(ctx.policy.calendar.cover_at(period.due)),
+            cover_from=ctx.policy.calendar.next_change(period.due),
         )
         key = f"incident.escalation:{period.priority.id}:{key_time(period.due)}"
         actions += post_once(item, Rule.ESCALATION, key, body)

@@ -214,11 +214,13 @@ def _front_matter(lines: Sequence[str]) -> _Block | str:
 
 
 def _title(lines: Sequence[str], block: _Block | None, fallback: str) -> str:
+    """The first level-1 heading, less a trailing "Runbook"; else the file name."""
     start = block.end + 1 if block is not None else 0
     for line in lines[start:]:
         match = _HEADING.match(_content(line))
         if match and len(match.group(1)) == 1 and match.group(2):
-            return match.group(2)
+            title = re.sub(r"\s+runbook$", "", match.group(2), flags=re.IGNORECASE)
+            return title or match.group(2)
     return fallback
 
 
@@ -291,6 +293,11 @@ def parse_runbook(path: str, text: str, file: Path | None = None) -> Runbook:
     if not isinstance(data, dict):
         return _replace(invalid, "the front matter must be `key: value` lines")
 
+    named = data.get("title")
+    if isinstance(named, str) and named.strip():
+        title = named.strip()
+        invalid = Runbook(path, text, title, file=file)
+
     problems: list[str] = []
     owner, owner_problem = _owners(data.get("owner"))
     if owner_problem:
@@ -339,8 +346,6 @@ def parse_runbook(path: str, text: str, file: Path | None = None) -> Runbook:
             f"write `{convention}` once, on one line, as `{convention}: YYYY-MM-DD`, "
             "so that a review can renew it"
         )
-    if problems:
-        return _replace(invalid, "; ".join(problems), owner=owner)
     return Runbook(
         path,
         text,
@@ -351,6 +356,7 @@ def parse_runbook(path: str, text: str, file: Path | None = None) -> Runbook:
         convention=convention,
         last_reviewed_on=reviewed,
         review_in=review_in,
+        error="; ".join(problems) if problems else None,
     )
 
 

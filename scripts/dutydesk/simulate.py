@@ -36,7 +36,7 @@ class Step:
         d = self.data
         match self.verb:
             case "open":
-                return f"{self.by} opens a {d['form']} issue: {d.get('title', '')}"
+                return f"{self.by} opens {d['form']}: {d.get('title', '')}"
             case "comment":
                 first = str(d.get("body", "")).strip().splitlines()[0:1]
                 return f"{self.by} comments on #{d['issue']}: {first[0] if first else ''}"

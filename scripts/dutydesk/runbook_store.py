@@ -1,0 +1,489 @@
+"""The side of runbook reviews that talks to GitHub, behind the small `RunbookStore` protocol.
+
+`GitHubRunbookStore` uses PyGithub. A review pull request costs six requests:
+
+1. ``GET /repos/{o}/{r}/contents/{path}?ref=<base sha>`` - the blob sha, and a check that the
+   file there is the one that was read and planned from;
+2. ``POST /repos/{o}/{r}/git/refs`` - the branch, at the default branch's head (if it is left
+   from an earlier, closed review: ``PATCH .../git/refs/heads/<branch>`` with ``force``);
+3. ``PUT /repos/{o}/{r}/contents/{path}`` - the one-file commit, made by GitHub, so signed;
+4. ``POST /repos/{o}/{r}/pulls``;
+5. ``POST /repos/{o}/{r}/pulls/{n}/requested_reviewers`` - users and teams in one request;
+6. ``POST /repos/{o}/{r}/issues/{n}/labels``.
+
+Planning adds one ``GET .../commits?path=...&since=...`` per planned pull request, and each run
+two reads for the default branch's head and one ``GET .../pulls?state=all`` per 100 pull
+requests. `MemoryRunbookStore` does the same in memory, for tests and dry runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
+
+from dutydesk.actions import Action, Kind
+from dutydesk.errors import GitHubError
+from dutydesk.policy import Policy
+from dutydesk.runbooks import (
+    CommitInfo,
+    PullInfo,
+    PullState,
+    Runbook,
+    latest_pulls,
+    renewed_text,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from github.Repository import Repository as GhRepository
+
+    from dutydesk.github_adapter import GitHubRepository
+
+#: The most commits read for one runbook's review body.
+MAX_COMMITS = 100
+
+
+@dataclass(frozen=True)
+class OpenedPullRequest:
+    number: int
+    url: str
+    warnings: tuple[str, ...] = ()
+
+
+class RunbookStore(Protocol):
+    """Only the calls runbook reviews need."""
+
+    def default_branch_head(self) -> tuple[str, str]:
+        """(default branch name, its head commit sha)."""
+        ...
+
+    def pulls_for_prefix(self, prefix: str) -> dict[str, PullInfo]:
+        """Per head branch starting with `prefix`, the pull request that decides."""
+        ...
+
+    def commits_touching(self, path: str, since: date) -> list[CommitInfo]:
+        """Commits on the default branch that changed `path` on or after `since`, newest first."""
+        ...
+
+    def open_pull_request(
+        self,
+        *,
+        branch: str,
+        base: str,
+        base_sha: str,
+        path: str,
+        old_text: str,
+        new_text: str,
+        message: str,
+        title: str,
+        body: str,
+        reviewers: Sequence[str],
+        labels: Sequence[str],
+    ) -> OpenedPullRequest:
+        """Branch off `base_sha`, commit `new_text` to `path`, open the pull request."""
+        ...
+
+
+def text_to_commit(path: str, remote: str, old_text: str, new_text: str) -> str:
+    """The text to commit, given the file as the repository has it at the base commit.
+
+    The plan was made from a checkout. If the checkout is the repository's file, the planned
+    text is committed as it is. If they differ only because the checkout turned LF into CRLF
+    (`core.autocrlf` or an `eol` attribute), the planned text gets the repository's LF endings.
+    Anything else means the checkout is not the default branch's head: refuse.
+    """
+    if remote == old_text:
+        return new_text
+    if "\r" not in remote and old_text.replace("\r\n", "\n") == remote:
+        return new_text.replace("\r\n", "\n")
+    raise GitHubError(
+        f"{path} on the default branch differs from the file read here; "
+        "run again from a checkout of the default branch's head"
+    )
+
+
+def _split_reviewers(reviewers: Iterable[str], org: str) -> tuple[list[str], list[str], list[str]]:
+    """(user logins, team slugs of `org`, teams of other organisations, which cannot review)."""
+    users: list[str] = []
+    teams: list[str] = []
+    foreign: list[str] = []
+    for reviewer in reviewers:
+        owner, _, slug = reviewer.partition("/")
+        if not slug:
+            users.append(reviewer)
+        elif owner.lower() == org.lower():
+            teams.append(slug)
+        else:
+            foreign.append(reviewer)
+    return users, teams, foreign
+
+
+# -- GitHub ------------------------------------------------------------------------------
+
+
+class GitHubRunbookStore:
+    """`RunbookStore` over a PyGithub repository (lazy: nothing is fetched until needed)."""
+
+    def __init__(self, repo: GhRepository) -> None:
+        self.repo = repo
+
+    @classmethod
+    def from_adapter(cls, adapter: GitHubRepository) -> GitHubRunbookStore:
+        """Share the client that `github_adapter.connect()` built."""
+        return cls(adapter.repo)
+
+    def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        from github import GithubException
+
+        try:
+            return func(*args, **kwargs)
+        except GithubException as exc:
+            raise GitHubError(f"{what}: GitHub answered {exc.status}: {_message(exc)}") from None
+
+    def default_branch_head(self) -> tuple[str, str]:
+        def read() -> tuple[str, str]:
+            name = self.repo.default_branch
+            return name, self.repo.get_branch(name).commit.sha
+
+        return self._call("reading the default branch", read)  # type: ignore[no-any-return]
+
+    def pulls_for_prefix(self, prefix: str) -> dict[str, PullInfo]:
+        from github.PaginatedList import PaginatedList
+        from github.PullRequest import PullRequest
+
+        def read() -> dict[str, PullInfo]:
+            pulls = PaginatedList(
+                PullRequest,
+                self.repo.requester,
+                f"{self.repo.url}/pulls",
+                {"state": "all", "sort": "created", "direction": "desc", "per_page": 100},
+            )
+            found: list[PullInfo] = []
+            for pr in pulls:
+                ref = pr.head.ref
+                head_repo = pr.head.repo
+                base_repo = pr.base.repo
+                if not ref.startswith(prefix) or head_repo is None:
+                    continue
+                if base_repo is not None and head_repo.full_name != base_repo.full_name:
+                    continue  # a fork's branch of the same name is not ours
+                found.append(
+                    PullInfo(
+                        number=pr.number,
+                        state=PullState.OPEN if pr.state == "open" else PullState.CLOSED,
+                        merged=pr.merged_at is not None,
+                        closed_at=_aware(pr.closed_at),
+                        url=pr.html_url,
+                        branch=ref,
+                    )
+                )
+            return latest_pulls(found)
+
+        return self._call("listing pull requests", read)  # type: ignore[no-any-return]
+
+    def commits_touching(self, path: str, since: date) -> list[CommitInfo]:
+        from github.Commit import Commit
+        from github.PaginatedList import PaginatedList
+
+        def read() -> list[CommitInfo]:
+            commits = PaginatedList(
+                Commit,
+                self.repo.requester,
+                f"{self.repo.url}/commits",
+                {
+                    "path": path,
+                    "since": datetime.combine(since, time(0), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "per_page": 100,
+                },
+            )
+            out: list[CommitInfo] = []
+            for commit in commits:
+                git = commit.commit
+                login = commit.author.login if commit.author is not None else ""
+                out.append(
+                    CommitInfo(
+                        sha=commit.sha,
+                        date=_aware(git.author.date) or datetime.fromtimestamp(0, UTC),
+                        author=login or git.author.name or "",
+                        message=git.message or "",
+                    )
+                )
+                if len(out) >= MAX_COMMITS:
+                    break
+            return out
+
+        return self._call(f"listing commits to {path}", read)  # type: ignore[no-any-return]
+
+    def _start_branch(self, branch: str, sha: str) -> None:
+        from github import GithubException
+
+        try:
+            self.repo.create_git_ref(f"refs/heads/{branch}", sha)
+        except GithubException as exc:
+            if exc.status != 422:
+                raise GitHubError(
+                    f"creating branch {branch}: GitHub answered {exc.status}: {_message(exc)}"
+                ) from None
+            # Left from an earlier review pull request that was closed: start it again.
+            self._call(
+                f"resetting branch {branch}",
+                self.repo.requester.requestJsonAndCheck,
+                "PATCH",
+                f"{self.repo.url}/git/refs/heads/{quote(branch)}",
+                input={"sha": sha, "force": True},
+            )
+
+    def open_pull_request(
+        self,
+        *,
+        branch: str,
+        base: str,
+        base_sha: str,
+        path: str,
+        old_text: str,
+        new_text: str,
+        message: str,
+        title: str,
+        body: str,
+        reviewers: Sequence[str],
+        labels: Sequence[str],
+    ) -> OpenedPullRequest:
+        from github import GithubException
+        from github.GithubObject import NotSet
+
+        current = self._call(f"reading {path}", self.repo.get_contents, path, ref=base_sha)
+        if isinstance(current, list):
+            raise GitHubError(f"{path} is a folder on {base}, not a runbook")
+        remote = current.decoded_content.decode("utf-8")
+        content = text_to_commit(path, remote, old_text, new_text)
+        self._start_branch(branch, base_sha)
+        self._call(
+            f"committing {path} to {branch}",
+            self.repo.update_file,
+            path,
+            message,
+            content.encode("utf-8"),
+            current.sha,
+            branch=branch,
+        )
+        pr = self._call(
+            f"opening the pull request for {path}",
+            self.repo.create_pull,
+            base=base,
+            head=branch,
+            title=title,
+            body=body,
+        )
+        warnings: list[str] = []
+        users, teams, foreign = _split_reviewers(reviewers, pr.base.repo.owner.login)
+        if foreign:
+            warnings.append(
+                "teams outside this repository's organisation cannot review: " + ", ".join(foreign)
+            )
+        if users or teams:
+            try:
+                pr.create_review_request(
+                    reviewers=users if users else NotSet,
+                    team_reviewers=teams if teams else NotSet,
+                )
+            except GithubException as exc:
+                warnings.append(
+                    f"could not request reviews from {', '.join(reviewers)}: "
+                    f"GitHub answered {exc.status}: {_message(exc)}"
+                )
+        if labels:
+            try:
+                pr.add_to_labels(*labels)
+            except GithubException as exc:
+                warnings.append(
+                    f"could not add label {', '.join(labels)}: "
+                    f"GitHub answered {exc.status}: {_message(exc)}"
+                )
+        return OpenedPullRequest(pr.number, pr.html_url, tuple(warnings))
+
+
+def _message(exc: Any) -> str:
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict):
+        text = str(data.get("message", ""))
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors:
+            details = [
+                str(e.get("message") or e.get("code") or e) if isinstance(e, dict) else str(e)
+                for e in errors
+            ]
+            text += " (" + "; ".join(details) + ")"
+        return text
+    return str(data)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# -- memory ------------------------------------------------------------------------------
+
+
+@dataclass
+class MemoryPull:
+    number: int
+    branch: str
+    base: str
+    title: str
+    body: str
+    path: str
+    content: str
+    message: str
+    reviewers: tuple[str, ...]
+    labels: tuple[str, ...]
+    state: PullState = PullState.OPEN
+    merged: bool = False
+    closed_at: datetime | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://github.com/example-org/ops/pull/{self.number}"
+
+
+@dataclass
+class MemoryRunbookStore:
+    """`RunbookStore` in memory: the default branch's files, pull requests and commits.
+
+    `requests` counts the calls a GitHub store would make for each, to keep the figures honest.
+    """
+
+    files: dict[str, str] = field(default_factory=dict)
+    commits: dict[str, list[CommitInfo]] = field(default_factory=dict)
+    default_branch: str = "main"
+    head_sha: str = "0" * 40
+    pulls: list[MemoryPull] = field(default_factory=list)
+    branches: dict[str, str] = field(default_factory=dict)  # branch -> head sha
+    requests: int = 0
+
+    def default_branch_head(self) -> tuple[str, str]:
+        self.requests += 2
+        return self.default_branch, self.head_sha
+
+    def pulls_for_prefix(self, prefix: str) -> dict[str, PullInfo]:
+        self.requests += max(1, -(-len(self.pulls) // 100))
+        return latest_pulls(
+            PullInfo(p.number, p.state, p.merged, p.closed_at, p.url, p.branch)
+            for p in self.pulls
+            if p.branch.startswith(prefix)
+        )
+
+    def commits_touching(self, path: str, since: date) -> list[CommitInfo]:
+        self.requests += 1
+        found = [c for c in self.commits.get(path, []) if c.date.date() >= since]
+        return sorted(found, key=lambda c: c.date, reverse=True)[:MAX_COMMITS]
+
+    def open_pull_request(
+        self,
+        *,
+        branch: str,
+        base: str,
+        base_sha: str,
+        path: str,
+        old_text: str,
+        new_text: str,
+        message: str,
+        title: str,
+        body: str,
+        reviewers: Sequence[str],
+        labels: Sequence[str],
+    ) -> OpenedPullRequest:
+        self.requests += 1
+        if path not in self.files:
+            raise GitHubError(f"reading {path}: GitHub answered 404: Not Found")
+        content = text_to_commit(path, self.files[path], old_text, new_text)
+        if any(p.branch == branch and p.state is PullState.OPEN for p in self.pulls):
+            raise GitHubError(
+                f"opening the pull request for {path}: GitHub answered 422: Validation Failed "
+                f"(A pull request already exists for example-org:{branch}.)"
+            )
+        self.requests += 1 if branch not in self.branches else 2
+        self.branches[branch] = base_sha
+        self.requests += 4  # commit, pull request, reviewers, labels
+        pull = MemoryPull(
+            number=len(self.pulls) + 1,
+            branch=branch,
+            base=base,
+            title=title,
+            body=body,
+            path=path,
+            content=content,
+            message=message,
+            reviewers=tuple(reviewers),
+            labels=tuple(labels),
+        )
+        self.pulls.append(pull)
+        return OpenedPullRequest(pull.number, pull.url)
+
+    def close_pull(self, number: int, at: datetime, merged: bool = False) -> None:
+        """People's side: close (or merge) a review pull request."""
+        pull = self.pulls[number - 1]
+        pull.state = PullState.CLOSED
+        pull.merged = merged
+        pull.closed_at = at
+        if merged:
+            self.files[pull.path] = pull.content
+
+
+# -- executor ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one planned review pull request."""
+
+    path: str
+    branch: str
+    opened: OpenedPullRequest | None = None
+    error: str | None = None
+
+
+def apply_renewals(
+    store: RunbookStore,
+    actions: Iterable[Action],
+    runbooks: Mapping[str, Runbook],
+    today: date,
+    policy: Policy,
+    dry_run: bool,
+) -> list[Outcome]:
+    """Open the planned review pull requests; one that fails does not stop the others.
+
+    The new text is computed again from the runbook (it is pure), so the plan printed by
+    ``--dry-run`` is what is committed.
+    """
+    planned = [a for a in actions if a.kind is Kind.OPEN_PULL_REQUEST]
+    if dry_run or not planned:
+        return []
+    base, base_sha = store.default_branch_head()
+    out: list[Outcome] = []
+    for action in planned:
+        extra = dict(action.extra)
+        path, branch = str(extra["path"]), str(extra["branch"])
+        runbook = runbooks[path]
+        try:
+            opened = store.open_pull_request(
+                branch=branch,
+                base=base,
+                base_sha=base_sha,
+                path=path,
+                old_text=runbook.text,
+                new_text=renewed_text(runbook, today, policy),
+                message=str(extra["message"]),
+                title=str(extra["title"]),
+                body=action.body or "",
+                reviewers=tuple(extra.get("reviewers", ())),
+                labels=action.labels,
+            )
+        except GitHubError as exc:
+            out.append(Outcome(path, branch, error=str(exc)))
+            continue
+        out.append(Outcome(path, branch, opened=opened))
+    return out

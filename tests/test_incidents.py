@@ -1,0 +1,956 @@
+"""The incident rules at the awkward moments: each rule, its timing, idempotency, scenarios."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dutydesk import incidents
+from dutydesk.actions import Kind
+from dutydesk.engine import view
+from dutydesk.incidents import Rule, priority_of
+from dutydesk.markers import with_marker
+from dutydesk.model import Issue
+from dutydesk.policy import load_policy
+from dutydesk.simulate import Simulation, load_scenario
+from incident_factories import (
+    BOT,
+    FORMS,
+    HANDLERS,
+    ROOT,
+    Desk,
+    assigned,
+    at,
+    by_rule,
+    closed,
+    comment,
+    context,
+    decide,
+    keys,
+    make_issue,
+    policy,
+    reopened,
+    utc,
+)
+
+MONDAY = at("2026-11-23 10:00")
+
+
+def read(issue: Issue, now: datetime) -> incidents.Incident:
+    ctx = context(now)
+    return incidents.read(view(issue, ctx, "incident"), ctx)
+
+
+# -- rule ids ---------------------------------------------------------------------------------
+
+
+def test_the_rule_ids_are_the_ones_the_issue_names() -> None:
+    assert {str(r) for r in Rule} >= {
+        "incident.priority",
+        "incident.invalid",
+        "incident.escalation",
+        "incident.update_reminder",
+        "incident.status",
+        "incident.security",
+        "incident.review",
+    }
+
+
+# -- priority ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (["P1 Critical – Complete outage, or ongoing unauthorised access"], "P1"),
+        (["p2 major"], "P2"),
+        ("P3 Significant", "P3"),
+        (["P9 Apocalyptic"], None),
+        (["Critical"], None),
+        ([], None),
+        (None, None),
+        (["P1 Critical", "P2 Major"], None),
+    ],
+    ids=[
+        "the form's P1 option",
+        "lower case",
+        "plain text",
+        "an unknown priority",
+        "no P number",
+        "nothing chosen",
+        "no answer",
+        "two priorities",
+    ],
+)
+def test_priority_of_the_form_answer(answer: object, expected: str | None) -> None:
+    assert priority_of({"priority": answer}) == expected
+
+
+@pytest.mark.parametrize(
+    ("situation", "overrides", "added", "removed"),
+    [
+        ("a new P1 gets the P1 label", {}, ["P1"], []),
+        ("a P1 already labelled needs nothing", {"labels": frozenset({"incident", "P1"})}, [], []),
+        (
+            "a wrong priority label is swapped",
+            {"labels": frozenset({"incident", "P3"})},
+            ["P1"],
+            ["P3"],
+        ),
+        (
+            "two priority labels become one",
+            {"labels": frozenset({"incident", "P1", "P4"})},
+            [],
+            ["P4"],
+        ),
+        (
+            "a responder's /priority wins over the form",
+            {"comments": (comment("bob", "/priority P2", at("2026-11-23 10:05")),)},
+            ["P2"],
+            [],
+        ),
+        (
+            "the latest /priority wins",
+            {
+                "comments": (
+                    comment("bob", "/priority P2", at("2026-11-23 10:05")),
+                    comment("carol", "/priority P4", at("2026-11-23 10:06")),
+                )
+            },
+            ["P4"],
+            [],
+        ),
+        (
+            "an edit of the form after a /priority wins",
+            {
+                "comments": (comment("bob", "/priority P2", at("2026-11-23 10:05")),),
+                "priority": "P1",
+                "edits": [(at("2026-11-23 10:08"), "P3")],
+            },
+            ["P3"],
+            [],
+        ),
+        (
+            "a valid priority clears needs-triage",
+            {"labels": frozenset({"incident", "needs-triage"})},
+            ["P1"],
+            ["needs-triage"],
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_priority_labels(
+    situation: str, overrides: dict[str, object], added: list[str], removed: list[str]
+) -> None:
+    decision = decide(make_issue(**overrides), context(at("2026-11-23 10:10")))
+    actions = by_rule(decision, Rule.PRIORITY)
+    assert [lbl for a in actions if a.kind is Kind.ADD_LABELS for lbl in a.labels] == added
+    assert [lbl for a in actions if a.kind is Kind.REMOVE_LABELS for lbl in a.labels] == removed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        "### Priority\n\nP9 Apocalyptic\n\n### Affected service\n\nPayments",
+    ],
+    ids=["no priority chosen", "an unknown priority"],
+)
+def test_a_missing_or_unknown_priority_gets_one_comment_and_needs_triage(body: str | None) -> None:
+    issue = make_issue(priority=None) if body is None else make_issue(body=body, revisions=())
+    decision = decide(issue, context(MONDAY))
+    invalid = by_rule(decision, Rule.INVALID)
+    assert [a.kind for a in invalid] == [Kind.ADD_LABELS, Kind.COMMENT]
+    assert invalid[0].labels == ("needs-triage",)
+    assert invalid[1].key == "incident.invalid"
+    assert "/priority P1" in (invalid[1].body or "")
+    assert by_rule(decision, Rule.PRIORITY) == []
+    assert by_rule(decision, Rule.ESCALATION) == []
+    assert decision.next_check is None
+
+
+def test_the_invalid_priority_comment_is_posted_once() -> None:
+    desk = Desk()
+    desk.open(MONDAY, priority=None)
+    desk.run(MONDAY)
+    desk.run(MONDAY + timedelta(hours=1))
+    assert len(desk.posted(Rule.INVALID)) == 2  # the label and the comment, once each
+    assert keys(desk.run(MONDAY + timedelta(hours=2))) == []
+
+
+def test_a_priority_set_later_starts_the_response_clock_then() -> None:
+    issue = make_issue(
+        priority=None, comments=(comment("bob", "/priority P1", at("2026-11-23 10:40")),)
+    )
+    assert read(issue, at("2026-11-23 10:41")).period.due == at("2026-11-23 11:00")  # type: ignore[union-attr]
+
+
+# -- response time and escalation -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "due"),
+    [
+        ({"priority": "P1"}, at("2026-11-23 10:20")),
+        ({"priority": "P2"}, at("2026-11-23 11:00")),
+        ({"priority": "P3"}, at("2026-11-23 12:00")),
+        ({"priority": "P3", "created_at": at("2026-11-27 15:30")}, at("2026-11-30 10:30")),
+        ({"priority": "P3", "created_at": at("2026-11-24 20:00")}, at("2026-11-25 11:00")),
+        ({"priority": "P4", "created_at": at("2026-04-02 12:00")}, at("2026-04-07 12:00")),
+        ({"priority": "P4", "created_at": at("2026-04-03 10:00")}, at("2026-04-07 16:00")),
+        ({"priority": "P1", "created_at": utc("2026-03-29 00:50")}, utc("2026-03-29 01:10")),
+        ({"priority": "P2", "created_at": utc("2026-03-29 00:30")}, utc("2026-03-29 01:30")),
+        (
+            {
+                "priority": "P3",
+                "comments": (comment("bob", "/priority P1", at("2026-11-23 10:30")),),
+            },
+            at("2026-11-23 10:50"),
+        ),
+        (
+            {"priority": "P3", "edits": [(at("2026-11-23 10:30"), "P1")]},
+            at("2026-11-23 10:50"),
+        ),
+        (
+            {
+                "priority": "P1",
+                "comments": (comment("bob", "/priority P1", at("2026-11-23 10:15")),),
+            },
+            at("2026-11-23 10:20"),
+        ),
+        (
+            {
+                "events": (
+                    closed("bob", at("2026-11-23 10:05")),
+                    reopened("bob", at("2026-11-23 10:35")),
+                )
+            },
+            at("2026-11-23 10:50"),
+        ),
+    ],
+    ids=[
+        "P1 in office hours: 20 minutes",
+        "P2: 60 minutes",
+        "P3 on a Monday morning: 2 office hours",
+        "P3 filed at 15:30 on a Friday: due 10:30 on Monday",
+        "P3 filed in the evening: counts from 09:00 the next day",
+        "P4 on Maundy Thursday: 1 business day skips Good Friday and Easter Monday",
+        "P4 on Good Friday: the whole of Tuesday after Easter",
+        "P1 across the 29 March 2026 clock change: 20 real minutes (02:10 BST)",
+        "P2 across the clock change: 60 real minutes",
+        "P3 raised to P1 mid-incident: 20 minutes from the change",
+        "P3 raised to P1 by editing the form: 20 minutes from the edit",
+        "a /priority that repeats the priority does not restart the clock",
+        "closed for 30 minutes: the clock resumes on reopening",
+    ],
+)
+def test_response_due(overrides: dict[str, object], due: datetime) -> None:
+    issue = make_issue(**overrides)
+    incident = read(issue, issue.created_at)
+    assert incident.period is not None
+    assert incident.period.due == due
+
+
+@pytest.mark.parametrize(
+    ("priority", "opened", "due"),
+    [
+        ("P1", at("2026-11-23 10:00"), at("2026-11-23 10:20")),
+        ("P3", at("2026-11-27 15:30"), at("2026-11-30 10:30")),
+        ("P4", at("2026-04-02 12:00"), at("2026-04-07 12:00")),
+        ("P1", utc("2026-03-29 00:50"), utc("2026-03-29 01:10")),
+    ],
+    ids=["P1", "P3 on a Friday afternoon", "P4 over Easter", "P1 across the clock change"],
+)
+def test_escalation_fires_at_the_due_time_and_not_before(
+    priority: str, opened: datetime, due: datetime
+) -> None:
+    issue = make_issue(priority=priority, created_at=opened)
+    before = decide(issue, context(due - timedelta(minutes=1)))
+    assert by_rule(before, Rule.ESCALATION) == []
+    assert before.next_check == due
+    on_time = by_rule(decide(issue, context(due)), Rule.ESCALATION)
+    assert [a.kind for a in on_time] == [Kind.ADD_LABELS, Kind.COMMENT]
+    assert on_time[0].labels == ("sla-missed",)
+    assert on_time[1].key == f"incident.escalation:{priority}:{incidents.key_time(due)}"
+
+
+def test_the_escalation_mentions_the_contacts_for_that_priority() -> None:
+    decision = decide(make_issue(), context(at("2026-11-23 10:20")))
+    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    assert "@example-org/incident-managers" in (comment_action.body or "")
+
+
+def test_an_escalation_without_contacts_says_the_policy_names_none() -> None:
+    decision = decide(make_issue(priority="P3"), context(at("2026-11-23 12:00")))
+    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    assert "priorities.P3.escalate_to" in (comment_action.body or "")
+
+
+def test_an_escalation_out_of_hours_names_the_people_on_call() -> None:
+    pol = policy(rota=[{"from": "2026-11-16", "primary": "dora", "secondary": "eve"}])
+    issue = make_issue(created_at=at("2026-11-23 18:00"))
+    decision = decide(issue, context(at("2026-11-23 18:20"), pol))
+    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    assert "@dora (primary), @eve (secondary)" in (comment_action.body or "")
+
+
+def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
+    issue = make_issue(created_at=at("2026-11-23 23:00"))
+    decision = decide(issue, context(at("2026-11-23 23:20")))
+    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    assert "nobody is on duty until Tue 24 Nov 2026 07:00 GMT" in (comment_action.body or "")
+
+
+@pytest.mark.parametrize(
+    ("situation", "overrides", "now", "label", "comment_posted"),
+    [
+        (
+            "acknowledged before the due time: nothing",
+            {"comments": (comment("bob", "/ack", at("2026-11-23 10:12")),)},
+            at("2026-11-23 10:30"),
+            False,
+            False,
+        ),
+        (
+            "acknowledged at the due time exactly: nothing",
+            {"comments": (comment("bob", "/ack", at("2026-11-23 10:20")),)},
+            at("2026-11-23 10:30"),
+            False,
+            False,
+        ),
+        (
+            "acknowledged late, before a late sweep: sla-missed but nobody summoned",
+            {"comments": (comment("bob", "/ack", at("2026-11-23 10:25")),)},
+            at("2026-11-23 10:40"),
+            True,
+            False,
+        ),
+        (
+            "assigned by a person before the due time: acknowledged",
+            {"events": (assigned("bob", "bob", at("2026-11-23 10:10")),)},
+            at("2026-11-23 10:30"),
+            False,
+            False,
+        ),
+        (
+            "assigned by the bot: not an acknowledgement",
+            {"events": (assigned(BOT, "bob", at("2026-11-23 10:10")),)},
+            at("2026-11-23 10:30"),
+            True,
+            True,
+        ),
+        (
+            "an /ack from the bot's own comment does not count",
+            {"comments": (comment(BOT, "/ack", at("2026-11-23 10:10")),)},
+            at("2026-11-23 10:30"),
+            True,
+            True,
+        ),
+        (
+            "closed before the due time: nothing is due",
+            {
+                "state": "closed",
+                "closed_at": at("2026-11-23 10:10"),
+                "events": (closed("bob", at("2026-11-23 10:10")),),
+            },
+            at("2026-11-23 11:00"),
+            False,
+            False,
+        ),
+        (
+            "a late sweep an hour after the due time still escalates once",
+            {},
+            at("2026-11-23 11:20"),
+            True,
+            True,
+        ),
+        (
+            "acknowledged as a P3, then raised to P1: still acknowledged",
+            {
+                "priority": "P3",
+                "comments": (
+                    comment("bob", "/ack", at("2026-11-23 10:10")),
+                    comment("bob", "/priority P1", at("2026-11-23 10:30")),
+                ),
+            },
+            at("2026-11-23 11:00"),
+            False,
+            False,
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_escalation(
+    situation: str,
+    overrides: dict[str, object],
+    now: datetime,
+    label: bool,
+    comment_posted: bool,
+) -> None:
+    actions = by_rule(decide(make_issue(**overrides), context(now)), Rule.ESCALATION)
+    assert any(a.kind is Kind.ADD_LABELS for a in actions) == label
+    assert any(a.kind is Kind.COMMENT for a in actions) == comment_posted
+
+
+def test_raising_p3_to_p1_escalates_the_p1_to_its_contacts() -> None:
+    desk = Desk()
+    desk.open(MONDAY, priority="P3")
+    desk.run(MONDAY)
+    desk.say(at("2026-11-23 10:30"), "bob", "/priority P1")
+    desk.run(at("2026-11-23 10:30"))
+    decision = desk.run(at("2026-11-23 10:49"))
+    assert decision.next_check == at("2026-11-23 10:50")
+    desk.run(at("2026-11-23 10:50"))
+    (escalation,) = [a for _, a in desk.posted(Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    assert escalation.key == "incident.escalation:P1:2026-11-23T10:50:00Z"
+    assert "@example-org/incident-managers" in (escalation.body or "")
+    assert desk.repo.get_issue(1).labels >= {"P1", "sla-missed"}
+    assert "P3" not in desk.repo.get_issue(1).labels
+
+
+def test_a_missed_p3_then_raised_to_p1_escalates_each_once() -> None:
+    desk = Desk()
+    desk.open(MONDAY, priority="P3")
+    desk.every(MONDAY, at("2026-11-23 12:30"), timedelta(minutes=10))
+    desk.say(at("2026-11-23 12:35"), "bob", "/priority P1")
+    desk.every(at("2026-11-23 12:35"), at("2026-11-23 13:30"), timedelta(minutes=10))
+    posted = [a.key for _, a in desk.posted(Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    assert posted == [
+        "incident.escalation:P3:2026-11-23T12:00:00Z",
+        "incident.escalation:P1:2026-11-23T12:55:00Z",
+    ]
+
+
+# -- update reminders -------------------------------------------------------------------------
+
+
+def reminder_keys(decision: incidents.Decision) -> list[str]:
+    return [a.key or "" for a in by_rule(decision, Rule.UPDATE_REMINDER)]
+
+
+@pytest.mark.parametrize(
+    ("situation", "overrides", "now", "posted", "next_due"),
+    [
+        ("P1 before the first hour", {}, at("2026-11-23 10:59"), [], at("2026-11-23 11:00")),
+        (
+            "P1 at the hour",
+            {},
+            at("2026-11-23 11:00"),
+            ["2026-11-23T11:00:00Z"],
+            at("2026-11-23 12:00"),
+        ),
+        (
+            "P1 after dropped sweeps: one reminder, for the latest due time",
+            {},
+            at("2026-11-23 13:30"),
+            ["2026-11-23T13:00:00Z"],
+            at("2026-11-23 14:00"),
+        ),
+        (
+            "P1 with an update at 10:40: due an hour after it",
+            {"comments": (comment("bob", "/update rolling back", at("2026-11-23 10:40")),)},
+            at("2026-11-23 11:39"),
+            [],
+            at("2026-11-23 11:40"),
+        ),
+        (
+            "P1: a comment that is not /update is not an update",
+            {"comments": (comment("bob", "rolling back", at("2026-11-23 10:40")),)},
+            at("2026-11-23 11:00"),
+            ["2026-11-23T11:00:00Z"],
+            at("2026-11-23 12:00"),
+        ),
+        (
+            "P2 every 2 hours",
+            {"priority": "P2"},
+            at("2026-11-23 12:00"),
+            ["2026-11-23T12:00:00Z"],
+            at("2026-11-23 14:00"),
+        ),
+        (
+            "P1 across the clock change: every real hour",
+            {"created_at": utc("2026-03-29 00:50")},
+            utc("2026-03-29 01:50"),
+            ["2026-03-29T01:50:00Z"],
+            utc("2026-03-29 02:50"),
+        ),
+        (
+            "P3 filed at 15:30 on a Friday: one update due on Tuesday at 15:30",
+            {"priority": "P3", "created_at": at("2026-11-27 15:30")},
+            at("2026-12-01 15:29"),
+            [],
+            at("2026-12-01 15:30"),
+        ),
+        (
+            "P3 reminded once when the update is overdue",
+            {"priority": "P3", "created_at": at("2026-11-27 15:30")},
+            at("2026-12-04 09:00"),
+            ["2026-12-01T15:30:00Z"],
+            None,
+        ),
+        (
+            "P3 with an update: nothing more expected",
+            {
+                "priority": "P3",
+                "created_at": at("2026-11-27 15:30"),
+                "comments": (comment("bob", "/update fixed soon", at("2026-11-30 11:00")),),
+            },
+            at("2026-12-04 09:00"),
+            [],
+            None,
+        ),
+        (
+            "P4 over Easter: 5 business days from Maundy Thursday noon",
+            {"priority": "P4", "created_at": at("2026-04-02 12:00")},
+            at("2026-04-13 12:00"),
+            ["2026-04-13T11:00:00Z"],
+            None,
+        ),
+        (
+            "P3 raised to P1 at 10:30: hourly from the change",
+            {
+                "priority": "P3",
+                "comments": (comment("bob", "/priority P1", at("2026-11-23 10:30")),),
+            },
+            at("2026-11-23 11:30"),
+            ["2026-11-23T11:30:00Z"],
+            at("2026-11-23 12:30"),
+        ),
+        (
+            "closed: no reminders",
+            {
+                "state": "closed",
+                "closed_at": at("2026-11-23 10:30"),
+                "events": (closed("bob", at("2026-11-23 10:30")),),
+            },
+            at("2026-11-23 12:00"),
+            [],
+            None,
+        ),
+        (
+            "reopened after an hour closed: the hour closed does not count",
+            {
+                "events": (
+                    closed("bob", at("2026-11-23 10:30")),
+                    reopened("bob", at("2026-11-23 11:30")),
+                )
+            },
+            at("2026-11-23 11:59"),
+            [],
+            at("2026-11-23 12:00"),
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_update_reminder(
+    situation: str,
+    overrides: dict[str, object],
+    now: datetime,
+    posted: list[str],
+    next_due: datetime | None,
+) -> None:
+    issue = make_issue(**overrides)
+    decision = incidents.update_reminder(
+        view(issue, context(now), "incident"), context(now), read(issue, now)
+    )
+    assert reminder_keys(decision) == [f"incident.update_reminder:{k}" for k in posted]
+    assert decision.next_check == next_due
+
+
+def test_the_reminder_mentions_the_comms_lead_and_the_lead() -> None:
+    issue = make_issue(
+        comments=(
+            comment("bob", "/lead @bob", at("2026-11-23 10:05")),
+            comment("bob", "/comms @carol", at("2026-11-23 10:06")),
+        )
+    )
+    decision = decide(issue, context(at("2026-11-23 11:00")))
+    (reminder,) = by_rule(decision, Rule.UPDATE_REMINDER)
+    assert (reminder.body or "").startswith("@carol, @bob:")
+
+
+@pytest.mark.parametrize(
+    "sweep_every",
+    [timedelta(minutes=5), timedelta(minutes=25), timedelta(hours=1), timedelta(minutes=150)],
+    ids=["every 5 minutes", "every 25 minutes", "hourly", "every 2 and a half hours"],
+)
+def test_a_sweep_on_any_schedule_never_skips_the_latest_due_and_never_repeats_one(
+    sweep_every: timedelta,
+) -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    desk.say(MONDAY, "bob", "/ack")
+    end = at("2026-11-23 18:00")
+    desk.every(MONDAY, end, sweep_every)
+    desk.run(end)
+    posted = [(when, a.key) for when, a in desk.posted(Rule.UPDATE_REMINDER)]
+    keys_posted = [k for _, k in posted]
+    assert len(keys_posted) == len(set(keys_posted))
+    # each reminder is for the latest due time at its run, so at most one interval late
+    for when, key in posted:
+        due = datetime.fromisoformat((key or "").split(":", 1)[1].replace("Z", "+00:00"))
+        assert due <= when < due + timedelta(hours=1)
+    # and the last due time before the end was reminded
+    assert keys_posted[-1] == "incident.update_reminder:2026-11-23T18:00:00Z"
+
+
+def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    desk.every(MONDAY, at("2026-11-23 14:00"), timedelta(hours=1))
+    assert [a.key for _, a in desk.posted(Rule.UPDATE_REMINDER)] == [
+        f"incident.update_reminder:2026-11-23T{h}:00:00Z" for h in (11, 12, 13, 14)
+    ]
+
+
+# -- security ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("situation", "overrides", "flagged"),
+    [
+        (
+            "a breach box ticked",
+            {"answers": {"security": ["This involves a data or security breach"]}},
+            True,
+        ),
+        (
+            "unauthorised access ticked on a P3",
+            {"priority": "P3", "answers": {"security": ["There is ongoing unauthorised access"]}},
+            True,
+        ),
+        (
+            "a P1 for unauthorised access in its description",
+            {"answers": {"description": "Ongoing unauthorised access to the admin console"}},
+            True,
+        ),
+        (
+            "a P2 that mentions unauthorized access is not flagged by text alone",
+            {"priority": "P2", "answers": {"description": "No unauthorized access seen"}},
+            False,
+        ),
+        ("an outage with nothing ticked", {}, False),
+    ],
+    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+)
+def test_security(situation: str, overrides: dict[str, object], flagged: bool) -> None:
+    actions = by_rule(decide(make_issue(**overrides), context(MONDAY)), Rule.SECURITY)
+    if not flagged:
+        assert actions == []
+        return
+    assert [a.kind for a in actions] == [Kind.ADD_LABELS, Kind.COMMENT]
+    assert actions[0].labels == ("security",)
+    assert actions[1].key == "incident.security"
+    text = actions[1].body or ""
+    assert "@example-org/cyber-security" in text
+    assert "Cyber Security team" in text and "data-breach" in text
+
+
+# -- review on close --------------------------------------------------------------------------
+
+
+def closed_issue(priority: str, **overrides: object) -> Issue:
+    when = at("2026-11-23 12:00")
+    base: dict[str, object] = {
+        "priority": priority,
+        "state": "closed",
+        "closed_at": when,
+        "events": (closed("bob", when),),
+        "comments": (comment("bob", "/lead @bob", at("2026-11-23 10:05")),),
+        "assignees": ("bob",),
+    }
+    base.update(overrides)
+    return make_issue(**base)
+
+
+@pytest.mark.parametrize(
+    ("priority", "review"),
+    [("P1", True), ("P2", True), ("P3", False), ("P4", False)],
+    ids=["P1 asks for a review", "P2 asks", "P3 does not", "P4 does not"],
+)
+def test_closing_asks_for_a_blameless_review_by_priority(priority: str, review: bool) -> None:
+    actions = by_rule(decide(closed_issue(priority), context(at("2026-11-23 12:00"))), Rule.REVIEW)
+    assert [a.key for a in actions] == (["incident.review"] if review else [])
+    if review:
+        text = actions[0].body or ""
+        assert "blameless" in text and "- [ ]" in text
+        assert "Acknowledged after 5 minutes; resolved after 2 hours" in text
+
+
+def test_the_policy_decides_which_priorities_get_a_review() -> None:
+    pol = policy(priorities={"P3": {"review_on_close": True}, "P1": {"review_on_close": False}})
+    ctx = context(at("2026-11-23 12:00"), pol)
+    assert by_rule(decide(closed_issue("P1"), ctx), Rule.REVIEW) == []
+    assert len(by_rule(decide(closed_issue("P3"), ctx), Rule.REVIEW)) == 1
+
+
+def test_an_open_incident_gets_no_review() -> None:
+    assert by_rule(decide(make_issue(), context(at("2026-11-23 12:00"))), Rule.REVIEW) == []
+
+
+def test_close_reopen_close_asks_for_one_review_and_the_clocks_resume() -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    desk.say(at("2026-11-23 10:05"), "bob", "/ack")
+    desk.run(at("2026-11-23 10:05"))
+    desk.repo.now = at("2026-11-23 10:30")
+    desk.repo.set_state("bob", 1, "closed")
+    desk.run(at("2026-11-23 10:30"))
+    desk.repo.now = at("2026-11-23 12:30")
+    desk.repo.set_state("bob", 1, "open")
+    reopened_decision = desk.run(at("2026-11-23 12:30"))
+    # 30 minutes open before closing, so the first update is due 30 minutes after reopening
+    assert reopened_decision.next_check == at("2026-11-23 13:00")
+    desk.repo.now = at("2026-11-23 12:45")
+    desk.repo.set_state("bob", 1, "closed")
+    desk.run(at("2026-11-23 12:45"))
+    assert len(desk.posted(Rule.REVIEW)) == 1
+    card = desk.card()
+    assert "resolved Mon 23 Nov 2026 12:45 GMT, after 45 minutes" in card
+
+
+# -- status card ------------------------------------------------------------------------------
+
+
+def test_the_status_card_is_posted_once_then_edited_in_place() -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    first = by_rule(desk.run(MONDAY), Rule.STATUS)
+    assert [(a.key, a.comment_id) for a in first] == [("incident.status", None)]
+    desk.say(at("2026-11-23 10:07"), "bob", "/lead @bob")
+    second = by_rule(desk.run(at("2026-11-23 10:07")), Rule.STATUS)
+    card_id = desk.repo.get_issue(1).comments[0].id
+    assert [(a.key, a.comment_id) for a in second] == [("incident.status", card_id)]
+    text = second[0].body or ""
+    assert "| **Acknowledged** | Mon 23 Nov 2026 10:07 GMT by @\u200bbob (/lead)" in text
+    assert "within the 20 minutes target" in text
+    assert "| **Incident lead** | @\u200bbob |" in text
+
+
+def test_the_status_card_shows_every_field() -> None:
+    issue = make_issue(
+        comments=(
+            comment("bob", "/ack", at("2026-11-23 10:10")),
+            comment("bob", "/lead @carol", at("2026-11-23 10:11")),
+            comment("bob", "/comms @dave", at("2026-11-23 10:12")),
+            comment("carol", "/update Failing over the database", at("2026-11-23 10:40")),
+        ),
+        assignees=("carol",),
+    )
+    (card,) = by_rule(decide(issue, context(at("2026-11-23 10:45"))), Rule.STATUS)
+    text = card.body or ""
+    for row in (
+        "| **Priority** | P1 Critical |",
+        "| **State** | open |",
+        "| **Opened** | Mon 23 Nov 2026 10:00 GMT by @\u200balice |",
+        "| **Response due** | Mon 23 Nov 2026 10:20 GMT (20 minutes) |",
+        "| **Acknowledged** | Mon 23 Nov 2026 10:10 GMT by @\u200bbob (/ack), after 10 minutes:"
+        " within the 20 minutes target |",
+        "| **Incident lead** | @\u200bcarol |",
+        "| **Comms lead** | @\u200bdave |",
+        "| **Last update** | Mon 23 Nov 2026 10:40 GMT by @\u200bcarol: Failing over the database |",
+        "| **Next update due** | Mon 23 Nov 2026 11:40 GMT |",
+        "| **Escalations** | none |",
+    ):
+        assert row in text
+
+
+def test_the_status_card_quotes_user_text_safely() -> None:
+    issue = make_issue(
+        answers={"service": "@everyone <img src=x> | Payments"},
+        comments=(comment("bob", "/update ping @org/all | <b>done</b>", at("2026-11-23 10:05")),),
+    )
+    (card,) = by_rule(decide(issue, context(at("2026-11-23 10:06"))), Rule.STATUS)
+    text = card.body or ""
+    assert "@everyone" not in text and "@org/all" not in text
+    assert "<img" not in text and "<b>" not in text
+    assert "\\| Payments" in text and "\\| &lt;b&gt;" in text
+
+
+def test_a_forged_status_marker_in_a_users_comment_does_not_replace_the_card() -> None:
+    forged = comment("mallory", with_marker("incident.status", "all fine, nothing to see"), MONDAY)
+    (card,) = by_rule(decide(make_issue(comments=(forged,)), context(MONDAY)), Rule.STATUS)
+    assert card.comment_id is None
+
+
+def test_a_forged_escalation_marker_does_not_stop_the_escalation() -> None:
+    forged = comment(
+        "mallory",
+        with_marker("incident.escalation:P1:2026-11-23T10:20:00Z", "escalated already"),
+        at("2026-11-23 10:01"),
+    )
+    decision = decide(make_issue(comments=(forged,)), context(at("2026-11-23 10:20")))
+    assert "incident.escalation:P1:2026-11-23T10:20:00Z" in keys(decision)
+
+
+# -- idempotency ------------------------------------------------------------------------------
+
+
+IDEMPOTENCY_STEPS: list[tuple[str, str, str]] = [
+    ("2026-11-23 10:00", "", ""),
+    ("2026-11-23 10:03", "dave", "/ack"),
+    ("2026-11-23 10:20", "", ""),
+    ("2026-11-23 10:25", "bob", "/lead @bob"),
+    ("2026-11-23 10:26", "bob", "/comms @carol"),
+    ("2026-11-23 10:30", "bob", "/priority P2"),
+    ("2026-11-23 11:00", "carol", "/update mitigated"),
+    ("2026-11-23 13:00", "", ""),
+    ("2026-11-23 13:05", "bob", "/priority P1"),
+    ("2026-11-23 14:05", "", ""),
+]
+
+
+@pytest.mark.parametrize(
+    "upto",
+    range(1, len(IDEMPOTENCY_STEPS) + 1),
+    ids=[f"after {s[0][11:]} {s[2] or 'a sweep'}" for s in IDEMPOTENCY_STEPS],
+)
+def test_reconciling_the_same_moment_twice_plans_nothing_the_second_time(upto: int) -> None:
+    desk = Desk()
+    desk.open(MONDAY, security=["This involves a data or security breach"])
+    for when_text, who, text in IDEMPOTENCY_STEPS[:upto]:
+        when = at(when_text)
+        if who:
+            desk.say(when, who, text)
+        desk.run(when)
+    last = at(IDEMPOTENCY_STEPS[upto - 1][0])
+    assert desk.run(last).actions == ()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"priority": None},
+        {"priority": "P3", "created_at": at("2026-11-27 15:30")},
+        {"priority": "P4", "created_at": at("2026-04-02 12:00")},
+    ],
+    ids=["a P1", "no priority", "a P3 on Friday afternoon", "a P4 over Easter"],
+)
+@pytest.mark.parametrize(
+    "later",
+    [timedelta(0), timedelta(minutes=20), timedelta(days=3), timedelta(days=12)],
+    ids=["at once", "20 minutes on", "3 days on", "12 days on"],
+)
+def test_idempotent_at_any_moment(overrides: dict[str, object], later: timedelta) -> None:
+    desk = Desk()
+    opened = overrides.get("created_at", MONDAY)
+    assert isinstance(opened, datetime)
+    desk.open(opened, priority=overrides.get("priority", "P1"))  # type: ignore[arg-type]
+    desk.run(opened)
+    desk.run(opened + later)
+    assert desk.run(opened + later).actions == ()
+
+
+def test_a_late_sweep_after_closing_changes_nothing_twice() -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    desk.run(MONDAY)
+    desk.repo.now = at("2026-11-23 10:10")
+    desk.repo.set_state("bob", 1, "closed")
+    desk.run(at("2026-11-23 15:00"))
+    assert desk.run(at("2026-11-23 15:00")).actions == ()
+    assert desk.run(at("2026-11-24 15:00")).actions == ()
+
+
+# -- next_check -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "now", "expected"),
+    [
+        ({}, MONDAY, at("2026-11-23 10:20")),
+        (
+            {"comments": (comment("bob", "/ack", at("2026-11-23 10:05")),)},
+            at("2026-11-23 10:05"),
+            at("2026-11-23 11:00"),
+        ),
+        ({}, at("2026-11-23 10:20"), at("2026-11-23 11:00")),
+        (
+            {"priority": "P3", "created_at": at("2026-11-27 15:30")},
+            at("2026-11-27 15:30"),
+            at("2026-11-30 10:30"),
+        ),
+        ({"priority": None}, MONDAY, None),
+        (
+            {
+                "state": "closed",
+                "closed_at": at("2026-11-23 10:10"),
+                "events": (closed("bob", at("2026-11-23 10:10")),),
+            },
+            at("2026-11-23 10:10"),
+            None,
+        ),
+    ],
+    ids=[
+        "a new P1: the escalation",
+        "an acknowledged P1: the first update",
+        "after the escalation: the first update",
+        "a P3 on Friday afternoon: Monday 10:30",
+        "no priority: nothing to wait for",
+        "closed: nothing to wait for",
+    ],
+)
+def test_next_check_is_the_earliest_moment_a_rule_will_act(
+    overrides: dict[str, object], now: datetime, expected: datetime | None
+) -> None:
+    assert decide(make_issue(**overrides), context(now)).next_check == expected
+
+
+# -- the example scenarios --------------------------------------------------------------------
+
+
+def run_example(name: str) -> tuple[Simulation, list[tuple[datetime, str, str, str]]]:
+    scenario = load_scenario(ROOT / "examples" / name)
+    pol = load_policy(ROOT / "policy.yaml", overrides=scenario.policy_overrides)
+    sim = Simulation(scenario, pol, FORMS, HANDLERS)
+    entries = [
+        (e.at, e.source, e.action.rule, e.action.key or "")
+        for e in sim.run()
+        if e.action is not None
+    ]
+    return sim, entries
+
+
+def test_the_p1_example_escalates_within_5_minutes_despite_an_hourly_sweep() -> None:
+    sim, entries = run_example("p1-outage.yaml")
+    assert sim.scenario.sweep_every == timedelta(hours=1)
+    opened = sim.scenario.steps[0].at
+    due = opened + timedelta(minutes=20)
+    escalations = [(when, key) for when, _, rule, key in entries if rule == Rule.ESCALATION and key]
+    assert len(escalations) == 1
+    when, key = escalations[0]
+    assert due <= when <= due + timedelta(minutes=5)
+    assert key == f"incident.escalation:P1:{incidents.key_time(due)}"
+    rules = {rule for _, _, rule, _ in entries}
+    assert rules >= {
+        Rule.PRIORITY,
+        Rule.STATUS,
+        Rule.REFUSED,
+        Rule.LEAD,
+        Rule.UPDATE_REMINDER,
+        Rule.REVIEW,
+    }
+
+
+def test_the_p3_example_waits_for_monday_and_reminds_once_on_tuesday() -> None:
+    _, entries = run_example("p3-weekend.yaml")
+    escalations = [key for _, _, rule, key in entries if rule == Rule.ESCALATION and key]
+    assert escalations == ["incident.escalation:P3:2026-11-30T10:30:00Z"]
+    reminders = [key for _, _, rule, key in entries if rule == Rule.UPDATE_REMINDER]
+    assert reminders == ["incident.update_reminder:2026-12-01T15:30:00Z"]
+    assert all(rule != Rule.REVIEW for _, _, rule, _ in entries)
+
+
+@pytest.mark.parametrize("name", ["p1-outage.yaml", "p3-weekend.yaml"])
+def test_the_examples_are_valid_scenarios(name: str) -> None:
+    assert (ROOT / "examples" / name).is_file()
+    assert load_scenario(Path(ROOT / "examples" / name)).steps
+
+
+def test_an_issue_replaced_with_no_events_is_still_read() -> None:
+    issue = replace(make_issue(), events=(), revisions=())
+    assert read(issue, MONDAY).period is not None
