@@ -1,0 +1,206 @@
+"""The CLI as the workflows and people run it: exit codes, output, and what reaches GitHub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from click.testing import CliRunner
+
+from dutydesk.cli import cli
+from dutydesk.forms import load_template, render_body
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "github"
+HOST = "https://api.github.com:443"
+REPO = f"{HOST}/repos/octo-org/ops"
+P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
+
+SCENARIO = f"""
+description: A P1 at 10:00, nobody acknowledges
+sweep_every: 60 minutes
+until: 2026-11-23T11:00:00+00:00
+steps:
+  - at: 2026-11-23T10:00:00+00:00
+    by: alice
+    open: incident
+    title: Payments API down
+    fields: {{priority: "{P1}", service: Payments, description: All card payments fail}}
+"""
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(ROOT)
+    for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("GITHUB_OUTPUT", raising=False)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    return CliRunner()
+
+
+def test_help_lists_every_command(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in ("simulate", "parse", "validate", "labels", "event", "sweep"):
+        assert name in result.output
+
+
+def test_simulate_prints_a_readable_timeline(runner: CliRunner, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    result = runner.invoke(cli, ["simulate", str(scenario)])
+    assert result.exit_code == 0, result.output
+    assert "alice opens incident: Payments API down" in result.output
+    assert "incident.priority: add labels P1" in result.output
+    assert "incident.escalation" in result.output
+
+
+def test_simulate_json_is_one_action_a_line(runner: CliRunner, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    result = runner.invoke(cli, ["simulate", str(scenario), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert lines and all({"at", "issue", "kind", "rule"} <= set(line) for line in lines)
+    kinds = {line["kind"] for line in lines}
+    assert kinds <= {"add_labels", "remove_labels", "comment", "assign", "close", "open_pull_request"}
+    escalation = next(line for line in lines if line["rule"] == "incident.escalation")
+    # Due at 10:20; the event job waits for it although the sweep runs only hourly.
+    assert escalation["at"] <= "2026-11-23T10:25:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("steps: []", "non-empty list"),
+        ("steps:\n  - {at: 2026-11-23T10:00:00+00:00, by: a, dance: {issue: 1}}", "step 1: needs exactly one of"),
+        ("steps:\n  - {at: 2026-11-23T10:00:00, by: a, open: incident}", "step 1: '2026-11-23T10:00:00' has no UTC offset"),
+        ("steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, comment: {issue: 4, body: hi}}", "step 1: there is no issue #4"),
+        ("steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: nosuchform}", "no form 'nosuchform'"),
+        ("steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: incident, fields: {colour: red}}", "has no field 'colour'"),
+        ("sweep_every: often\nsteps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: incident}", "sweep_every"),
+        ("steps: [\n", "invalid YAML"),
+    ],
+    ids=["no steps", "unknown verb", "naive time", "unknown issue", "unknown form", "unknown field", "bad sweep", "bad yaml"],
+)
+def test_a_malformed_scenario_names_the_step_and_the_problem(
+    runner: CliRunner, tmp_path: Path, text: str, message: str
+) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["simulate", str(scenario)])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_parse_prints_the_answers_as_json(runner: CliRunner, tmp_path: Path) -> None:
+    template = ROOT / ".github/ISSUE_TEMPLATE/incident.yml"
+    body = render_body(load_template(template), {"priority": P1, "service": "Payments"})
+    body_file = tmp_path / "body.md"
+    body_file.write_text(body, encoding="utf-8")
+    result = runner.invoke(cli, ["parse", "--template", str(template), str(body_file)])
+    assert result.exit_code == 0, result.output
+    answers = json.loads(result.output)
+    assert answers["priority"] == [P1] and answers["service"] == "Payments"
+
+
+def test_validate_passes_on_the_shipped_repository(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["validate", "--now", "2026-11-25T12:00:00+00:00"])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_reports_a_bad_policy_with_its_key(runner: CliRunner, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("priorities:\n  P1:\n    response: soonish\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--policy", str(policy)])
+    assert result.exit_code == 1
+    assert "priorities.P1.response: found 'soonish'" in result.output
+
+
+def test_validate_writes_annotations_in_actions(runner: CliRunner, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("colour: red\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--policy", str(policy)], env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 1
+    assert f"::error file={policy}::" in result.output
+
+
+@pytest.mark.parametrize("now", ["yesterday", "2026-11-23T10:00:00"], ids=["not a time", "no offset"])
+def test_a_bad_now_is_a_usage_error(runner: CliRunner, now: str) -> None:
+    result = runner.invoke(cli, ["sweep", "--now", now])
+    assert result.exit_code == 2
+    assert "--now" in result.output
+
+
+def test_sweep_without_a_token_explains(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["sweep", "--repo", "octo-org/ops"])
+    assert result.exit_code == 2
+    assert "no GitHub token" in result.output
+
+
+def _event(tmp_path: Path, name: str, payload: dict[str, Any]) -> dict[str, str]:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return {
+        "GITHUB_EVENT_NAME": name,
+        "GITHUB_EVENT_PATH": str(path),
+        "GITHUB_TOKEN": "t0ken",
+        "GITHUB_REPOSITORY": "octo-org/ops",
+        "GITHUB_API_URL": "https://api.github.com",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+    }
+
+
+def _issue_payload() -> dict[str, Any]:
+    issue = json.loads((FIXTURES / "issue.json").read_text(encoding="utf-8"))
+    template = load_template(ROOT / ".github/ISSUE_TEMPLATE/incident.yml")
+    issue["body"] = render_body(template, {"priority": P1, "service": "Payments"})
+    issue["comments"] = 0
+    return issue
+
+
+def test_event_reconciles_the_issue_and_writes_to_github(runner: CliRunner, tmp_path: Path) -> None:
+    issue = _issue_payload()
+    env = _event(tmp_path, "issues", {"action": "opened", "issue": issue})
+    with responses.RequestsMock() as github:
+        github.get(f"{REPO}/issues/1", json=issue)
+        github.get(f"{REPO}/issues/1/comments", json=[])
+        github.get(f"{REPO}/issues/1/events", json=[])
+        github.get(f"{REPO}/collaborators", json=[])
+        github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
+        labels = github.post(f"{REPO}/issues/1/labels", json=[])
+        comment = github.post(f"{REPO}/issues/1/comments", status=201, json={"id": 5})
+        result = runner.invoke(cli, ["event", "--now", "2026-11-23T10:01:00+00:00"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(labels.calls[0].request.body) == ["P1"]
+    assert json.loads(comment.calls[0].request.body)["body"].startswith("<!-- dutydesk:incident.status -->")
+    output = (tmp_path / "output").read_text(encoding="utf-8")
+    assert "due-soon=true" in output  # the escalation at 10:20 is within wait_for_due
+
+
+def test_event_dry_run_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    issue = _issue_payload()
+    env = _event(tmp_path, "issues", {"action": "opened", "issue": issue})
+    with responses.RequestsMock() as github:
+        github.get(f"{REPO}/issues/1", json=issue)
+        github.get(f"{REPO}/issues/1/comments", json=[])
+        github.get(f"{REPO}/issues/1/events", json=[])
+        github.get(f"{REPO}/collaborators", json=[])
+        github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
+        result = runner.invoke(cli, ["event", "--dry-run", "--json", "--now", "2026-11-23T10:01:00+00:00"], env=env)
+        assert all(call.request.method == "GET" for call in github.calls)
+    assert result.exit_code == 0, result.output
+    planned = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert {"incident.priority", "incident.status"} <= {p["rule"] for p in planned}
+
+
+def test_an_event_about_a_pull_request_does_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    env = _event(tmp_path, "issue_comment", {"action": "created", "issue": {"number": 2, "pull_request": {"url": "u"}}})
+    result = runner.invoke(cli, ["event"], env=env)
+    assert result.exit_code == 0
+    assert "nothing to do" in result.output

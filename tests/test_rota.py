@@ -1,0 +1,148 @@
+"""Tests for dutydesk.rota: who is on call, what is wrong with the rota, how it prints."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from change_factories import ROTA, at
+from dutydesk.policy import parse_policy
+from dutydesk.rota import format_rota, next_handover, on_call, rota_problems
+
+
+def rota(*entries: tuple[str, str, str]) -> list[dict[str, Any]]:
+    return [{"from": d, "primary": p, "secondary": s} for d, p, s in entries]
+
+
+WEEKLY = rota(
+    ("2026-11-02", "alice", "bob"),
+    ("2026-11-09", "bob", "carol"),
+    ("2026-11-16", "carol", "alice"),
+)
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        pytest.param("2026-11-22 23:59", ("2026-11-16", "carol-oncall"), id="the last minute of an entry's week"),
+        pytest.param("2026-11-23 00:00", ("2026-11-23", "alice-oncall"), id="a new entry starts at local midnight"),
+        pytest.param("2026-12-25 12:00", ("2026-11-30", "bob-oncall"), id="the last entry runs on"),
+        pytest.param("2026-11-23T00:30+01:00", ("2026-11-16", "carol-oncall"), id="the date is the local date"),
+    ],
+)
+def test_on_call(moment: str, expected: tuple[str, str]) -> None:
+    policy = parse_policy({"rota": ROTA})
+    entry = on_call(policy, at(moment))
+    assert entry is not None
+    assert (str(entry.start), entry.primary) == expected
+
+
+def test_nobody_is_on_call_before_the_rota_starts() -> None:
+    assert on_call(parse_policy({"rota": ROTA}), at("2026-11-15 12:00")) is None
+    assert on_call(parse_policy({}), at("2026-11-15 12:00")) is None
+
+
+def test_next_handover() -> None:
+    policy = parse_policy({"rota": ROTA})
+    handover = next_handover(policy, at("2026-11-24 12:00"))
+    assert handover is not None
+    assert (handover.on, handover.entry.primary) == (date(2026, 11, 30), "bob-oncall")
+    assert next_handover(policy, at("2026-12-01 12:00")) is None
+
+
+@pytest.mark.parametrize(
+    ("entries", "today", "expected"),
+    [
+        pytest.param(WEEKLY, date(2026, 11, 20), [], id="a weekly rota in order has no problems"),
+        pytest.param(WEEKLY, date(2026, 10, 1), [], id="a rota starting after today is fine"),
+        pytest.param([], date(2026, 11, 20), [], id="no rota has no rota problems"),
+        pytest.param(
+            rota(("2026-11-09", "bob", "carol"), ("2026-11-02", "alice", "bob")),
+            None,
+            ["rota[1] (from 2026-11-02) is listed after rota[0] (from 2026-11-09), which starts later"],
+            id="entries out of date order",
+        ),
+        pytest.param(
+            rota(("2026-11-02", "alice", "bob"), ("2026-11-02", "carol", "dave")),
+            None,
+            ["rota[0] and rota[1] both start on 2026-11-02: they overlap"],
+            id="two entries on the same date overlap",
+        ),
+        pytest.param(
+            rota(("2026-11-02", "alice", "Alice")),
+            None,
+            ["rota[0] (from 2026-11-02): alice is both primary and secondary"],
+            id="one person primary and secondary",
+        ),
+        pytest.param(
+            rota(
+                ("2026-11-02", "alice", "bob"),
+                ("2026-11-09", "bob", "carol"),
+                ("2026-11-16", "carol", "alice"),
+                ("2026-11-30", "alice", "bob"),
+            ),
+            None,
+            ["rota[2] (from 2026-11-16) lasts 14 days, until 2026-11-30, where the rota otherwise hands over every 7 days"],
+            id="a missing week is a gap",
+        ),
+        pytest.param(
+            WEEKLY,
+            date(2026, 11, 23),
+            ["the rota runs out: rota[2] (from 2026-11-16) was due to hand over on 2026-11-23"],
+            id="a rota that has run out",
+        ),
+        pytest.param(
+            rota(("2026-11-02", "alice", "bob"), ("2026-11-16", "bob", "carol")),
+            date(2027, 1, 1),
+            [],
+            id="two entries are too few to know the usual turn",
+        ),
+    ],
+)
+def test_rota_problems(
+    entries: list[dict[str, Any]], today: date | None, expected: list[str]
+) -> None:
+    problems = rota_problems(parse_policy({"rota": entries}), today)
+    assert len(problems) == len(expected)
+    for problem, fragment in zip(problems, expected, strict=True):
+        assert fragment in problem
+
+
+@pytest.mark.parametrize(
+    ("moment", "fragments"),
+    [
+        pytest.param(
+            "2026-11-24 22:30",
+            ["At Tue 24 Nov 2026 22:30 GMT (no cover", "primary:   alice-oncall", "secondary: bob-oncall", "Next handover on 2026-11-30"],
+            id="at night nobody covers but the rota still names the pair",
+        ),
+        pytest.param(
+            "2026-11-24 18:00",
+            ["(on-call hours)", "primary:   alice-oncall"],
+            id="in the evening the pair is on call",
+        ),
+        pytest.param(
+            "2026-11-24 10:00",
+            ["(support hours)"],
+            id="in the day it is support hours",
+        ),
+        pytest.param(
+            "2026-11-01 10:00",
+            ["nobody: the rota starts on 2026-11-16", "Next handover on 2026-11-16"],
+            id="before the rota starts",
+        ),
+    ],
+)
+def test_format_rota(moment: str, fragments: list[str]) -> None:
+    policy = parse_policy({"rota": ROTA})
+    text = format_rota(on_call(policy, at(moment)), at(moment), policy)
+    for fragment in fragments:
+        assert fragment in text
+
+
+def test_format_rota_without_a_rota() -> None:
+    policy = parse_policy({})
+    text = format_rota(None, at("2026-11-24 18:00"), policy)
+    assert "the rota in policy.yaml is empty" in text
+    assert "Next handover" not in text
