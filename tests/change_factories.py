@@ -182,8 +182,10 @@ class Desk:
         policy: Policy | None = None,
         writers: Iterable[str] | None = None,
         teams: dict[str, Iterable[str]] | None = None,
+        check_idempotent: bool = True,
     ) -> None:
         self.policy = policy or make_policy()
+        self.check_idempotent = check_idempotent
         self.repo = MemoryRepository(bot=self.policy.bot, writers=writers, teams=teams)
         self.log: list[tuple[datetime, Action]] = []
 
@@ -231,10 +233,17 @@ class Desk:
         return reconcile(self.repo.get_issue(number), self.context(now), HANDLERS)
 
     def run(self, now: datetime, number: int = 1) -> Decision:
-        """Reconcile at `now` and apply the plan, as the event workflow or the sweep would."""
+        """Reconcile at `now` and apply the plan, as the event workflow or the sweep would.
+
+        Then, unless told not to, reconcile again at the same moment and insist that nothing
+        more is planned: every test that uses a desk checks idempotency at every step.
+        """
         decision = self.decide(now, number)
         apply_plan(self.repo, decision.actions, dry_run=False)
         self.log += [(now, a) for a in decision.actions]
+        if self.check_idempotent:
+            again = self.decide(now, number)
+            assert again.actions == (), f"not idempotent at {now}: {again.actions}"
         return decision
 
     def issue(self, number: int = 1) -> Issue:

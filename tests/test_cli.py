@@ -68,7 +68,14 @@ def test_simulate_json_is_one_action_a_line(runner: CliRunner, tmp_path: Path) -
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert lines and all({"at", "issue", "kind", "rule"} <= set(line) for line in lines)
     kinds = {line["kind"] for line in lines}
-    assert kinds <= {"add_labels", "remove_labels", "comment", "assign", "close", "open_pull_request"}
+    assert kinds <= {
+        "add_labels",
+        "remove_labels",
+        "comment",
+        "assign",
+        "close",
+        "open_pull_request",
+    }
     escalation = next(line for line in lines if line["rule"] == "incident.escalation")
     # Due at 10:20; the event job waits for it although the sweep runs only hourly.
     assert escalation["at"] <= "2026-11-23T10:25:00+00:00"
@@ -78,15 +85,39 @@ def test_simulate_json_is_one_action_a_line(runner: CliRunner, tmp_path: Path) -
     ("text", "message"),
     [
         ("steps: []", "non-empty list"),
-        ("steps:\n  - {at: 2026-11-23T10:00:00+00:00, by: a, dance: {issue: 1}}", "step 1: needs exactly one of"),
-        ("steps:\n  - {at: 2026-11-23T10:00:00, by: a, open: incident}", "step 1: '2026-11-23T10:00:00' has no UTC offset"),
-        ("steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, comment: {issue: 4, body: hi}}", "step 1: there is no issue #4"),
+        (
+            "steps:\n  - {at: 2026-11-23T10:00:00+00:00, by: a, dance: {issue: 1}}",
+            "step 1: needs exactly one of",
+        ),
+        (
+            "steps:\n  - {at: 2026-11-23T10:00:00, by: a, open: incident}",
+            "step 1: '2026-11-23T10:00:00' has no UTC offset",
+        ),
+        (
+            "steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, comment: {issue: 4, body: hi}}",
+            "step 1: there is no issue #4",
+        ),
         ("steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: nosuchform}", "no form 'nosuchform'"),
-        ("steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: incident, fields: {colour: red}}", "has no field 'colour'"),
-        ("sweep_every: often\nsteps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: incident}", "sweep_every"),
+        (
+            "steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: incident, fields: {colour: red}}",
+            "has no field 'colour'",
+        ),
+        (
+            "sweep_every: often\nsteps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: incident}",
+            "sweep_every",
+        ),
         ("steps: [\n", "invalid YAML"),
     ],
-    ids=["no steps", "unknown verb", "naive time", "unknown issue", "unknown form", "unknown field", "bad sweep", "bad yaml"],
+    ids=[
+        "no steps",
+        "unknown verb",
+        "naive time",
+        "unknown issue",
+        "unknown form",
+        "unknown field",
+        "bad sweep",
+        "bad yaml",
+    ],
 )
 def test_a_malformed_scenario_names_the_step_and_the_problem(
     runner: CliRunner, tmp_path: Path, text: str, message: str
@@ -125,12 +156,16 @@ def test_validate_reports_a_bad_policy_with_its_key(runner: CliRunner, tmp_path:
 def test_validate_writes_annotations_in_actions(runner: CliRunner, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("colour: red\n", encoding="utf-8")
-    result = runner.invoke(cli, ["validate", "--policy", str(policy)], env={"GITHUB_ACTIONS": "true"})
+    result = runner.invoke(
+        cli, ["validate", "--policy", str(policy)], env={"GITHUB_ACTIONS": "true"}
+    )
     assert result.exit_code == 1
     assert f"::error file={policy}::" in result.output
 
 
-@pytest.mark.parametrize("now", ["yesterday", "2026-11-23T10:00:00"], ids=["not a time", "no offset"])
+@pytest.mark.parametrize(
+    "now", ["yesterday", "2026-11-23T10:00:00"], ids=["not a time", "no offset"]
+)
 def test_a_bad_now_is_a_usage_error(runner: CliRunner, now: str) -> None:
     result = runner.invoke(cli, ["sweep", "--now", now])
     assert result.exit_code == 2
@@ -178,7 +213,9 @@ def test_event_reconciles_the_issue_and_writes_to_github(runner: CliRunner, tmp_
         result = runner.invoke(cli, ["event", "--now", "2026-11-23T10:01:00+00:00"], env=env)
     assert result.exit_code == 0, result.output
     assert json.loads(labels.calls[0].request.body) == ["P1"]
-    assert json.loads(comment.calls[0].request.body)["body"].startswith("<!-- dutydesk:incident.status -->")
+    assert json.loads(comment.calls[0].request.body)["body"].startswith(
+        "<!-- dutydesk:incident.status -->"
+    )
     output = (tmp_path / "output").read_text(encoding="utf-8")
     assert "due-soon=true" in output  # the escalation at 10:20 is within wait_for_due
 
@@ -192,7 +229,9 @@ def test_event_dry_run_writes_nothing(runner: CliRunner, tmp_path: Path) -> None
         github.get(f"{REPO}/issues/1/events", json=[])
         github.get(f"{REPO}/collaborators", json=[])
         github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
-        result = runner.invoke(cli, ["event", "--dry-run", "--json", "--now", "2026-11-23T10:01:00+00:00"], env=env)
+        result = runner.invoke(
+            cli, ["event", "--dry-run", "--json", "--now", "2026-11-23T10:01:00+00:00"], env=env
+        )
         assert all(call.request.method == "GET" for call in github.calls)
     assert result.exit_code == 0, result.output
     planned = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
@@ -200,7 +239,78 @@ def test_event_dry_run_writes_nothing(runner: CliRunner, tmp_path: Path) -> None
 
 
 def test_an_event_about_a_pull_request_does_nothing(runner: CliRunner, tmp_path: Path) -> None:
-    env = _event(tmp_path, "issue_comment", {"action": "created", "issue": {"number": 2, "pull_request": {"url": "u"}}})
+    env = _event(
+        tmp_path,
+        "issue_comment",
+        {"action": "created", "issue": {"number": 2, "pull_request": {"url": "u"}}},
+    )
     result = runner.invoke(cli, ["event"], env=env)
     assert result.exit_code == 0
     assert "nothing to do" in result.output
+
+
+def test_sweep_reconciles_every_open_item_and_writes_a_summary(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    issue = _issue_payload()
+    env = _event(tmp_path, "schedule", {})
+    env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary.md")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as github:
+        github.get(f"{REPO}/collaborators", json=[])
+        github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
+        github.get(
+            f"{REPO}/issues",
+            json=[issue],
+            match=[
+                responses.matchers.query_param_matcher(
+                    {"state": "open", "labels": "incident"}, strict_match=False
+                )
+            ],
+        )
+        github.get(
+            f"{REPO}/issues",
+            json=[],
+            match=[responses.matchers.query_param_matcher({"state": "open"}, strict_match=False)],
+        )
+        github.get(f"{REPO}/issues/1/comments", json=[])
+        github.get(f"{REPO}/issues/1/events", json=[])
+        result = runner.invoke(
+            cli, ["sweep", "--dry-run", "--now", "2026-11-23T10:30:00+00:00"], env=env
+        )
+        assert all(call.request.method == "GET" for call in github.calls)
+    assert result.exit_code == 0, result.output
+    assert "would: #1 incident.escalation" in result.output
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "| #1 | [Incident] Payments API down |" in summary
+
+
+def test_labels_sync_creates_only_what_is_missing_or_different(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    env = _event(tmp_path, "workflow_dispatch", {})
+    from dutydesk.policy import load_policy
+
+    policy = load_policy(ROOT / "policy.yaml")
+    existing = [
+        {
+            "name": s.name,
+            "color": s.color,
+            "description": s.description,
+            "id": i,
+            "url": f"{REPO}/labels/{s.name}",
+            "default": False,
+        }
+        for i, s in enumerate(policy.labels.values())
+        if s.name != "sla-missed"
+    ]
+    with responses.RequestsMock() as github:
+        github.get(f"{REPO}/labels", json=existing)
+        created = github.post(
+            f"{REPO}/labels",
+            status=201,
+            json={"name": "sla-missed", "color": "b60205", "url": f"{REPO}/labels/sla-missed"},
+        )
+        result = runner.invoke(cli, ["labels", "sync"], env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(created.calls[0].request.body)["name"] == "sla-missed"
+    assert "1 label(s) changed" in result.output

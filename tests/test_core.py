@@ -93,12 +93,25 @@ def test_mentions_in_a_command() -> None:
         ("issue_comment", {"action": "created", "issue": {"number": 3}}, 3),
         ("issue_comment", {"action": "deleted", "issue": {"number": 3}}, None),
         ("issue_comment", {"action": "created", "issue": {"number": 3, "pull_request": {}}}, 3),
-        ("issue_comment", {"action": "created", "issue": {"number": 3, "pull_request": {"url": "x"}}}, None),
+        (
+            "issue_comment",
+            {"action": "created", "issue": {"number": 3, "pull_request": {"url": "x"}}},
+            None,
+        ),
         ("push", {}, None),
     ],
-    ids=["issue opened", "comment", "comment deleted", "empty pr key", "comment on a pull request", "push"],
+    ids=[
+        "issue opened",
+        "comment",
+        "comment deleted",
+        "empty pr key",
+        "comment on a pull request",
+        "push",
+    ],
 )
-def test_which_issue_an_event_names(name: str, payload: dict[str, object], number: int | None) -> None:
+def test_which_issue_an_event_names(
+    name: str, payload: dict[str, object], number: int | None
+) -> None:
     assert target_of(name, payload).number == number
 
 
@@ -113,7 +126,9 @@ def test_a_broken_payload_is_an_event_error(tmp_path: Path) -> None:
 
 
 def test_access_membership_is_unknown_when_a_team_is_unreadable() -> None:
-    access = Access(writers=frozenset({"alice"}), teams={"org/ops": None, "org/dev": frozenset({"bob"})})
+    access = Access(
+        writers=frozenset({"alice"}), teams={"org/ops": None, "org/dev": frozenset({"bob"})}
+    )
     assert access.member("bob", ["org/dev"]) is True
     assert access.member("carol", ["org/dev"]) is False
     assert access.member("carol", ["org/ops"]) is None
@@ -176,7 +191,9 @@ def test_memory_records_who_did_what_and_each_body_revision() -> None:
 
 
 def test_json_of_an_action_has_the_documented_keys() -> None:
-    action = Action(Kind.COMMENT, "incident.status", 4, body="x", key="incident.status", comment_id=9)
+    action = Action(
+        Kind.COMMENT, "incident.status", 4, body="x", key="incident.status", comment_id=9
+    )
     out = action.to_json(T0)
     assert out["kind"] == "comment" and out["update"] is True and out["issue"] == 4
     assert out["at"] == "2026-11-23T10:00:00+00:00" and out["rule"] == "incident.status"

@@ -74,7 +74,9 @@ def test_writes_send_the_documented_requests(github: responses.RequestsMock) -> 
     assert bodies[2] == {"body": "<!-- dutydesk:k -->\nedited"}
 
 
-def test_access_reads_writers_and_reports_an_unreadable_team(github: responses.RequestsMock) -> None:
+def test_access_reads_writers_and_reports_an_unreadable_team(
+    github: responses.RequestsMock,
+) -> None:
     github.get(f"{REPO}/collaborators", json=fixture("collaborators.json"))
     github.get(
         f"{HOST}/orgs/octo-org/teams/platform/members",
@@ -99,9 +101,15 @@ def test_a_github_error_says_what_failed_without_the_token(github: responses.Req
 
 @pytest.mark.parametrize(
     ("token", "repo", "message"),
-    [(None, "o/r", "no GitHub token"), ("t", None, "OWNER/NAME"), ("t", "just-a-name", "OWNER/NAME")],
+    [
+        (None, "o/r", "no GitHub token"),
+        ("t", None, "OWNER/NAME"),
+        ("t", "just-a-name", "OWNER/NAME"),
+    ],
     ids=["no token", "no repository", "repository without owner"],
 )
-def test_missing_configuration_is_explained(token: str | None, repo: str | None, message: str) -> None:
+def test_missing_configuration_is_explained(
+    token: str | None, repo: str | None, message: str
+) -> None:
     with pytest.raises(ConfigurationError, match=message):
         connect(token, repo, None)

@@ -30,6 +30,11 @@ MONDAY = at("2026-11-23 10:00")
 SOON = at("2026-11-23 10:05")
 
 
+def cases(*rows: tuple[object, ...]) -> list[object]:
+    """Table rows whose first value, the situation, is the test id."""
+    return [pytest.param(*row, id=str(row[0])) for row in rows]
+
+
 def read(issue: Issue, ctx: Context) -> incidents.Incident:
     return incidents.read(view(issue, ctx, "incident"), ctx)
 
@@ -47,7 +52,7 @@ def said(*lines: tuple[str, str]) -> tuple[Comment, ...]:
 
 @pytest.mark.parametrize(
     ("situation", "lines", "ack_by", "lead", "comms", "priority", "updates"),
-    [
+    cases(
         ("/ack acknowledges", [("bob", "/ack")], "bob", None, None, "P1", 0),
         (
             "/lead @carol names the lead and acknowledges",
@@ -108,8 +113,7 @@ def said(*lines: tuple[str, str]) -> tuple[Comment, ...]:
             "P1",
             0,
         ),
-    ],
-    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+    ),
 )
 def test_commands_from_responders(
     situation: str,
@@ -190,7 +194,7 @@ def test_a_refusal_is_posted_once() -> None:
 
 @pytest.mark.parametrize(
     ("situation", "responders", "writers", "teams", "login", "verdict"),
-    [
+    cases(
         ("by default a writer is a responder", [], {"bob"}, {}, "bob", True),
         ("by default a non-writer is not", [], {"bob"}, {}, "mallory", False),
         ("writers unreadable: unknown", [], None, {}, "bob", None),
@@ -220,8 +224,7 @@ def test_a_refusal_is_posted_once() -> None:
             "carol",
             True,
         ),
-    ],
-    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+    ),
 )
 def test_who_is_a_responder(
     situation: str,
@@ -366,3 +369,9 @@ def test_a_late_acknowledgement_shows_on_the_card_as_outside_the_target() -> Non
     issue = make_issue(comments=tuple(replace(c, updated_at=at("2026-11-23 10:25")) for c in late))
     card = by_rule(decide(issue, context(at("2026-11-23 10:30"))), Rule.STATUS)[0].body or ""
     assert "after 25 minutes: outside the 20 minutes target" in card
+
+
+def test_only_the_latest_lead_is_assigned() -> None:
+    issue = make_issue(comments=said(("bob", "/lead @bob"), ("bob", "/lead @carol")))
+    (assign,) = by_rule(decide(issue, context(SOON)), Rule.LEAD)
+    assert assign.users == ("carol",)

@@ -39,6 +39,11 @@ from incident_factories import (
 MONDAY = at("2026-11-23 10:00")
 
 
+def cases(*rows: tuple[object, ...]) -> list[object]:
+    """Table rows whose first value, the situation, is the test id."""
+    return [pytest.param(*row, id=str(row[0])) for row in rows]
+
+
 def read(issue: Issue, now: datetime) -> incidents.Incident:
     ctx = context(now)
     return incidents.read(view(issue, ctx, "incident"), ctx)
@@ -91,7 +96,7 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
 
 @pytest.mark.parametrize(
     ("situation", "overrides", "added", "removed"),
-    [
+    cases(
         ("a new P1 gets the P1 label", {}, ["P1"], []),
         ("a P1 already labelled needs nothing", {"labels": frozenset({"incident", "P1"})}, [], []),
         (
@@ -139,8 +144,7 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
             ["P1"],
             ["needs-triage"],
         ),
-    ],
-    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+    ),
 )
 def test_priority_labels(
     situation: str, overrides: dict[str, object], added: list[str], removed: list[str]
@@ -306,7 +310,7 @@ def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
 
 @pytest.mark.parametrize(
     ("situation", "overrides", "now", "label", "comment_posted"),
-    [
+    cases(
         (
             "acknowledged before the due time: nothing",
             {"comments": (comment("bob", "/ack", at("2026-11-23 10:12")),)},
@@ -380,8 +384,7 @@ def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
             False,
             False,
         ),
-    ],
-    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+    ),
 )
 def test_escalation(
     situation: str,
@@ -433,7 +436,7 @@ def reminder_keys(decision: incidents.Decision) -> list[str]:
 
 @pytest.mark.parametrize(
     ("situation", "overrides", "now", "posted", "next_due"),
-    [
+    cases(
         ("P1 before the first hour", {}, at("2026-11-23 10:59"), [], at("2026-11-23 11:00")),
         (
             "P1 at the hour",
@@ -542,8 +545,7 @@ def reminder_keys(decision: incidents.Decision) -> list[str]:
             [],
             at("2026-11-23 12:00"),
         ),
-    ],
-    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+    ),
 )
 def test_update_reminder(
     situation: str,
@@ -611,7 +613,7 @@ def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
 
 @pytest.mark.parametrize(
     ("situation", "overrides", "flagged"),
-    [
+    cases(
         (
             "a breach box ticked",
             {"answers": {"security": ["This involves a data or security breach"]}},
@@ -633,8 +635,7 @@ def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
             False,
         ),
         ("an outage with nothing ticked", {}, False),
-    ],
-    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+    ),
 )
 def test_security(situation: str, overrides: dict[str, object], flagged: bool) -> None:
     actions = by_rule(decide(make_issue(**overrides), context(MONDAY)), Rule.SECURITY)

@@ -75,7 +75,11 @@ BAD = [
     ({"changes": {"reminder_before": "1 business day"}}, "changes.reminder_before", "wall"),
     ({"rota": [{"from": "soon", "primary": "a", "secondary": "b"}]}, "rota[0].from", "YYYY-MM-DD"),
     ({"rota": [{"from": "2026-01-01", "primary": "a"}]}, "rota[0].secondary", "exactly one"),
-    ({"runbooks": {"max_pull_requests_per_run": 0}}, "runbooks.max_pull_requests_per_run", "at least 1"),
+    (
+        {"runbooks": {"max_pull_requests_per_run": 0}},
+        "runbooks.max_pull_requests_per_run",
+        "at least 1",
+    ),
     ({"runbooks": {"review_period": "soon"}}, "runbooks.review_period", "6 months"),
     ({"labels": {"approved": {"color": "green"}}}, "labels.approved.color", "hex"),
 ]
@@ -108,5 +112,7 @@ def test_a_missing_file_is_a_policy_error(tmp_path: Path) -> None:
 
 
 def test_scenario_overrides_merge_deeply() -> None:
-    merged = deep_merge({"changes": {"notice": "48 hours", "approvers": ["a"]}}, {"changes": {"approvers": ["b"]}})
+    merged = deep_merge(
+        {"changes": {"notice": "48 hours", "approvers": ["a"]}}, {"changes": {"approvers": ["b"]}}
+    )
     assert merged == {"changes": {"notice": "48 hours", "approvers": ["b"]}}

@@ -18,6 +18,11 @@ MONDAY = at("2026-11-23 10:00")
 NOON = at("2026-11-23 12:00")
 
 
+def cases(*rows: tuple[object, ...]) -> list[object]:
+    """Table rows whose first value, the situation, is the test id."""
+    return [pytest.param(*row, id=str(row[0])) for row in rows]
+
+
 def resolved_p1(**overrides: object) -> Issue:
     base: dict[str, object] = {
         "number": 7,
@@ -58,7 +63,7 @@ def test_a_resolved_p1_row() -> None:
 
 @pytest.mark.parametrize(
     ("situation", "issue", "now", "response_met", "updates_met"),
-    [
+    cases(
         ("a new P1, not yet due: pending", make_issue(), at("2026-11-23 10:10"), None, True),
         (
             "an unacknowledged P1 after 20 minutes: missed",
@@ -126,8 +131,7 @@ def test_a_resolved_p1_row() -> None:
             True,
             True,
         ),
-    ],
-    ids=lambda v: v if isinstance(v, str) and " " in v else "",
+    ),
 )
 def test_targets_met(
     situation: str,

@@ -477,9 +477,7 @@ def test_what_github_lists_decides_whether_a_pull_request_is_opened(
     planned: int,
     reason: Reason,
 ) -> None:
-    github.get(
-        f"{REPO}/pulls", json=pulls, match=[matchers.query_param_matcher(PULLS_QUERY)]
-    )
+    github.get(f"{REPO}/pulls", json=pulls, match=[matchers.query_param_matcher(PULLS_QUERY)])
     runbook = parse_runbook("runbooks/payments-api.md", TEXT)
     prs = store.pulls_for_prefix(BRANCH_PREFIX)
     policy = parse_policy({})

@@ -439,5 +439,68 @@ def write_summary(
         handle.write(summary_markdown(policy, ctx, rows, failed))
 
 
+@cli.command()
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only incidents opened on or after this date (YYYY-MM-DD, policy timezone).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "csv", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
+)
+@common
+@run_safely
+def report(opts: Options, since: datetime | None, fmt: str) -> None:
+    """The incident register: every incident with its times and whether targets were met."""
+    from dutydesk.report import format_rows, rows
+
+    policy, forms = load_setup(opts)
+    repo = github(opts)
+    ctx = context_for(policy, forms, repo, opts.now)
+    day = since.date() if since is not None else None
+    start = datetime.combine(day, datetime.min.time(), policy.timezone) if day else None
+    issues = repo.issues_since(policy.label("incident"), start)
+    click.echo(format_rows(rows(issues, ctx, since=day), fmt), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--at",
+    "at",
+    callback=parse_now,
+    help="The moment to ask about (ISO 8601 with offset) [default: now].",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("policy.yaml"),
+    show_default=True,
+    help="The team's policy file.",
+)
+@run_safely
+def rota(at: datetime, policy_path: Path) -> None:
+    """Who is primary and secondary on call at a moment, from the policy's rota."""
+    from dutydesk.policy import load_policy
+    from dutydesk.rota import format_rota, on_call
+
+    policy = load_policy(policy_path)
+    click.echo(format_rota(on_call(policy, at), at, policy), nl=False)
+
+
+def _register_groups() -> None:
+    from dutydesk.cli_runbooks import runbooks
+
+    cli.add_command(runbooks)
+
+
+_register_groups()
+
+
 def main() -> None:
     cli(prog_name="dutydesk")

@@ -143,6 +143,17 @@ class GitHubRepository:
 
         return self._call("listing open issues", read)  # type: ignore[no-any-return]
 
+    def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
+        """Open and closed issues with `label` updated since `since` (for the register)."""
+
+        def read() -> list[Issue]:
+            found = self.repo.get_issues(
+                state="all", labels=[label], **({"since": since} if since else {})
+            )
+            return [self._snapshot(i) for i in found if i.pull_request is None]
+
+        return self._call("listing issues for the register", read)  # type: ignore[no-any-return]
+
     def access(self, teams: Iterable[str]) -> Access:
         try:
             writers: frozenset[str] | None = frozenset(

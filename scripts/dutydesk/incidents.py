@@ -8,11 +8,15 @@ once into an :class:`Incident`, and each rule decides from that.
 Choices worth knowing:
 
 * **Priority** is the form's `priority` answer (an option beginning "P1".."P4"), changed by an edit
-  of the form or by a responder's `/priority Pn`; the latest change wins. Labels are output only:
-  a priority label added by hand is put right, not read.
+  of the form or by a responder's `/priority Pn`; the latest change wins. (GitHub lets only the
+  author and collaborators edit an issue body, so form edits are trusted; a change by edit dates
+  from the edit only when the snapshot carries body revisions, else from opening.) Labels are
+  output only: a priority label added by hand is put right, not read.
 * **Commands** (`/ack`, `/lead`, `/comms`, `/priority`, `/update`) count only from responders, and
   from the moment their comment was last edited, so editing an old comment cannot backdate an
-  acknowledgement. `/lead` and `/comms` without a mention name the commenter.
+  acknowledgement. `/lead` and `/comms` without a mention name the commenter. Anyone else's
+  command gets one short reply (`incident.refused`), which says so when who the responders are
+  could not be read.
 * **Acknowledged** by the first counted `/ack` or `/lead`, or the first assignment made by anyone
   but the bot. An acknowledgement is a fact about the incident: it also covers a later change of
   priority.
@@ -317,24 +321,22 @@ def _person(command: Command) -> str | None:
 
 
 def _leads_to_assign(issue: Issue, leads: Sequence[tuple[datetime, str]]) -> tuple[str, ...]:
-    """People named by `/lead` who are not assignees and were not assigned since being named.
+    """The latest `/lead`'s person, unless an assignee or assigned since being named.
 
     (Someone assigned since and then unassigned by a person is left alone: no fight.)
     """
-    out: list[str] = []
-    assignees = {a.lower() for a in issue.assignees}
-    for at, person in leads:
-        if person.lower() in assignees or person.lower() in (o.lower() for o in out):
-            continue
-        assigned_since = any(
-            e.kind is EventKind.ASSIGNED
-            and (e.assignee or "").lower() == person.lower()
-            and e.at >= at
-            for e in issue.events
-        )
-        if not assigned_since:
-            out.append(person)
-    return tuple(out)
+    if not leads:
+        return ()
+    named_at, person = leads[-1]
+    if person.lower() in {a.lower() for a in issue.assignees}:
+        return ()
+    assigned_since = any(
+        e.kind is EventKind.ASSIGNED
+        and (e.assignee or "").lower() == person.lower()
+        and e.at >= named_at
+        for e in issue.events
+    )
+    return () if assigned_since else (person,)
 
 
 def _security_reasons(answers: Mapping[str, Any], priority: Priority | None) -> tuple[str, ...]:

@@ -145,6 +145,13 @@ class MemoryRepository:
             if r.state == "open" and (not wanted or wanted & set(r.labels))
         ]
 
+    def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
+        return [
+            r.freeze()
+            for r in self.issues.values()
+            if label in r.labels and (since is None or r.updated_at >= since)
+        ]
+
     def access(self, teams: Iterable[str]) -> Access:
         return Access(
             writers=self.writers, teams={t.lower(): self.teams.get(t.lower()) for t in teams}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from dutydesk.model import Issue
@@ -44,6 +45,8 @@ class Repository(Protocol):
     def get_issue(self, number: int) -> Issue: ...
 
     def open_issues(self, labels: Iterable[str]) -> list[Issue]: ...
+
+    def issues_since(self, label: str, since: datetime | None) -> list[Issue]: ...
 
     def access(self, teams: Iterable[str]) -> Access: ...
 

@@ -80,7 +80,9 @@ def _when(value: Any, where: str) -> datetime:
         except ValueError:
             raise ScenarioError(f"{where}: {value!r} is not an ISO 8601 time") from None
     if moment.tzinfo is None:
-        raise ScenarioError(f"{where}: '{moment.isoformat()}' has no UTC offset (write e.g. +00:00)")
+        raise ScenarioError(
+            f"{where}: '{moment.isoformat()}' has no UTC offset (write e.g. +00:00)"
+        )
     return moment
 
 

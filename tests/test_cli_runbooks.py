@@ -1,0 +1,326 @@
+"""`dutydesk runbooks status|validate|renew` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import responses
+from click.testing import CliRunner, Result
+from responses import matchers
+
+from dutydesk.cli_runbooks import runbooks
+
+FIXTURES = Path(__file__).parent / "fixtures" / "runbooks"
+NOW = "2026-11-25T09:00:00Z"
+HOST = "https://api.github.com:443"
+REPO = f"{HOST}/repos/example-org/ops"
+
+
+def runbook_text(expires: str, owner: str = "example-org/payments-team", title: str = "A") -> str:
+    return (
+        f"---\ncategory: runbooks\nexpires: {expires}\nowner: {owner}\n---\n# {title} Runbook\n\n"
+        "## Description\n## Incident response hours\n## Incident contact details\n"
+        "## URLs\n## Docs\n## Service team (non-urgent issues)\n"
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An operations repository: policy.yaml and a runbooks folder; no token around."""
+    for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "policy.yaml").write_text("runbooks:\n  max_pull_requests_per_run: 2\n")
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "payments-api.md").write_text(runbook_text("2026-11-02", title="Payments API"))
+    (folder / "status-page.md").write_text(runbook_text("2027-03-31", title="Status Page"))
+    (folder / "broken.md").write_text((FIXTURES / "broken-yaml.md").read_text())
+    return tmp_path
+
+
+def run(repo: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(
+        runbooks, [args[0], "--policy", str(repo / "policy.yaml"), *args[1:]], env=env
+    )
+
+
+# -- status ------------------------------------------------------------------------------
+
+
+def test_status_lists_every_runbook_with_its_state_and_exits_0(repo: Path) -> None:
+    result = run(repo, "status", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["invalid", "expired", "ok"]
+    assert lines[1].split()[1:4] == [
+        "2026-11-02",
+        "runbooks/payments-api.md",
+        "example-org/payments-team",
+    ]
+    assert "the front matter is not valid YAML" in lines[0]
+
+
+def test_status_json_is_one_object_a_line(repo: Path) -> None:
+    result = run(repo, "status", "--json", "--now", NOW)
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[1] == {
+        "path": "runbooks/payments-api.md",
+        "expires": "2026-11-02",
+        "state": "expired",
+        "owner": ["example-org/payments-team"],
+        "error": None,
+    }
+    assert records[0]["state"] == "invalid" and records[0]["expires"] is None
+    assert records[0]["error"].startswith("the front matter is not valid YAML at line 5")
+    assert records[2]["state"] == "ok"
+
+
+def test_due_soon_is_within_the_warning_window(repo: Path) -> None:
+    result = run(repo, "status", "--json", "--now", "2027-03-20T12:00:00+00:00")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    states = {record["path"]: record["state"] for record in records}
+    assert states["runbooks/status-page.md"] == "due-soon"
+
+
+def test_status_reads_the_clock_when_no_now_is_given(repo: Path) -> None:
+    assert run(repo, "status").exit_code == 0
+
+
+# -- validate ----------------------------------------------------------------------------
+
+
+def test_validate_reports_invalid_runbooks_and_missing_sections_and_exits_1(repo: Path) -> None:
+    result = run(repo, "validate")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "runbooks/broken.md: the front matter is not valid YAML at line 5 "
+        "(expected ',' or ']', but got '<stream end>'); fix it",
+        "runbooks/broken.md: missing template sections: Description, Incident response hours, "
+        "Incident contact details, URLs, Docs, Service team (non-urgent issues)",
+    ]
+    assert "2 problem(s) in 3 runbook(s)" in result.stderr
+
+
+def test_validate_exits_0_when_every_runbook_is_well_formed(repo: Path) -> None:
+    (repo / "runbooks" / "broken.md").unlink()
+    result = run(repo, "validate", "--json")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "2 runbook(s) valid" in result.stderr
+
+
+# -- usage errors ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(("status", "--now", "yesterday"), "is not ISO 8601", id="unreadable-now"),
+        pytest.param(("status", "--now", "2026-11-25T09:00"), "has no UTC offset", id="naive-now"),
+        pytest.param(("renew", "--now", NOW), "no GitHub token", id="renew-without-a-token"),
+    ],
+)
+def test_usage_errors_exit_2(repo: Path, args: tuple[str, ...], message: str) -> None:
+    result = run(repo, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_missing_policy_or_folder_exits_2_naming_it(repo: Path) -> None:
+    result = CliRunner().invoke(runbooks, ["status", "--policy", str(repo / "nope.yaml")])
+    assert result.exit_code == 2 and "nope.yaml" in result.stderr
+    (repo / "policy.yaml").write_text("runbooks:\n  folder: docs/runbooks\n")
+    result = run(repo, "status")
+    assert result.exit_code == 2
+    assert "docs/runbooks does not exist (policy key runbooks.folder)" in result.stderr
+
+
+def test_every_option_has_help() -> None:
+    assert isinstance(runbooks, click.Group)
+    for command in runbooks.commands.values():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{command.name} {param.opts}"
+
+
+# -- renew, dry run ----------------------------------------------------------------------
+
+
+def test_a_dry_run_without_a_token_plans_from_the_files_and_says_so(repo: Path) -> None:
+    result = run(repo, "renew", "--dry-run", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert (
+        "dry run without GITHUB_TOKEN: planned from the files alone, "
+        "as if no review pull request were open"
+    ) in result.stderr
+    assert "runbooks/broken.md: invalid, not renewed" in result.stderr
+    assert result.stdout.splitlines()[:4] == [
+        "runbook.renewal: open pull request dutydesk/runbook-review/runbooks-payments-api: "
+        "Review runbook: Payments API (review was due 2026-11-02)",
+        "  path: runbooks/payments-api.md",
+        "  reviewers: example-org/payments-team",
+        "  labels: runbook-review",
+    ]
+    assert "-expires: 2026-11-02\n+expires: 2027-05-25\n" in result.stdout
+    assert "would open 1 review pull request(s)" in result.stderr
+
+
+def test_a_dry_run_prints_json_actions_with_path_branch_title_and_diff(repo: Path) -> None:
+    result = run(repo, "renew", "--dry-run", "--json", "--now", NOW)
+    [action] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert action["kind"] == "open_pull_request" and action["rule"] == "runbook.renewal"
+    assert action["path"] == "runbooks/payments-api.md"
+    assert action["branch"] == "dutydesk/runbook-review/runbooks-payments-api"
+    assert action["title"] == "Review runbook: Payments API (review was due 2026-11-02)"
+    assert action["labels"] == ["runbook-review"]
+    assert action["reviewers"] == ["example-org/payments-team"]
+    assert action["diff"].startswith("--- a/runbooks/payments-api.md\n+++ b/runbooks/")
+    assert "Not looked up" in action["body"]
+    assert action["at"] == "2026-11-25T09:00:00+00:00"
+
+
+def test_a_run_opens_at_most_max_pull_requests_per_run(repo: Path) -> None:
+    for i in range(5):
+        (repo / "runbooks" / f"old-{i}.md").write_text(runbook_text(f"2026-0{i + 1}-01"))
+    result = run(repo, "renew", "--dry-run", "--json", "--now", NOW)
+    paths = [json.loads(line)["path"] for line in result.stdout.splitlines()]
+    assert paths == ["runbooks/old-0.md", "runbooks/old-1.md"]  # most overdue first
+    assert (
+        "4 more expired runbook(s) wait for a later run "
+        "(runbooks.max_pull_requests_per_run: 2)" in result.stderr
+    )
+
+
+# -- renew against GitHub ----------------------------------------------------------------
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
+    monkeypatch.setattr("github.Requester.time.sleep", lambda _: None)  # PyGithub's write gap
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+def _fixture(name: str) -> Any:
+    text = (FIXTURES / "github" / name).read_text(encoding="utf-8")
+    return json.loads(text.replace("octocat/Hello-World", "example-org/ops"))
+
+
+def _pull(number: int, ref: str, **fields: Any) -> dict[str, Any]:
+    pull = _fixture("pulls-list.json")[0]
+    pull.update(number=number, **fields)
+    pull["url"] = f"https://api.github.com/repos/example-org/ops/pulls/{number}"
+    pull["html_url"] = f"https://github.com/example-org/ops/pull/{number}"
+    pull["issue_url"] = f"https://api.github.com/repos/example-org/ops/issues/{number}"
+    pull["head"]["ref"] = ref
+    pull["base"]["repo"]["owner"]["login"] = "example-org"
+    return pull
+
+
+ENV = {"GITHUB_TOKEN": "t0ken", "GITHUB_REPOSITORY": "example-org/ops"}
+
+
+def test_renew_skips_an_open_review_and_opens_the_other(
+    repo: Path, github: responses.RequestsMock
+) -> None:
+    import base64
+
+    (repo / "runbooks" / "notifications.md").write_text(runbook_text("2026-10-01", "alice-oncall"))
+    open_review = _pull(12, "dutydesk/runbook-review/runbooks-payments-api")
+    github.get(f"{REPO}/pulls", json=[open_review])
+    github.get(
+        f"{REPO}/commits",
+        json=[],
+        match=[
+            matchers.query_param_matcher({"path": "runbooks/notifications.md"}, strict_match=False)
+        ],
+    )
+    repository = _fixture("repository.json")
+    repository["default_branch"] = "main"
+    github.get(REPO, json=repository)
+    branch = _fixture("branch.json")
+    github.get(f"{REPO}/branches/main", json=branch)
+    content = _fixture("content-file.json")
+    text = (repo / "runbooks" / "notifications.md").read_text()
+    content.update(content=base64.b64encode(text.encode()).decode(), sha="b10b")
+    github.get(f"{REPO}/contents/runbooks/notifications.md", json=content)
+    github.post(f"{REPO}/git/refs", json=_fixture("git-ref.json"), status=201)
+    github.put(f"{REPO}/contents/runbooks/notifications.md", json=_fixture("file-commit.json"))
+    github.post(
+        f"{REPO}/pulls",
+        json=_pull(42, "dutydesk/runbook-review/runbooks-notifications"),
+        status=201,
+    )
+    github.post(f"{REPO}/pulls/42/requested_reviewers", json=_pull(42, "x"), status=201)
+    github.post(f"{REPO}/issues/42/labels", json=_fixture("labels.json"))
+
+    result = run(repo, "renew", "--now", NOW, env=ENV)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "opened https://github.com/example-org/ops/pull/42 for runbooks/notifications.md\n"
+    )
+    assert "runbooks/payments-api.md: review pull request #12 is open" in result.stderr
+    assert "opened 1 review pull request(s), 0 failed" in result.stderr
+    assert len(github.calls) == 1 + 1 + 2 + 6
+    created = json.loads(github.calls[7].request.body or "{}")
+    assert created["head"] == "dutydesk/runbook-review/runbooks-notifications"
+    assert created["base"] == "main"
+    assert json.loads(github.calls[8].request.body or "{}") == {"reviewers": ["alice-oncall"]}
+
+
+def test_renew_exits_1_when_a_pull_request_cannot_be_opened(
+    repo: Path, github: responses.RequestsMock
+) -> None:
+    github.get(f"{REPO}/pulls", json=[])
+    github.get(f"{REPO}/commits", json=[])
+    repository = _fixture("repository.json")
+    repository["default_branch"] = "main"
+    github.get(REPO, json=repository)
+    github.get(f"{REPO}/branches/main", json=_fixture("branch.json"))
+    github.get(
+        f"{REPO}/contents/runbooks/payments-api.md",
+        status=404,
+        json={"message": "Not Found", "status": "404"},
+    )
+
+    result = run(repo, "renew", "--json", "--now", NOW, env=ENV)
+
+    assert result.exit_code == 1
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record == {
+        "path": "runbooks/payments-api.md",
+        "branch": "dutydesk/runbook-review/runbooks-payments-api",
+        "number": None,
+        "url": None,
+        "error": "reading runbooks/payments-api.md: GitHub answered 404: Not Found",
+    }
+    assert "opened 0 review pull request(s), 1 failed" in result.stderr
+
+
+def test_a_dry_run_with_a_token_reads_github_but_writes_nothing(
+    repo: Path, github: responses.RequestsMock
+) -> None:
+    closed = _pull(
+        12,
+        "dutydesk/runbook-review/runbooks-payments-api",
+        state="closed",
+        closed_at="2026-11-20T10:00:00Z",
+        merged_at=None,
+    )
+    github.get(f"{REPO}/pulls", json=[closed])
+
+    result = run(repo, "renew", "--dry-run", "--now", NOW, env=ENV)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert (
+        "runbooks/payments-api.md: review pull request #12 was closed without merging; "
+        "the next one opens on or after 2026-12-20" in result.stderr
+    )
+    assert [c.request.method for c in github.calls] == ["GET"]
