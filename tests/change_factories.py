@@ -195,7 +195,9 @@ class Desk:
     def context(self, now: datetime) -> Context:
         return Context(policy=self.policy, now=now, forms=FORMS, access=self.access())
 
-    def open(self, moment: datetime, by: str = REQUESTER, form: str = CHANGE, **overrides: Any) -> int:
+    def open(
+        self, moment: datetime, by: str = REQUESTER, form: str = CHANGE, **overrides: Any
+    ) -> int:
         self.repo.now = moment
         defaults = CHANGE_DEFAULTS if form == CHANGE else MAINTENANCE_DEFAULTS
         body = render_body(FORMS[form], fields_of(defaults, overrides))
@@ -203,7 +205,9 @@ class Desk:
         self.run(moment, number)
         return number
 
-    def edit(self, moment: datetime, number: int = 1, by: str = REQUESTER, **overrides: Any) -> None:
+    def edit(
+        self, moment: datetime, number: int = 1, by: str = REQUESTER, **overrides: Any
+    ) -> None:
         self.repo.now = moment
         issue = self.repo.get_issue(number)
         form = FORMS[CHANGE] if "change-request" in issue.labels else FORMS[MAINTENANCE]
@@ -222,7 +226,12 @@ class Desk:
         return comment_id
 
     def label(
-        self, moment: datetime, by: str, add: Sequence[str] = (), remove: Sequence[str] = (), number: int = 1
+        self,
+        moment: datetime,
+        by: str,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        number: int = 1,
     ) -> None:
         self.repo.now = moment
         self.repo.set_labels(by, number, add, remove)

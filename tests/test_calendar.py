@@ -11,6 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dutydesk.calendar import (
     UK_REGIONS,
     BankHolidays,
@@ -20,8 +23,6 @@ from dutydesk.calendar import (
     TimeRange,
 )
 from dutydesk.durations import Duration, parse_duration
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 LONDON = ZoneInfo("Europe/London")
 CALENDAR = BusinessCalendar.default_uk()

@@ -121,7 +121,7 @@ def test_a_broken_payload_is_an_event_error(tmp_path: Path) -> None:
     with pytest.raises(EventError, match="not JSON"):
         read_event("issues", path)
     path.write_text(json.dumps({"action": "opened", "issue": {}}), encoding="utf-8")
-    with pytest.raises(EventError, match="issue.number"):
+    with pytest.raises(EventError, match=r"issue\.number"):
         read_event("issues", path)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from dutydesk.durations import (
     Clock,
     Duration,
@@ -12,8 +15,6 @@ from dutydesk.durations import (
     format_timedelta,
     parse_duration,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 minutes = timedelta(minutes=1)
 hours = timedelta(hours=1)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+
 from change_factories import ROTA, at
 from dutydesk.policy import parse_policy
 from dutydesk.rota import format_rota, next_handover, on_call, rota_problems
@@ -25,10 +26,22 @@ WEEKLY = rota(
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
-        pytest.param("2026-11-22 23:59", ("2026-11-16", "carol-oncall"), id="the last minute of an entry's week"),
-        pytest.param("2026-11-23 00:00", ("2026-11-23", "alice-oncall"), id="a new entry starts at local midnight"),
+        pytest.param(
+            "2026-11-22 23:59",
+            ("2026-11-16", "carol-oncall"),
+            id="the last minute of an entry's week",
+        ),
+        pytest.param(
+            "2026-11-23 00:00",
+            ("2026-11-23", "alice-oncall"),
+            id="a new entry starts at local midnight",
+        ),
         pytest.param("2026-12-25 12:00", ("2026-11-30", "bob-oncall"), id="the last entry runs on"),
-        pytest.param("2026-11-23T00:30+01:00", ("2026-11-16", "carol-oncall"), id="the date is the local date"),
+        pytest.param(
+            "2026-11-23T00:30+01:00",
+            ("2026-11-16", "carol-oncall"),
+            id="the date is the local date",
+        ),
     ],
 )
 def test_on_call(moment: str, expected: tuple[str, str]) -> None:
@@ -60,7 +73,9 @@ def test_next_handover() -> None:
         pytest.param(
             rota(("2026-11-09", "bob", "carol"), ("2026-11-02", "alice", "bob")),
             None,
-            ["rota[1] (from 2026-11-02) is listed after rota[0] (from 2026-11-09), which starts later"],
+            [
+                "rota[1] (from 2026-11-02) is listed after rota[0] (from 2026-11-09), which starts later"
+            ],
             id="entries out of date order",
         ),
         pytest.param(
@@ -83,7 +98,9 @@ def test_next_handover() -> None:
                 ("2026-11-30", "alice", "bob"),
             ),
             None,
-            ["rota[2] (from 2026-11-16) lasts 14 days, until 2026-11-30, where the rota otherwise hands over every 7 days"],
+            [
+                "rota[2] (from 2026-11-16) lasts 14 days, until 2026-11-30, where the rota otherwise hands over every 7 days"
+            ],
             id="a missing week is a gap",
         ),
         pytest.param(
@@ -114,7 +131,12 @@ def test_rota_problems(
     [
         pytest.param(
             "2026-11-24 22:30",
-            ["At Tue 24 Nov 2026 22:30 GMT (no cover", "primary:   alice-oncall", "secondary: bob-oncall", "Next handover on 2026-11-30"],
+            [
+                "At Tue 24 Nov 2026 22:30 GMT (no cover",
+                "primary:   alice-oncall",
+                "secondary: bob-oncall",
+                "Next handover on 2026-11-30",
+            ],
             id="at night nobody covers but the rota still names the pair",
         ),
         pytest.param(

@@ -437,7 +437,7 @@ def _timeline(item: Item, ctx: Context, versions: Sequence[Version]) -> Outcome:
                 approval = approve_args = approval_notice = approval_version = None
             continue
         command = step
-        superseded = any(_utc(v.at) >= _utc(at) for v in changes)
+        superseded = any(_utc(v.at) > _utc(at) for v in changes)
         authority = _authority(
             item, ctx, command.comment.author, approving=command.name == "approve"
         )
@@ -460,13 +460,8 @@ def _timeline(item: Item, ctx: Context, versions: Sequence[Version]) -> Outcome:
             if not command.args.strip():
                 replies.append(_refusal(item, ctx, command, Refusal.REJECT_NO_REASON))
                 continue
-            rejection, approval, approve_args, approval_notice, approval_version = (
-                command,
-                None,
-                None,
-                None,
-                None,
-            )
+            rejection = command
+            approval = approve_args = approval_notice = approval_version = None
             withdrawal = None
             continue
         args = parse_approve(command.args)
@@ -549,6 +544,15 @@ class Facts:
     def approved(self) -> bool:
         """Approved by a command, or by an approver's own hand on the label."""
         return self.outcome.approved or (self.hand_label is not None and self.hand_label.kept)
+
+    @property
+    def approved_at(self) -> datetime | None:
+        """When the standing approval was given."""
+        if self.outcome.approval is not None:
+            return _utc(self.outcome.approval.comment.created_at)
+        if self.hand_label is not None and self.hand_label.kept and self.hand_label.event:
+            return _utc(self.hand_label.event.at)
+        return None
 
 
 @dataclass(frozen=True)
@@ -643,6 +647,9 @@ def _common(facts: Facts) -> dict[str, Any]:
 
 
 def _comment(item: Item, rule: Rule, key: str, template: str, **values: Any) -> tuple[Action, ...]:
+    """A comment posted once for `key` (rendered only when it is still to be posted)."""
+    if key in item.mine:
+        return ()
     return post_once(item, str(rule), key, render(template, **values))
 
 
@@ -750,9 +757,7 @@ def rule_approval(facts: Facts) -> Decision:
     actions: tuple[Action, ...] = ()
     for reply in outcome.replies:
         if reply.rule is Rule.APPROVAL:
-            actions += post_once(
-                item, str(reply.rule), reply.key, render(reply.template, **dict(reply.values))
-            )
+            actions += _comment(item, reply.rule, reply.key, reply.template, **dict(reply.values))
     if outcome.approval is not None and outcome.approve_args is not None:
         key = f"{Rule.APPROVAL}:{outcome.approval.comment.id}"
         if key not in item.mine:
@@ -813,7 +818,8 @@ def rule_withdrawn(facts: Facts) -> Decision:
         return Decision()
     actions: tuple[Action, ...] = ()
     hand = facts.hand_label
-    if hand is not None and hand.authority is None:
+    label_removed = hand is not None and hand.authority is None
+    if label_removed:
         actions += remove_labels(item, str(Rule.WITHDRAWN), ctx.policy.label("approved"))
     before, after = dict(withdrawal.before.fields), dict(withdrawal.after.fields)
     changed = []
@@ -840,6 +846,7 @@ def rule_withdrawn(facts: Facts) -> Decision:
         edited_by=withdrawal.after.author,
         edited_at=ctx.policy.local(withdrawal.after.at),
         changed=changed,
+        label_removed=label_removed,
         **_common(facts),
     )
     return Decision(actions)
@@ -851,9 +858,7 @@ def rule_refused(facts: Facts) -> Decision:
     actions: tuple[Action, ...] = ()
     for reply in facts.outcome.replies:
         if reply.rule is Rule.REFUSED:
-            actions += post_once(
-                item, str(reply.rule), reply.key, render(reply.template, **dict(reply.values))
-            )
+            actions += _comment(item, reply.rule, reply.key, reply.template, **dict(reply.values))
     hand = facts.hand_label
     if hand is None or hand.authority is None or hand.kept:
         return Decision(actions)
@@ -861,9 +866,7 @@ def rule_refused(facts: Facts) -> Decision:
     when = _stamp(hand.event.at) if hand.event is not None else "unknown"
     if hand.authority is Authority.UNKNOWN:
         note = _teams_unreadable(ctx, f"{Rule.REFUSED}:label-teams:{when}", actor, "label")
-        actions += post_once(
-            item, str(Rule.REFUSED), note.key, render(note.template, **dict(note.values))
-        )
+        actions += _comment(item, Rule.REFUSED, note.key, note.template, **dict(note.values))
         return Decision(actions)
     actions += remove_labels(item, str(Rule.REFUSED), ctx.policy.label("approved"))
     actions += _comment(
@@ -874,7 +877,7 @@ def rule_refused(facts: Facts) -> Decision:
         reason=str(Refusal.LABEL),
         who=actor,
         command="label",
-        self=hand.authority is Authority.SELF,
+        by_requester=hand.authority is Authority.SELF,
         label=ctx.policy.label("approved"),
         approvers=ctx.policy.changes.approvers,
         requester=item.issue.author,
@@ -923,7 +926,10 @@ def rule_post_change(facts: Facts) -> Decision:
     rule = str(Rule.POST_CHANGE)
     actions: tuple[Action, ...] = ()
     answer: Command | None = None
+    since = facts.approved_at
     for command in facts.answers:
+        if since is not None and _utc(command.comment.created_at) < since:
+            continue  # an answer about an earlier approval of other times
         reason = None
         if _utc(command.comment.created_at) < _utc(window.start):
             reason = "early"

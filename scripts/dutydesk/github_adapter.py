@@ -147,9 +147,10 @@ class GitHubRepository:
         """Open and closed issues with `label` updated since `since` (for the register)."""
 
         def read() -> list[Issue]:
-            found = self.repo.get_issues(
-                state="all", labels=[label], **({"since": since} if since else {})
-            )
+            if since is None:
+                found = self.repo.get_issues(state="all", labels=[label])
+            else:
+                found = self.repo.get_issues(state="all", labels=[label], since=since)
             return [self._snapshot(i) for i in found if i.pull_request is None]
 
         return self._call("listing issues for the register", read)  # type: ignore[no-any-return]

@@ -539,24 +539,15 @@ def branch_for(path: str) -> str:
 
 def latest_pulls(pulls: Iterable[PullInfo]) -> dict[str, PullInfo]:
     """Per branch, the pull request that decides: an open one, else the last one closed."""
+
+    def rank(pull: PullInfo) -> tuple[int, float, int]:
+        closed = pull.closed_at.timestamp() if pull.closed_at is not None else float("-inf")
+        return (pull.state is PullState.OPEN, closed, pull.number)
+
     out: dict[str, PullInfo] = {}
-    floor = datetime.min
     for pull in pulls:
         current = out.get(pull.branch)
-        if current is None:
-            out[pull.branch] = pull
-            continue
-        if current.state is PullState.OPEN:
-            continue
-        if pull.state is PullState.OPEN:
-            out[pull.branch] = pull
-            continue
-        mine = (pull.closed_at.replace(tzinfo=None) if pull.closed_at else floor, pull.number)
-        theirs = (
-            current.closed_at.replace(tzinfo=None) if current.closed_at else floor,
-            current.number,
-        )
-        if mine > theirs:
+        if current is None or rank(pull) > rank(current):
             out[pull.branch] = pull
     return out
 

@@ -1,0 +1,1198 @@
+"""Tests for dutydesk.changes: out-of-hours change requests and planned maintenance.
+
+The default request (see change_factories) is for Wednesday 25 November 2026 18:00-20:00 GMT,
+inside on-call hours, filed by rita; dana and erin are the approvers; the rota puts
+alice-oncall and bob-oncall on call that week. Snapshot tables use `make_issue`; flows use a
+`Desk` over the in-memory repository, which also checks at every step that reconciling again
+at the same moment plans nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from change_factories import (
+    APPROVER,
+    BACKUPS,
+    BOT,
+    MAINTENANCE,
+    OTHER_APPROVER,
+    REQUESTER,
+    STAKEHOLDERS,
+    STRANGER,
+    Desk,
+    at,
+    by_rule,
+    comments_of,
+    decide,
+    kinds,
+    labelled,
+    make_issue,
+    make_policy,
+)
+from dutydesk.actions import Kind
+from dutydesk.changes import Rule, parse_approve
+from dutydesk.policy import parse_policy
+from dutydesk.repo import Access
+
+OPENED = at("2026-11-20 10:00")
+START = at("2026-11-25 18:00")
+END = at("2026-11-25 20:00")
+
+
+def texts(actions: Any) -> str:
+    return "\n".join(a.body or "" for a in actions)
+
+
+# -- notice ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opened", "start", "short", "fragments"),
+    [
+        pytest.param(
+            "2026-11-23 18:00",
+            "2026-11-25 18:00",
+            False,
+            [],
+            id="exactly 48 hours of notice is enough",
+        ),
+        pytest.param(
+            "2026-11-23 18:01",
+            "2026-11-25 18:00",
+            True,
+            [
+                "| Notice given | 1 day 23 hours 59 minutes |",
+                "| Notice needed | 48 hours |",
+                "| Earliest start with enough notice | Wed 25 Nov 2026 18:01 GMT |",
+            ],
+            id="one minute short of 48 hours is not enough",
+        ),
+        pytest.param(
+            "2026-10-23 19:00",
+            "2026-10-25 18:00",
+            False,
+            [],
+            id="48 real hours across the autumn clock change are enough though the clocks show 47",
+        ),
+        pytest.param(
+            "2026-03-27 18:00",
+            "2026-03-29 18:00",
+            True,
+            ["| Notice given | 1 day 23 hours |"],
+            id="47 real hours across the spring clock change are not enough though the clocks show 48",
+        ),
+    ],
+)
+def test_notice(opened: str, start: str, short: bool, fragments: list[str]) -> None:
+    end = start[:11] + "20:00"
+    issue = make_issue(opened=at(opened), fields={"scheduled_start": start, "scheduled_end": end})
+    actions = by_rule(decide(issue, at(opened)).actions, Rule.NOTICE)
+    if not short:
+        assert actions == []
+        return
+    assert kinds(actions) == [(Rule.NOTICE, "add_labels"), (Rule.NOTICE, "comment")]
+    assert actions[0].labels == ("insufficient-notice",)
+    assert "/approve emergency <reason>" in texts(actions)
+    for fragment in fragments:
+        assert fragment in texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("opened", "edits", "short", "stated"),
+    [
+        pytest.param(
+            "2026-11-20 10:00",
+            [("2026-11-24 09:00", {"scheduled_start": "2026-11-25 08:00"})],
+            True,
+            "Tue 24 Nov 2026 09:00 GMT",
+            id="a start moved earlier by an edit counts its notice from the edit",
+        ),
+        pytest.param(
+            "2026-11-23 12:00",
+            [
+                ("2026-11-23 12:00", {}),
+                (
+                    "2026-11-23 20:00",
+                    {"scheduled_start": "2026-11-25 19:00", "scheduled_end": "2026-11-25 21:00"},
+                ),
+            ],
+            True,
+            "Mon 23 Nov 2026 20:00 GMT",
+            id="a start moved later by an edit counts its notice from the edit, not the opening",
+        ),
+        pytest.param(
+            "2026-11-23 12:00",
+            [
+                (
+                    "2026-11-23 13:00",
+                    {"scheduled_start": "2026-11-26 18:00", "scheduled_end": "2026-11-26 20:00"},
+                )
+            ],
+            False,
+            "",
+            id="a start moved later with enough notice from the edit is enough",
+        ),
+        pytest.param(
+            "2026-11-23 18:00",
+            [("2026-11-24 10:00", {"checks": [STAKEHOLDERS]})],
+            False,
+            "",
+            id="ticking a check does not restart the count",
+        ),
+        pytest.param(
+            "2026-11-23 18:00",
+            [("2026-11-24 10:00", {"scheduled_start": "2026-11-25T18:00+00:00"})],
+            False,
+            "",
+            id="writing the same start in ISO form does not restart the count",
+        ),
+        pytest.param(
+            "2026-11-23 18:00",
+            [
+                ("2026-11-24 10:00", {"scheduled_start": "2026-11-25 18:30"}),
+                ("2026-11-24 11:00", {"scheduled_start": "2026-11-25 18:00"}),
+            ],
+            True,
+            "Tue 24 Nov 2026 11:00 GMT",
+            id="moving the start away and back restarts the count from the move back",
+        ),
+    ],
+)
+def test_notice_after_edits(
+    opened: str, edits: list[tuple[str, dict[str, Any]]], short: bool, stated: str
+) -> None:
+    issue = make_issue(opened=at(opened), edits=[(at(t), f) for t, f in edits])
+    now = max([at(opened)] + [at(t) for t, _ in edits])
+    actions = by_rule(decide(issue, now).actions, Rule.NOTICE)
+    assert bool(actions) is short
+    if short:
+        assert f"| Start time stated | {stated} |" in texts(actions)
+
+
+def test_moving_the_start_later_clears_the_insufficient_notice_label() -> None:
+    desk = Desk()
+    desk.open(at("2026-11-24 12:00"))
+    assert "insufficient-notice" in desk.issue().labels
+    desk.edit(
+        at("2026-11-24 12:30"), scheduled_start="2026-11-26 18:00", scheduled_end="2026-11-26 20:00"
+    )
+    assert "insufficient-notice" not in desk.issue().labels
+    assert kinds(desk.actions(Rule.NOTICE))[-1] == (Rule.NOTICE, "remove_labels")
+
+
+def test_a_new_start_with_short_notice_gets_a_new_notice_comment() -> None:
+    desk = Desk()
+    desk.open(at("2026-11-24 12:00"))
+    desk.edit(at("2026-11-24 13:00"), scheduled_start="2026-11-25 19:00")
+    notices = comments_of(desk.actions(Rule.NOTICE))
+    assert [a.key for a in notices] == [
+        "change.notice:20261124T120000Z",
+        "change.notice:20261124T130000Z",
+    ]
+
+
+# -- hours -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected", "fragments"),
+    [
+        pytest.param(
+            "2026-11-25 10:00",
+            "2026-11-25 12:00",
+            [("add_labels", "in-hours"), ("comment", "")],
+            ["lies wholly inside support hours", "does not need out-of-hours support"],
+            id="a window inside support hours needs no out-of-hours support",
+        ),
+        pytest.param(
+            "2026-12-28 10:00",
+            "2026-12-28 12:00",
+            [],
+            [],
+            id="a window over a bank holiday is on call, not in support hours",
+        ),
+        pytest.param(
+            "2026-11-30 10:00",
+            "2026-11-30 12:00",
+            [("add_labels", "in-hours"), ("comment", "")],
+            [],
+            id="the same window on an ordinary Monday is in support hours",
+        ),
+        pytest.param(
+            "2026-11-25 21:00",
+            "2026-11-25 23:00",
+            [("comment", "")],
+            ["nobody is on call for part", "- Wed 25 Nov 2026 22:00 GMT to 23:00 GMT"],
+            id="a window crossing 22:00 names the hours with no cover",
+        ),
+        pytest.param(
+            "2026-12-28 21:00",
+            "2026-12-29 08:00",
+            [("comment", "")],
+            ["- Mon 28 Dec 2026 22:00 GMT to Tue 29 Dec 2026 07:00 GMT"],
+            id="a night after a bank holiday has no cover until on-call starts",
+        ),
+        pytest.param(
+            "2026-11-25 15:00",
+            "2026-11-25 17:00",
+            [],
+            [],
+            id="a window from support into on-call hours is covered throughout",
+        ),
+        pytest.param(
+            "2026-11-28 06:00",
+            "2026-11-28 08:00",
+            [("comment", "")],
+            ["- Sat 28 Nov 2026 06:00 GMT to 07:00 GMT"],
+            id="a weekend window before 07:00 has no cover",
+        ),
+    ],
+)
+def test_hours(start: str, end: str, expected: list[tuple[str, str]], fragments: list[str]) -> None:
+    issue = make_issue(
+        opened=at("2026-11-01 10:00"), fields={"scheduled_start": start, "scheduled_end": end}
+    )
+    actions = by_rule(decide(issue, at("2026-11-01 10:00")).actions, Rule.HOURS)
+    assert [(str(a.kind), a.labels[0] if a.labels else "") for a in actions] == expected
+    for fragment in fragments:
+        assert fragment in texts(actions)
+
+
+def test_moving_out_of_support_hours_removes_the_in_hours_label() -> None:
+    desk = Desk()
+    desk.open(OPENED, scheduled_start="2026-11-25 10:00", scheduled_end="2026-11-25 12:00")
+    assert "in-hours" in desk.issue().labels
+    desk.edit(at("2026-11-20 11:00"))  # unchanged: nothing happens
+    desk.edit(
+        at("2026-11-20 12:00"), scheduled_start="2026-11-25 18:00", scheduled_end="2026-11-25 20:00"
+    )
+    assert "in-hours" not in desk.issue().labels
+
+
+# -- invalid requests --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragments"),
+    [
+        pytest.param(
+            {"scheduled_start": "2026-03-29 01:30", "scheduled_end": "2026-03-29 03:00"},
+            [
+                "**Scheduled start**: '2026-03-29 01:30' does not exist in Europe/London",
+                "2026-03-29T01:30+00:00",
+            ],
+            id="a start in the spring-forward gap does not exist",
+        ),
+        pytest.param(
+            {"scheduled_start": "2026-10-25 00:30", "scheduled_end": "2026-10-25 01:30"},
+            [
+                "**Scheduled end**: '2026-10-25 01:30' happens twice in Europe/London",
+                "2026-10-25T01:30+01:00",
+                "2026-10-25T01:30+00:00",
+            ],
+            id="an end in the autumn repeat is ambiguous",
+        ),
+        pytest.param(
+            {"scheduled_start": "next Tuesday evening"},
+            ["**Scheduled start**: 'next Tuesday evening' is not a time dutydesk can read"],
+            id="words are not a time",
+        ),
+        pytest.param(
+            {"scheduled_end": "2026-11-25 17:00"},
+            ["**Scheduled end** is not after **Scheduled start**"],
+            id="an end before its start",
+        ),
+        pytest.param(
+            {"scheduled_end": None},
+            ["**Scheduled end** is empty."],
+            id="an empty end",
+        ),
+        pytest.param(
+            {"scheduled_start": "@everyone <b>now</b>"},
+            ["'@\u200beveryone &lt;b&gt;now&lt;/b&gt;'"],
+            id="the quoted text is defanged",
+        ),
+    ],
+)
+def test_invalid_requests(fields: dict[str, Any], fragments: list[str]) -> None:
+    issue = make_issue(opened=at("2026-01-05 10:00"), fields=fields)
+    actions = decide(issue, at("2026-01-05 10:00")).actions
+    assert kinds(actions) == [(Rule.INVALID, "add_labels"), (Rule.INVALID, "comment")]
+    assert actions[0].labels == ("needs-info",)
+    body = texts(actions)
+    assert "Times are accepted in two forms" in body
+    for fragment in fragments:
+        assert fragment in body
+
+
+def test_fixing_the_times_removes_needs_info_and_a_new_mistake_gets_a_new_comment() -> None:
+    desk = Desk()
+    desk.open(OPENED, scheduled_start="tomorrow")
+    assert "needs-info" in desk.issue().labels
+    desk.edit(at("2026-11-20 10:10"), scheduled_start="2026-11-25 18:00")
+    assert "needs-info" not in desk.issue().labels
+    desk.edit(at("2026-11-20 10:20"), scheduled_end="2026-11-25 17:00")
+    assert "needs-info" in desk.issue().labels
+    assert len(comments_of(desk.actions(Rule.INVALID))) == 2
+
+
+def test_a_needs_info_label_added_by_a_person_is_left_alone() -> None:
+    issue = make_issue(
+        labels={"change-request", "needs-info"},
+        events=[labelled("needs-info", APPROVER, at("2026-11-20 10:05"))],
+    )
+    assert by_rule(decide(issue, at("2026-11-20 10:10")).actions, Rule.INVALID) == []
+
+
+# -- approval ----------------------------------------------------------------------------
+
+T1 = at("2026-11-20 11:00")
+T2 = at("2026-11-20 12:00")
+T3 = at("2026-11-20 13:00")
+SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
+TEAM = "example-org/platform"
+
+
+@pytest.mark.parametrize(
+    ("setup", "policy", "access", "expected", "fragments"),
+    [
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/approve")]},
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
+            [
+                "**Approved** by @dana.",
+                "@alice-oncall, @bob-oncall (the on-call primary and secondary from the rota)",
+                "Wed 25 Nov 2026 18:00 GMT to 20:00 GMT",
+                "- [ ] Stakeholders have been informed",
+            ],
+            id="an approver's /approve labels, assigns the rota pair and confirms",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/approve @zoe @yan, looks good")]},
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
+            ["Support: @zoe, @yan, now assigned"],
+            id="/approve naming people assigns them instead of the rota",
+        ),
+        pytest.param(
+            {"author": APPROVER, "comments": [(T1, APPROVER, "/approve")]},
+            {},
+            None,
+            [("refused", "comment")],
+            ["@dana, you asked for this change, so you cannot approve it yourself"],
+            id="self-approval is refused",
+        ),
+        pytest.param(
+            {"comments": [(T1, STRANGER, "/approve")]},
+            {},
+            None,
+            [("refused", "comment")],
+            ["@sam, only an approver can approve a change request: @dana, @erin"],
+            id="approval by a non-approver is refused",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/approve")]},
+            {"approvers": []},
+            None,
+            [("refused", "comment")],
+            ["policy.yaml lists no approvers"],
+            id="with no approvers in the policy nobody can approve",
+        ),
+        pytest.param(
+            {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve")]},
+            {},
+            None,
+            [("notice", "add_labels"), ("notice", "comment"), ("refused", "comment")],
+            ["has 1 day of notice and the policy asks for 48 hours", "/approve emergency <reason>"],
+            id="approval with too little notice is refused",
+        ),
+        pytest.param(
+            {
+                **SHORT,
+                "comments": [
+                    (
+                        at("2026-11-24 19:00"),
+                        APPROVER,
+                        "/approve emergency card payments are failing",
+                    )
+                ],
+            },
+            {},
+            None,
+            [
+                ("notice", "add_labels"),
+                ("notice", "comment"),
+                ("approve", "add_labels"),
+                ("approve", "assign"),
+                ("approve", "comment"),
+            ],
+            [
+                "as an **emergency change**",
+                "Emergency reason: card payments are failing",
+                "(Notice given: 1 day; the policy asks for 48 hours.)",
+            ],
+            id="emergency approval with a reason approves and records the reason",
+        ),
+        pytest.param(
+            {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve emergency")]},
+            {},
+            None,
+            [("notice", "add_labels"), ("notice", "comment"), ("refused", "comment")],
+            ["an emergency approval needs a reason"],
+            id="emergency approval without a reason is refused",
+        ),
+        pytest.param(
+            {
+                **SHORT,
+                "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve emergency it is urgent")],
+            },
+            {"allow_emergency": False},
+            None,
+            [("notice", "add_labels"), ("notice", "comment"), ("refused", "comment")],
+            ["emergency approvals are turned off"],
+            id="emergency approval is refused when the policy turns it off",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/approve")]},
+            {"approvers": [TEAM]},
+            Access(teams={TEAM: None}),
+            [("approve", "comment")],
+            [
+                "I cannot tell whether you are an approver",
+                "read:org",
+                "neither accepted nor refused",
+            ],
+            id="a team approver that cannot be read gets an explanation, not a decision",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/approve")]},
+            {"approvers": [TEAM]},
+            Access(teams={TEAM: frozenset({"dana"})}),
+            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
+            [],
+            id="a member of a readable approver team approves",
+        ),
+        pytest.param(
+            {"comments": [(T1, STRANGER, "/approve")]},
+            {"approvers": [TEAM, APPROVER]},
+            Access(teams={TEAM: frozenset({"dana"})}),
+            [("refused", "comment")],
+            ["only an approver"],
+            id="someone in no readable approver team is refused",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/reject the rollback plan is untested")]},
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "comment")],
+            ["**Rejected** by @dana.", "Reason: the rollback plan is untested"],
+            id="/reject with a reason rejects",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/reject")]},
+            {},
+            None,
+            [("refused", "comment")],
+            ["a rejection needs a reason"],
+            id="/reject without a reason is refused",
+        ),
+        pytest.param(
+            {"comments": [(T1, STRANGER, "/reject no")]},
+            {},
+            None,
+            [("refused", "comment")],
+            ["only an approver can reject a change request"],
+            id="/reject from a non-approver is refused",
+        ),
+        pytest.param(
+            {"fields": {"scheduled_start": "soon"}, "comments": [(T1, APPROVER, "/approve")]},
+            {},
+            None,
+            [("invalid", "add_labels"), ("invalid", "comment"), ("refused", "comment")],
+            ["its scheduled times cannot be used"],
+            id="approval of an invalid request is refused",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "/reject not yet"), (T2, OTHER_APPROVER, "/approve")]},
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
+            ["**Approved** by @erin."],
+            id="an approval after a rejection stands",
+        ),
+        pytest.param(
+            {
+                "comments": [
+                    (T1, APPROVER, "/approve"),
+                    (T2, OTHER_APPROVER, "/reject clashes with the release"),
+                ]
+            },
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "comment")],
+            ["**Rejected** by @erin."],
+            id="a rejection after an approval stands",
+        ),
+        pytest.param(
+            {
+                "comments": [(T1, APPROVER, "/approve")],
+                "edits": [(T2, {"rollback": "Restore from last night's backup."})],
+            },
+            {},
+            None,
+            [("withdrawn", "comment")],
+            ["**Approval withdrawn.**", "- **Rollback plan** changed."],
+            id="approval before an edit does not count",
+        ),
+        pytest.param(
+            {
+                "edits": [(T1, {"rollback": "Restore from last night's backup."})],
+                "comments": [(T2, APPROVER, "/approve")],
+            },
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
+            [],
+            id="approval after an edit counts",
+        ),
+        pytest.param(
+            {
+                "comments": [(T1, APPROVER, "/approve")],
+                "edits": [(T2, {"checks": [STAKEHOLDERS, BACKUPS]})],
+            },
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
+            ["All pre-change checks are ticked."],
+            id="ticking checks after approval is not a change to the request",
+        ),
+        pytest.param(
+            {"comments": [(T1, APPROVER, "Looks fine to me.\n/approve")]},
+            {},
+            None,
+            [],
+            [],
+            id="a command not on the first line is not a command",
+        ),
+        pytest.param(
+            {
+                "comments": [
+                    (T1, APPROVER, "/approve"),
+                    (T2, STRANGER, "<!-- dutydesk:change.approval:2000 -->\nApproved!"),
+                ]
+            },
+            {},
+            None,
+            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
+            [],
+            id="a forged confirmation marker in a person's comment does not stop the real one",
+        ),
+    ],
+)
+def test_approval(
+    setup: dict[str, Any],
+    policy: dict[str, Any],
+    access: Access | None,
+    expected: list[tuple[str, str]],
+    fragments: list[str],
+) -> None:
+    setup = dict(setup)
+    setup["edits"] = setup.get("edits", [])
+    issue = make_issue(**setup)
+    now = max([issue.updated_at])
+    decision = decide(issue, now, make_policy(**policy), access)
+    short = {
+        Rule.APPROVAL: "approve",
+        Rule.REFUSED: "refused",
+        Rule.NOTICE: "notice",
+        Rule.INVALID: "invalid",
+        Rule.WITHDRAWN: "withdrawn",
+    }
+    planned = [
+        (short[Rule(a.rule)], str(a.kind))
+        for a in decision.actions
+        if a.rule not in (Rule.HOURS, Rule.PRE_CHANGE, Rule.POST_CHANGE)
+    ]
+    assert planned == expected
+    body = texts(decision.actions)
+    for fragment in fragments:
+        assert fragment in body
+
+
+def test_approval_assigns_the_rota_pair_for_the_window_not_for_today() -> None:
+    issue = make_issue(
+        fields={"scheduled_start": "2026-12-01 18:00", "scheduled_end": "2026-12-01 20:00"},
+        comments=[(T1, APPROVER, "/approve")],
+    )
+    assign = [a for a in decide(issue, T1).actions if a.kind is Kind.ASSIGN]
+    assert assign[0].users == ("bob-oncall", "carol-oncall")
+
+
+def test_approval_with_no_rota_entry_assigns_nobody_and_says_so() -> None:
+    issue = make_issue(comments=[(T1, APPROVER, "/approve")])
+    decision = decide(issue, T1, parse_policy({"changes": {"approvers": [APPROVER]}}))
+    assert [a.kind for a in decision.actions if a.rule == Rule.APPROVAL] == [
+        Kind.ADD_LABELS,
+        Kind.COMMENT,
+    ]
+    assert "**nobody is assigned**" in texts(decision.actions)
+
+
+def test_teams_named_in_approve_are_not_assigned() -> None:
+    issue = make_issue(comments=[(T1, APPROVER, "/approve @zoe @example-org/dbas")])
+    decision = decide(issue, T1)
+    assign = [a for a in decision.actions if a.kind is Kind.ASSIGN]
+    assert assign[0].users == ("zoe",)
+    assert "Teams cannot be assigned to an issue, so @example-org/dbas was not assigned" in texts(
+        decision.actions
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "emergency", "people", "teams", "reason"),
+    [
+        pytest.param("", False, (), (), "", id="a bare approve"),
+        pytest.param(
+            "emergency disk is full", True, (), (), "disk is full", id="an emergency with a reason"
+        ),
+        pytest.param(
+            "Emergency: disk is full",
+            True,
+            (),
+            (),
+            "disk is full",
+            id="emergency is read in any case and with a colon",
+        ),
+        pytest.param("@a @b", False, ("a", "b"), (), "", id="people to assign"),
+        pytest.param("@a, @b.", False, ("a", "b"), (), "", id="punctuation after names"),
+        pytest.param(
+            "emergency @a fix @b now",
+            True,
+            ("a",),
+            (),
+            "fix @b now",
+            id="names after the reason are part of the reason",
+        ),
+        pytest.param("@org/team @a", False, ("a",), ("org/team",), "", id="teams are kept apart"),
+        pytest.param("@a @a", False, ("a",), (), "", id="a name given twice counts once"),
+    ],
+)
+def test_parse_approve(
+    args: str, emergency: bool, people: tuple[str, ...], teams: tuple[str, ...], reason: str
+) -> None:
+    parsed = parse_approve(args)
+    assert (parsed.emergency, parsed.people, parsed.teams, parsed.reason) == (
+        emergency,
+        people,
+        teams,
+        reason,
+    )
+
+
+# -- withdrawal and labels by hand --------------------------------------------------------
+
+
+def approved_desk(**policy: Any) -> Desk:
+    desk = Desk(make_policy(**policy))
+    desk.open(OPENED)
+    desk.comment(T1, APPROVER, "/approve")
+    assert "approved" in desk.issue().labels
+    return desk
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragments"),
+    [
+        pytest.param(
+            {"scheduled_start": "2026-11-25 18:30"},
+            ["- **Scheduled start**: 2026-11-25 18:00 → 2026-11-25 18:30"],
+            id="moving the start withdraws the approval and shows the old and new start",
+        ),
+        pytest.param(
+            {"change_details": "Upgrade to PostgreSQL 17 instead."},
+            ["- **Change details** changed."],
+            id="changing the details withdraws the approval",
+        ),
+        pytest.param(
+            {"service": "Payments API and Refunds"},
+            ["- **Service**: Payments API → Payments API and Refunds"],
+            id="changing the service withdraws the approval",
+        ),
+    ],
+)
+def test_an_edit_after_approval_withdraws_it(edit: dict[str, Any], fragments: list[str]) -> None:
+    desk = approved_desk()
+    desk.edit(T2, **edit)
+    issue = desk.issue()
+    assert "approved" not in issue.labels
+    withdrawn = desk.actions(Rule.WITHDRAWN)
+    assert kinds(withdrawn) == [(Rule.WITHDRAWN, "remove_labels"), (Rule.WITHDRAWN, "comment")]
+    assert withdrawn[1].key == "change.approval_withdrawn:20261120T120000Z"
+    body = texts(withdrawn)
+    assert (
+        "@rita changed this request on Fri 20 Nov 2026 12:00 GMT, after @dana approved it on Fri 20 Nov 2026 11:00 GMT"
+        in body
+    )
+    assert "@dana, @erin: please review the change again" in body
+    for fragment in fragments:
+        assert fragment in body
+
+
+def test_ticking_checks_after_approval_keeps_it() -> None:
+    desk = approved_desk()
+    desk.edit(T2, checks=[STAKEHOLDERS])
+    assert "approved" in desk.issue().labels
+    assert desk.actions(Rule.WITHDRAWN) == []
+
+
+def test_a_new_approval_after_a_withdrawal_approves_again() -> None:
+    desk = approved_desk()
+    desk.edit(T2, scheduled_start="2026-11-25 18:30")
+    desk.comment(T3, OTHER_APPROVER, "/approve")
+    assert "approved" in desk.issue().labels
+    confirmations = [a for a in comments_of(desk.actions(Rule.APPROVAL))]
+    assert len(confirmations) == 2
+    assert "Wed 25 Nov 2026 18:30 GMT to 20:00 GMT" in confirmations[1].body  # type: ignore[operator]
+
+
+def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
+    desk = Desk(make_policy())
+    desk.open(OPENED)
+    desk.repo.now = T1
+    desk.repo.comment(APPROVER, 1, "/approve")  # the event was missed
+    desk.edit(T2, scheduled_start="2026-11-25 18:30")
+    assert "approved" not in desk.issue().labels
+    assert not desk.issue().assignees
+    assert [a.kind for a in desk.actions(Rule.APPROVAL)] == []
+    assert len(comments_of(desk.actions(Rule.WITHDRAWN))) == 1
+
+
+@pytest.mark.parametrize(
+    ("actor", "approvers", "teams", "kept", "fragment"),
+    [
+        pytest.param(
+            STRANGER,
+            [APPROVER],
+            None,
+            False,
+            "@sam, the `approved` label was removed: only an approver can approve a change",
+            id="a label added by hand by a non-approver is removed",
+        ),
+        pytest.param(
+            REQUESTER,
+            [APPROVER, REQUESTER],
+            None,
+            False,
+            "the requester cannot approve their own change",
+            id="a label added by the requester is removed even if they approve others' changes",
+        ),
+        pytest.param(
+            APPROVER,
+            [APPROVER],
+            None,
+            True,
+            "",
+            id="a label added by hand by an approver is left alone",
+        ),
+        pytest.param(
+            APPROVER,
+            [TEAM],
+            {},
+            True,
+            "I cannot tell whether you are an approver",
+            id="a label added when the approver team cannot be read is explained and left",
+        ),
+    ],
+)
+def test_a_label_added_by_hand(
+    actor: str, approvers: list[str], teams: dict[str, list[str]] | None, kept: bool, fragment: str
+) -> None:
+    desk = Desk(make_policy(approvers=approvers), teams=teams)
+    desk.open(OPENED)
+    desk.label(T1, actor, add=["approved"])
+    assert ("approved" in desk.issue().labels) is kept
+    if fragment:
+        assert fragment in texts(desk.actions())
+    else:
+        assert comments_of(desk.actions(Rule.REFUSED)) == []
+
+
+def test_a_label_added_by_hand_after_approval_changes_nothing() -> None:
+    desk = approved_desk()
+    desk.label(T2, STRANGER, remove=["approved"])
+    desk.label(T3, STRANGER, add=["approved"])
+    assert "approved" in desk.issue().labels
+    assert desk.actions(Rule.REFUSED) == []
+
+
+# -- before and after the change ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "reminds", "next_check"),
+    [
+        pytest.param(
+            "2026-11-24 17:59",
+            False,
+            "2026-11-24 18:00",
+            id="a minute before the lead time nothing yet, and the next check is the reminder",
+        ),
+        pytest.param(
+            "2026-11-24 18:00",
+            True,
+            "2026-11-25 20:00",
+            id="at the lead time the reminder is posted and the next check is the end",
+        ),
+        pytest.param(
+            "2026-11-25 17:00",
+            True,
+            "2026-11-25 20:00",
+            id="a late sweep an hour before the start still reminds",
+        ),
+        pytest.param(
+            "2026-11-25 18:30",
+            False,
+            "2026-11-25 20:00",
+            id="after the start it is too late to remind",
+        ),
+    ],
+)
+def test_pre_change_reminder(now: str, reminds: bool, next_check: str) -> None:
+    desk = approved_desk()
+    decision = desk.run(at(now))
+    reminder = by_rule(decision.actions, Rule.PRE_CHANGE)
+    assert bool(reminder) is reminds
+    assert decision.next_check == at(next_check)
+    if reminds:
+        assert reminder[0].key == "change.pre_change:20261125T180000Z"
+        assert f"- [ ] {STAKEHOLDERS}" in texts(reminder)
+        assert "@rita, @alice-oncall, @bob-oncall" in texts(reminder)
+
+
+def test_pre_change_reminder_names_only_the_unticked_checks_and_comes_once() -> None:
+    desk = approved_desk()
+    desk.edit(T2, checks=[STAKEHOLDERS])
+    desk.run(at("2026-11-24 18:00"))
+    desk.run(at("2026-11-24 18:05"))
+    reminders = desk.actions(Rule.PRE_CHANGE)
+    assert len(reminders) == 1
+    assert f"- [ ] {BACKUPS}" in texts(reminders)
+    assert STAKEHOLDERS not in texts(reminders)
+
+
+def test_pre_change_reminder_when_all_checks_are_ticked() -> None:
+    desk = approved_desk()
+    desk.edit(T2, checks=[STAKEHOLDERS, BACKUPS])
+    desk.run(at("2026-11-24 18:00"))
+    assert "all pre-change checks are ticked" in texts(desk.actions(Rule.PRE_CHANGE))
+
+
+def test_an_emergency_approved_inside_the_lead_time_is_reminded_at_once() -> None:
+    desk = Desk()
+    desk.open(at("2026-11-25 12:00"))
+    desk.comment(at("2026-11-25 12:30"), APPROVER, "/approve emergency certificate expires tonight")
+    assert len(desk.actions(Rule.PRE_CHANGE)) == 1
+
+
+@pytest.mark.parametrize(
+    ("sweeps", "prompts", "next_check"),
+    [
+        pytest.param(
+            ["2026-11-25 19:59"],
+            [],
+            "2026-11-25 20:00",
+            id="before the end nothing, and the next check is the end",
+        ),
+        pytest.param(
+            ["2026-11-25 20:00"],
+            ["20261125T200000Z"],
+            "2026-11-26 16:00",
+            id="at the end the first prompt, and the next is a business day later",
+        ),
+        pytest.param(
+            ["2026-11-25 20:00", "2026-11-26 16:00"],
+            ["20261125T200000Z", "20261126T160000Z"],
+            "2026-11-27 16:00",
+            id="a business day later the prompt repeats",
+        ),
+        pytest.param(
+            ["2026-11-25 20:00", "2026-11-30 10:00"],
+            ["20261125T200000Z", "20261127T160000Z"],
+            "2026-11-30 16:00",
+            id="a late sweep after a missed day posts one prompt, not two",
+        ),
+        pytest.param(
+            ["2026-11-27 16:00", "2026-11-28 12:00"],
+            ["20261127T160000Z"],
+            "2026-11-30 16:00",
+            id="weekends are not business days",
+        ),
+    ],
+)
+def test_post_change_prompts(sweeps: list[str], prompts: list[str], next_check: str) -> None:
+    desk = approved_desk()
+    decision = None
+    for moment in sweeps:
+        decision = desk.run(at(moment))
+    keys = [a.key for a in comments_of(desk.actions(Rule.POST_CHANGE))]
+    assert keys == [f"change.post_change:{p}" for p in prompts]
+    assert decision is not None and decision.next_check == at(next_check)
+
+
+def test_the_first_and_later_post_change_prompts_read_differently() -> None:
+    desk = approved_desk()
+    desk.run(END)
+    desk.run(at("2026-11-26 16:00"))
+    first, second = comments_of(desk.actions(Rule.POST_CHANGE))
+    assert "`/done`" in (first.body or "") and "reminder follows each business day" in (
+        first.body or ""
+    )
+    assert "**Still waiting:**" in (second.body or "")
+
+
+@pytest.mark.parametrize(
+    ("by", "text", "closed", "fragment"),
+    [
+        pytest.param(
+            REQUESTER,
+            "/done",
+            True,
+            "recorded as **done**",
+            id="/done from the requester closes the issue",
+        ),
+        pytest.param(
+            "alice-oncall",
+            "/done all good",
+            True,
+            "recorded as **done**",
+            id="/done from an assignee closes the issue",
+        ),
+        pytest.param(
+            APPROVER,
+            "/done",
+            True,
+            "recorded as **done**",
+            id="/done from an approver closes the issue",
+        ),
+        pytest.param(
+            REQUESTER,
+            "/rolled-back migration timed out",
+            False,
+            "Note: migration timed out",
+            id="/rolled-back with a note is recorded and the issue stays open",
+        ),
+        pytest.param(
+            REQUESTER,
+            "/rolled-back",
+            False,
+            "please say what happened",
+            id="/rolled-back without a note is refused",
+        ),
+        pytest.param(
+            STRANGER,
+            "/done",
+            False,
+            "only the requester, the assigned support people",
+            id="/done from a stranger is refused",
+        ),
+    ],
+)
+def test_answers_to_the_post_change_prompt(by: str, text: str, closed: bool, fragment: str) -> None:
+    desk = approved_desk()
+    desk.run(END)
+    desk.comment(at("2026-11-25 20:30"), by, text)
+    assert (desk.issue().state == "closed") is closed
+    assert fragment in texts(desk.actions(Rule.POST_CHANGE))
+
+
+def test_an_answered_change_gets_no_more_prompts() -> None:
+    desk = approved_desk()
+    answer = desk.comment(at("2026-11-25 19:50"), REQUESTER, "/rolled-back the upgrade failed")
+    decision = desk.run(at("2026-11-27 16:00"))
+    assert [a.key for a in comments_of(desk.actions(Rule.POST_CHANGE))] == [
+        f"change.post_change:rolled-back:{answer}"
+    ]
+    assert decision.next_check is None
+
+
+def test_done_before_the_start_is_refused() -> None:
+    desk = approved_desk()
+    desk.comment(at("2026-11-24 10:00"), REQUESTER, "/done")
+    assert desk.issue().state == "open"
+    assert "has not started yet" in texts(desk.actions(Rule.POST_CHANGE))
+
+
+def test_an_unapproved_change_gets_no_prompts() -> None:
+    desk = Desk()
+    desk.open(OPENED)
+    for moment in ("2026-11-24 18:00", "2026-11-25 20:00", "2026-11-26 16:00"):
+        decision = desk.run(at(moment))
+        assert decision.next_check is None
+    assert desk.actions(Rule.PRE_CHANGE) == desk.actions(Rule.POST_CHANGE) == []
+
+
+def test_a_closed_request_plans_nothing() -> None:
+    issue = make_issue(state="closed", comments=[(T1, APPROVER, "/approve")])
+    assert decide(issue, T1).actions == ()
+
+
+# -- a whole change, start to finish ---------------------------------------------------------
+
+
+def test_an_approved_change_from_request_to_done() -> None:
+    desk = Desk()
+    desk.open(OPENED)
+    desk.comment(T1, STRANGER, "/approve")
+    desk.comment(T2, REQUESTER, "/approve")
+    desk.comment(T3, APPROVER, "/approve")
+    desk.edit(at("2026-11-23 09:00"), checks=[STAKEHOLDERS])
+    for moment in ("2026-11-24 18:00", "2026-11-25 18:00", "2026-11-25 20:00", "2026-11-26 09:00"):
+        desk.run(at(moment))
+    desk.comment(at("2026-11-26 09:30"), REQUESTER, "/done")
+    issue = desk.issue()
+    assert issue.state == "closed"
+    assert set(issue.assignees) == {"alice-oncall", "bob-oncall"}
+    assert [(a.rule, a.summary().split(" [")[0]) for _, a in desk.log] == [
+        (Rule.REFUSED, "comment"),
+        (Rule.REFUSED, "comment"),
+        (Rule.APPROVAL, "add labels approved"),
+        (Rule.APPROVAL, "assign @alice-oncall, @bob-oncall"),
+        (Rule.APPROVAL, "comment"),
+        (Rule.PRE_CHANGE, "comment"),
+        (Rule.POST_CHANGE, "comment"),
+        (Rule.POST_CHANGE, "comment"),
+        (Rule.POST_CHANGE, "close"),
+    ]
+    assert all(c.author in (REQUESTER, STRANGER, APPROVER, BOT) for c in issue.comments)
+
+
+# -- planned maintenance ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opened", "start", "short", "fragments"),
+    [
+        pytest.param(
+            "2026-11-23 10:00",
+            "2026-11-30 10:00",
+            False,
+            [],
+            id="exactly five working days is enough",
+        ),
+        pytest.param(
+            "2026-11-23 10:01",
+            "2026-11-30 10:00",
+            True,
+            [
+                "at least 5 business days",
+                "| Earliest start with enough notice | Mon 30 Nov 2026 10:01 GMT |",
+            ],
+            id="a minute short of five working days is not enough",
+        ),
+        pytest.param(
+            "2026-12-21 10:00",
+            "2026-12-30 10:00",
+            False,
+            [],
+            id="bank holidays are not working days",
+        ),
+        pytest.param(
+            "2026-12-21 10:00",
+            "2026-12-29 16:00",
+            True,
+            ["| Earliest start with enough notice | Wed 30 Dec 2026 10:00 GMT |"],
+            id="nine calendar days over Christmas are under five working days",
+        ),
+    ],
+)
+def test_maintenance_notice(opened: str, start: str, short: bool, fragments: list[str]) -> None:
+    desk = Desk()
+    end = start[:11] + "23:00"
+    desk.open(at(opened), form=MAINTENANCE, downtime_start=start, downtime_end=end)
+    actions = desk.actions(Rule.MAINTENANCE_NOTICE)
+    assert bool(actions) is short
+    assert ("insufficient-notice" in desk.issue().labels) is short
+    for fragment in fragments:
+        assert fragment in texts(actions)
+
+
+def test_maintenance_with_unusable_times() -> None:
+    desk = Desk()
+    desk.open(
+        at("2026-03-01 10:00"),
+        form=MAINTENANCE,
+        downtime_start="2026-03-29 01:15",
+        downtime_end="2026-03-29 03:00",
+    )
+    assert "needs-info" in desk.issue().labels
+    assert "does not exist in Europe/London" in texts(desk.actions(Rule.MAINTENANCE_INVALID))
+    desk.edit(at("2026-03-01 10:05"), downtime_start="2026-03-29 00:15")
+    assert "needs-info" not in desk.issue().labels
+    assert desk.actions(Rule.MAINTENANCE_NOTICE) == []
+
+
+def test_maintenance_rule_ids() -> None:
+    assert {Rule.MAINTENANCE_INVALID.value, Rule.MAINTENANCE_NOTICE.value} == {
+        "maintenance.invalid",
+        "maintenance.notice",
+    }
+
+
+def test_change_rule_ids_are_the_issue_s() -> None:
+    assert {r.value for r in Rule if r.value.startswith("change.")} == {
+        "change.invalid",
+        "change.notice",
+        "change.hours",
+        "change.approval",
+        "change.refused",
+        "change.approval_withdrawn",
+        "change.pre_change",
+        "change.post_change",
+    }
+
+
+# -- idempotency -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        pytest.param(datetime.fromisoformat(t), id=f"at {t}")
+        for t in (
+            "2026-11-20T10:00:00+00:00",
+            "2026-11-24T18:00:00+00:00",
+            "2026-11-25T20:00:00+00:00",
+            "2026-11-27T16:00:00+00:00",
+        )
+    ],
+)
+def test_the_same_moment_twice_plans_nothing(now: datetime) -> None:
+    desk = Desk(check_idempotent=False)
+    desk.open(OPENED, scheduled_start="2026-11-25 21:00", scheduled_end="2026-11-25 23:00")
+    desk.comment(T1, STRANGER, "/approve")
+    desk.comment(T2, APPROVER, "/approve")
+    desk.label(T3, STRANGER, add=["rejected"])
+    first = desk.run(now)
+    second = desk.run(now)
+    assert second.actions == ()
+    assert first.next_check == second.next_check
+
+
+def test_an_answer_about_an_earlier_approval_does_not_answer_for_new_times() -> None:
+    desk = approved_desk()
+    desk.comment(at("2026-11-25 20:10"), REQUESTER, "/rolled-back replica lag, restored")
+    desk.edit(
+        at("2026-11-26 09:00"), scheduled_start="2026-12-02 18:00", scheduled_end="2026-12-02 20:00"
+    )
+    desk.comment(at("2026-11-26 09:30"), APPROVER, "/approve")
+    desk.run(at("2026-12-02 20:00"))
+    post = comments_of(desk.actions(Rule.POST_CHANGE))
+    assert [a.key for a in post][-1] == "change.post_change:20261202T200000Z"
+    assert "has not started yet" not in texts(post)
