@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from dutydesk.cli_common import annotate, now_option, policy_option, run_safely
+
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
     from dutydesk.engine import Context, Decision
@@ -28,21 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.repo import Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def parse_now(_: click.Context | None, __: click.Parameter | None, value: str | None) -> datetime:
-    """`--now`: ISO 8601 with an offset; the real clock when absent."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not ISO 8601; write e.g. 2026-11-23T10:00:00+00:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise click.BadParameter(f"{value!r} has no UTC offset; add e.g. +00:00 or Z")
-    return moment
 
 
 @dataclass(frozen=True)
@@ -58,14 +45,7 @@ class Options:
 def common(func: F) -> F:
     """--policy, --forms, --repo, --now, --dry-run and --json, collected into an Options."""
 
-    @click.option(
-        "--policy",
-        "policy_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("policy.yaml"),
-        show_default=True,
-        help="The team's policy file.",
-    )
+    @policy_option()
     @click.option(
         "--forms",
         "forms_path",
@@ -79,12 +59,7 @@ def common(func: F) -> F:
         envvar="GITHUB_REPOSITORY",
         help="OWNER/NAME of the repository [default: $GITHUB_REPOSITORY].",
     )
-    @click.option(
-        "--now",
-        "now",
-        callback=parse_now,
-        help="Decide as if it were this moment (ISO 8601 with offset) [default: the clock].",
-    )
+    @now_option()
     @click.option("--dry-run", is_flag=True, help="Plan and print; write nothing to GitHub.")
     @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per action.")
     @functools.wraps(func)
@@ -92,40 +67,16 @@ def common(func: F) -> F:
         policy_path: Path,
         forms_path: Path,
         repo: str | None,
-        now: datetime,
+        now: datetime | None,
         dry_run: bool,
         as_json: bool,
         **kwargs: Any,
     ) -> Any:
-        opts = Options(policy_path, forms_path, repo, now, dry_run, as_json)
+        moment = now if now is not None else datetime.now(UTC)
+        opts = Options(policy_path, forms_path, repo, moment, dry_run, as_json)
         return func(opts, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def run_safely(func: F) -> F:
-    """Map dutydesk's errors to a message on stderr and their exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from dutydesk.errors import DutydeskError
-
-        try:
-            return func(*args, **kwargs)
-        except DutydeskError as exc:
-            annotate("error", str(exc))
-            click.echo(f"dutydesk: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def annotate(level: str, message: str, file: str | None = None) -> None:
-    """A GitHub Actions annotation, when running in Actions."""
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        where = f" file={file}" if file else ""
-        text = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        click.echo(f"::{level}{where}::{text}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -416,7 +367,7 @@ def sweep(opts: Options) -> None:
             failed.append((issue.number, str(exc)))
             annotate("error", f"#{issue.number}: {exc}")
             click.echo(f"#{issue.number} failed: {exc}", err=True)
-    write_summary(policy, forms, ctx, rows, failed)
+    write_summary(opts, ctx, rows, failed)
     if not opts.as_json:
         click.echo(f"swept {len(issues)} open item(s), {len(failed)} failed")
     if failed:
@@ -424,8 +375,7 @@ def sweep(opts: Options) -> None:
 
 
 def write_summary(
-    policy: Policy,
-    forms: Mapping[str, FormTemplate],
+    opts: Options,
     ctx: Context,
     rows: list[tuple[Issue, Decision]],
     failed: list[tuple[int, str]],
@@ -433,10 +383,17 @@ def write_summary(
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
+    from dutydesk.runbooks import load_runbooks, summary_lines
     from dutydesk.summary import summary_markdown
 
+    policy = ctx.policy
+    folder = opts.policy.parent / policy.runbooks.folder
+    runbook_lines: list[str] = []
+    if folder.is_dir():
+        books = load_runbooks(folder, policy.runbooks.folder)
+        runbook_lines = summary_lines(books, policy.local(ctx.now).date(), policy)
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(summary_markdown(policy, ctx, rows, failed))
+        handle.write(summary_markdown(ctx, rows, failed, runbook_lines))
 
 
 @cli.command()
@@ -469,26 +426,15 @@ def report(opts: Options, since: datetime | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.option(
-    "--at",
-    "at",
-    callback=parse_now,
-    help="The moment to ask about (ISO 8601 with offset) [default: now].",
-)
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("policy.yaml"),
-    show_default=True,
-    help="The team's policy file.",
-)
+@now_option("--at", "The moment to ask about (ISO 8601 with offset) [default: now].")
+@policy_option()
 @run_safely
-def rota(at: datetime, policy_path: Path) -> None:
+def rota(now: datetime | None, policy_path: Path) -> None:
     """Who is primary and secondary on call at a moment, from the policy's rota."""
     from dutydesk.policy import load_policy
     from dutydesk.rota import format_rota, on_call
 
+    at = now if now is not None else datetime.now(UTC)
     policy = load_policy(policy_path)
     click.echo(format_rota(on_call(policy, at), at, policy), nl=False)
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from dutydesk.cli_common import now_option, policy_option, run_safely
+
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
     from dutydesk.policy import Policy
@@ -25,21 +27,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.runbooks import Runbook, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _parse_now(_: click.Context | None, __: click.Parameter | None, value: str | None) -> Any:
-    """`--now`: ISO 8601 with an offset; None (the real clock, read later) when absent."""
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not ISO 8601; write e.g. 2026-11-25T09:00:00+00:00"
-        ) from None
-    if moment.tzinfo is None:
-        raise click.BadParameter(f"{value!r} has no UTC offset; add e.g. +00:00 or Z")
-    return moment
 
 
 @dataclass(frozen=True)
@@ -54,40 +41,13 @@ class Setup:
 def _options(func: F) -> F:
     """--policy and --now, shared by every runbooks command."""
 
-    @click.option(
-        "--policy",
-        "policy_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=Path("policy.yaml"),
-        show_default=True,
-        help="The team's policy file; the runbooks folder (runbooks.folder) is relative to it.",
+    @policy_option(
+        "The team's policy file; the runbooks folder (runbooks.folder) is relative to it."
     )
-    @click.option(
-        "--now",
-        "now",
-        callback=_parse_now,
-        metavar="ISO-8601",
-        help="Decide as if it were this moment (ISO 8601 with offset) [default: the clock].",
-    )
+    @now_option()
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _safely(func: F) -> F:
-    """dutydesk's errors become a message on stderr and their exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from dutydesk.errors import DutydeskError
-
-        try:
-            return func(*args, **kwargs)
-        except DutydeskError as exc:
-            click.echo(f"dutydesk: {exc}", err=True)
-            sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
 
@@ -124,7 +84,7 @@ def runbooks() -> None:
 @runbooks.command()
 @_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per runbook.")
-@_safely
+@run_safely
 def status(policy_path: Path, now: datetime | None, as_json: bool) -> None:
     """List every runbook with its review date, owner and state.
 
@@ -157,7 +117,7 @@ def status(policy_path: Path, now: datetime | None, as_json: bool) -> None:
 @runbooks.command()
 @_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per finding.")
-@_safely
+@run_safely
 def validate(policy_path: Path, now: datetime | None, as_json: bool) -> None:
     """Report invalid runbooks and missing template sections; exit 1 if there are any."""
     from dutydesk.runbooks import missing_sections
@@ -192,7 +152,7 @@ def validate(policy_path: Path, now: datetime | None, as_json: bool) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Print the planned pull requests; open nothing.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per action.")
-@_safely
+@run_safely
 def renew(
     policy_path: Path, now: datetime | None, repo: str | None, dry_run: bool, as_json: bool
 ) -> None:

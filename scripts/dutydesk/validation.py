@@ -53,7 +53,8 @@ def rota_findings(policy_path: Path, policy: Policy, now: datetime) -> list[Find
         from dutydesk.rota import rota_problems
     except ImportError:  # pragma: no cover - rota arrives with change requests
         return []
-    return [(str(policy_path), f"rota: {problem}") for problem in rota_problems(policy)]
+    today = now.astimezone(policy.timezone).date()
+    return [(str(policy_path), f"rota: {p}") for p in rota_problems(policy, today=today)]
 
 
 def runbook_findings(folder: Path, policy: Policy, now: datetime) -> list[Finding]:
