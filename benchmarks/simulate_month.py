@@ -140,6 +140,7 @@ def main() -> int:
         f"simulate 30 days: {len(sim.scenario.steps)} steps, {sim.sweeps} sweeps, "
         f"{sim.reconciles} reconciles, {actions} bot actions"
     )
+    print(f"{sim.skipped} unchanged items passed by at sweeps")
     print(f"wall time {elapsed:.2f} s (target < 20 s), peak traced memory {peak:.0f} MB")
     path.unlink()
     return 0 if elapsed < 20 else 1

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -147,9 +148,14 @@ def context_for(
 
 @cli.command()
 @click.argument("scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--exhaustive",
+    is_flag=True,
+    help="Reconcile every open item at every sweep, even one unchanged with nothing due.",
+)
 @common
 @run_safely
-def simulate(opts: Options, scenario: Path) -> None:
+def simulate(opts: Options, scenario: Path, exhaustive: bool) -> None:
     """Run the rules over the timeline in SCENARIO, with no GitHub, and print every bot action.
 
     The scenario's `policy:` mapping is merged over --policy. Times print in the policy's
@@ -160,7 +166,7 @@ def simulate(opts: Options, scenario: Path) -> None:
     from dutydesk.simulate import simulate as run
 
     forms = load_templates(opts.forms)
-    sim, entries = run(scenario, opts.policy, forms, handlers())
+    sim, entries = run(scenario, opts.policy, forms, handlers(), exhaustive=exhaustive)
     tz = sim.policy.timezone
     if not opts.as_json and sim.scenario.description:
         click.echo(sim.scenario.description.strip())
@@ -183,8 +189,8 @@ def simulate(opts: Options, scenario: Path) -> None:
         click.echo("")
         actions = sum(1 for e in entries if e.action is not None)
         click.echo(
-            f"{len(sim.scenario.steps)} steps, {sim.sweeps} sweeps, {sim.reconciles} reconciles, "
-            f"{actions} bot actions"
+            f"{len(sim.scenario.steps)} steps, {sim.sweeps} sweeps, {sim.reconciles} reconciles "
+            f"({sim.skipped} unchanged items passed by), {actions} bot actions"
         )
 
 
@@ -363,10 +369,15 @@ def sweep(opts: Options) -> None:
             )
             apply_plan(repo, decision.actions, opts.dry_run)
             rows.append((issue, decision))
-        except (DutydeskError, ValueError, KeyError) as exc:
+        except DutydeskError as exc:
             failed.append((issue.number, str(exc)))
             annotate("error", f"#{issue.number}: {exc}")
             click.echo(f"#{issue.number} failed: {exc}", err=True)
+        except Exception as exc:  # one broken item must not stop the others
+            failed.append((issue.number, f"{type(exc).__name__}: {exc}"))
+            annotate("error", f"#{issue.number}: internal error {type(exc).__name__}: {exc}")
+            click.echo(f"#{issue.number} failed with an internal error:", err=True)
+            click.echo(traceback.format_exc(), err=True)
     write_summary(opts, ctx, rows, failed)
     if not opts.as_json:
         click.echo(f"swept {len(issues)} open item(s), {len(failed)} failed")

@@ -25,6 +25,7 @@ class _Record:
     comments: list[Comment] = field(default_factory=list)
     events: list[IssueEvent] = field(default_factory=list)
     revisions: list[BodyRevision] = field(default_factory=list)
+    version: int = 0  # bumped by every change, so a driver can tell an unchanged issue
 
     def freeze(self) -> Issue:
         return Issue(
@@ -83,13 +84,13 @@ class MemoryRepository:
         record.body = body
         record.revisions.append(BodyRevision(at=self.now, body=body, author=actor))
         record.events.append(IssueEvent(EventKind.EDITED, actor, self.now))
-        record.updated_at = self.now
+        self._touch(record)
 
     def comment(self, actor: str, number: int, body: str) -> int:
         record = self._get(number)
         self._comment_ids += 1
         record.comments.append(Comment(self._comment_ids, actor, body, self.now, self.now))
-        record.updated_at = self.now
+        self._touch(record)
         return self._comment_ids
 
     def edit_comment(self, actor: str, number: int, comment_id: int, body: str) -> None:
@@ -101,7 +102,7 @@ class MemoryRepository:
                 record.comments[index] = Comment(
                     comment.id, comment.author, body, comment.created_at, self.now
                 )
-                record.updated_at = self.now
+                self._touch(record)
                 return
         raise KeyError(f"issue #{number} has no comment {comment_id}")
 
@@ -120,7 +121,7 @@ class MemoryRepository:
             if user not in record.assignees:
                 record.assignees.append(user)
                 record.events.append(IssueEvent(EventKind.ASSIGNED, actor, self.now, assignee=user))
-        record.updated_at = self.now
+        self._touch(record)
 
     def set_state(self, actor: str, number: int, state: str) -> None:
         record = self._get(number)
@@ -130,7 +131,7 @@ class MemoryRepository:
         record.closed_at = self.now if state == "closed" else None
         kind = EventKind.CLOSED if state == "closed" else EventKind.REOPENED
         record.events.append(IssueEvent(kind, actor, self.now))
-        record.updated_at = self.now
+        self._touch(record)
 
     # -- the Repository protocol (the bot's side) -------------------------------------------
 
@@ -144,6 +145,9 @@ class MemoryRepository:
             for r in self.issues.values()
             if r.state == "open" and (not wanted or wanted & set(r.labels))
         ]
+
+    def open_numbers(self) -> list[int]:
+        return [n for n, r in self.issues.items() if r.state == "open"]
 
     def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
         return [
@@ -198,14 +202,22 @@ class MemoryRepository:
         except KeyError:
             raise KeyError(f"there is no issue #{number}") from None
 
+    def _touch(self, record: _Record) -> None:
+        record.updated_at = self.now
+        record.version += 1
+
+    def version(self, number: int) -> int:
+        """How many changes issue `number` has seen (any actor)."""
+        return self._get(number).version
+
     def _label(self, record: _Record, actor: str, label: str) -> None:
         if label not in record.labels:
             record.labels.append(label)
             record.events.append(IssueEvent(EventKind.LABELED, actor, self.now, label=label))
-            record.updated_at = self.now
+            self._touch(record)
 
     def _unlabel(self, record: _Record, actor: str, label: str) -> None:
         if label in record.labels:
             record.labels.remove(label)
             record.events.append(IssueEvent(EventKind.UNLABELED, actor, self.now, label=label))
-            record.updated_at = self.now
+            self._touch(record)
