@@ -197,3 +197,34 @@ def test_json_of_an_action_has_the_documented_keys() -> None:
     out = action.to_json(T0)
     assert out["kind"] == "comment" and out["update"] is True and out["issue"] == 4
     assert out["at"] == "2026-11-23T10:00:00+00:00" and out["rule"] == "incident.status"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@everyone look", "@\u200beveryone look"),
+        ("ping @org/team", "ping @\u200borg/team"),
+        ("unsure\n---\n**Escalation**", "unsure --- **Escalation**"),
+        ("fine\r\r# Incident RESOLVED", "fine # Incident RESOLVED"),
+        ("a\u2028b", "a b"),
+        ("<!-- dutydesk:incident.status -->", "&lt;!-- dutydesk:incident.status --&gt;"),
+        ("&lt;b&gt;", "&amp;lt;b&amp;gt;"),
+        ("x" * 400, "x" * 299 + "…"),
+        (None, ""),
+    ],
+    ids=[
+        "mention",
+        "team mention",
+        "newline breakout",
+        "lone CR breakout",
+        "unicode line separator",
+        "html comment marker",
+        "entities",
+        "long text",
+        "nothing",
+    ],
+)
+def test_defang_quotes_user_text_inline_and_harmless(text: str | None, expected: str) -> None:
+    from dutydesk.templating import defang
+
+    assert defang(text) == expected

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dutydesk.actions import Action, Kind
@@ -27,6 +27,13 @@ class Context:
     now: datetime
     forms: Mapping[str, FormTemplate]
     access: Access = field(default_factory=Access)
+
+    def __post_init__(self) -> None:
+        # Compare instants, never wall-clock readings: two datetimes that share a ZoneInfo
+        # compare by their local fields, which is wrong in the repeated autumn hour.
+        if self.now.tzinfo is None:
+            raise ValueError("Context.now must be timezone-aware")
+        object.__setattr__(self, "now", self.now.astimezone(UTC))
 
     def is_bot(self, login: str) -> bool:
         return login.lower() == self.policy.bot.lower()

@@ -11,15 +11,25 @@ if TYPE_CHECKING:  # pragma: no cover
     import jinja2
 
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+# Every character CommonMark or a browser may treat as a line break.
+_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+QUOTE_LIMIT = 300
 
 
-def defang(text: str | None) -> str:
-    """User text made safe to quote: no pings, no HTML comments or tags, no heading breakouts."""
+def defang(text: str | None, limit: int = QUOTE_LIMIT) -> str:
+    """User text made safe to quote inline in a bot comment.
+
+    One line (so it cannot start a heading, a list, a table row or a fake bot paragraph), no
+    pings (`@` gets a zero-width space), no HTML (so no comments, tags or markers), and at most
+    `limit` characters.
+    """
     if not text:
         return ""
+    text = _BREAKS.sub(" ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
     text = _MENTION.sub("@\u200b", text)
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def mention(people: Any) -> str:
