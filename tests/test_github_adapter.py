@@ -1,68 +1,550 @@
-"""The PyGithub adapter against mocked GitHub REST responses: what it reads and what it sends."""
+"""The PyGithub adapter against mocked GitHub: what it reads (GraphQL) and what it sends (REST)."""
 
 from __future__ import annotations
 
+import copy
 import json
+import math
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import responses
+from click.testing import CliRunner
 
+from dutydesk import github_adapter
 from dutydesk.errors import ConfigurationError, GitHubError
-from dutydesk.github_adapter import connect
-from dutydesk.model import EventKind
+from dutydesk.github_adapter import (
+    ISSUE_PAGES_QUERY,
+    ISSUE_QUERY,
+    ISSUES_SINCE_QUERY,
+    OPEN_ISSUES_QUERY,
+    connect,
+    revisions,
+)
+from dutydesk.model import BodyRevision, EventKind
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
+GRAPHQL_FIXTURES = Path(__file__).parent / "fixtures" / "graphql"
 API = "https://api.github.com"
 # PyGithub writes the port into request URLs.
 HOST = "https://api.github.com:443"
 REPO = f"{HOST}/repos/octo-org/ops"
+GRAPHQL = f"{HOST}/graphql"
+QUERIES = {
+    "OPEN_ISSUES_QUERY": OPEN_ISSUES_QUERY,
+    "ISSUES_SINCE_QUERY": ISSUES_SINCE_QUERY,
+    "ISSUE_QUERY": ISSUE_QUERY,
+    "ISSUE_PAGES_QUERY": ISSUE_PAGES_QUERY,
+}
+P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
 
 
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
+def graphql_fixture(name: str) -> Any:
+    return json.loads((GRAPHQL_FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def at(clock: str) -> datetime:
+    return datetime.fromisoformat(f"2026-11-23T{clock}:00+00:00")
+
+
+def user(login: str) -> dict[str, str]:
+    return {"__typename": "User", "login": login}
+
+
+def page(nodes: list[Any], more: bool = False, cursor: str | None = None) -> dict[str, Any]:
+    return {"pageInfo": {"hasNextPage": more, "endCursor": cursor}, "nodes": nodes}
+
+
+def make_comment(number: int, index: int, login: str = "bob") -> dict[str, Any]:
+    return {
+        "fullDatabaseId": str(2_448_000_000 + number * 1000 + index),
+        "author": user(login),
+        "body": f"update {index}",
+        "createdAt": "2026-11-23T10:20:00Z",
+        "updatedAt": "2026-11-23T10:20:00Z",
+    }
+
+
+def make_node(number: int, comments: int = 0, **overrides: Any) -> dict[str, Any]:
+    """An `IssueSnapshot` node: the recorded-shape fixture issue, renumbered and overridden."""
+    node: dict[str, Any] = copy.deepcopy(
+        graphql_fixture("issue.json")["data"]["repository"]["issue"]
+    )
+    node["number"] = number
+    node["title"] = f"[Incident] Outage {number}"
+    if comments:
+        node["comments"] = page([make_comment(number, i) for i in range(comments)], cursor="c100")
+    node.update(overrides)
+    return node
+
+
+def sent(call: Any) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(call.request.body)
+    return body
+
+
+def graphql_calls(mock: responses.RequestsMock) -> list[dict[str, Any]]:
+    return [sent(c) for c in mock.calls if c.request.url == GRAPHQL]
+
+
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def serve(mock: responses.RequestsMock, answer: Answer) -> None:
+    """Answer every GraphQL POST with `answer(request body)` as the JSON `data`."""
+
+    def callback(request: Any) -> tuple[int, dict[str, str], str]:
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            json.dumps(answer(json.loads(request.body))),
+        )
+
+    mock.add_callback(responses.POST, GRAPHQL, callback=callback)
+
+
+def listing(nodes: list[dict[str, Any]]) -> Answer:
+    """Serve `nodes` 100 a page to the listing queries, with opaque cursors."""
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        after = body["variables"]["after"]
+        start = int(after.removeprefix("cursor:")) if after else 0
+        chunk = nodes[start : start + 100]
+        end = start + len(chunk)
+        more = end < len(nodes)
+        issues = page(chunk, more=more, cursor=f"cursor:{end}" if chunk else None)
+        return {"data": {"repository": {"issues": issues}}}
+
+    return answer
+
+
 @pytest.fixture
-def github() -> Any:
+def github() -> Iterator[responses.RequestsMock]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 
 
-def test_a_snapshot_reads_the_issue_its_comments_and_events(github: responses.RequestsMock) -> None:
-    github.get(f"{REPO}/issues/1", json=fixture("issue.json"))
-    github.get(f"{REPO}/issues/1/comments", json=fixture("comments.json"))
-    github.get(f"{REPO}/issues/1/events", json=fixture("events.json"))
+# -- the queries and payloads follow GitHub's schema ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema() -> Any:
+    graphql = pytest.importorskip("graphql")
+    text = (GRAPHQL_FIXTURES / "schema.graphql").read_text(encoding="utf-8")
+    return graphql.build_schema(text)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES), ids=lambda n: f"{n} validates")
+def test_every_query_validates_against_githubs_schema(schema: Any, name: str) -> None:
+    from graphql import parse, validate
+
+    assert [e.message for e in validate(schema, parse(QUERIES[name]))] == []
+
+
+def test_the_schema_offers_no_order_for_edits_so_the_adapter_sorts_them(schema: Any) -> None:
+    from graphql import parse, validate
+
+    query = ISSUE_QUERY.replace(
+        "userContentEdits(first: 100)",
+        "userContentEdits(first: 100, orderBy: {field: CREATED_AT, direction: ASC})",
+    )
+    assert query != ISSUE_QUERY
+    errors = [e.message for e in validate(schema, parse(query))]
+    assert any("orderBy" in message for message in errors)
+
+
+def test_the_recorded_answer_has_exactly_the_shape_the_query_asks_for(schema: Any) -> None:
+    from graphql import execute, parse
+
+    answer = graphql_fixture("issue.json")
+    result = execute(
+        schema,
+        parse(ISSUE_QUERY),
+        root_value=answer["data"],
+        variable_values={"owner": "octo-org", "name": "ops", "number": 1},
+    )
+    assert result.errors is None
+    assert result.data == answer["data"]
+
+
+# -- one issue --------------------------------------------------------------------------------
+
+
+def test_a_snapshot_reads_the_issue_its_comments_events_and_body_history_in_one_request(
+    github: responses.RequestsMock,
+) -> None:
+    github.post(GRAPHQL, json=graphql_fixture("issue.json"))
     repo = connect("t0ken", "octo-org/ops", API)
     issue = repo.get_issue(1)
-    assert issue.number == 1 and issue.author == "alice" and issue.labels == {"incident"}
-    assert [c.author for c in issue.comments] == ["bob", "github-actions[bot]"]
-    assert issue.comments[0].first_line == "/ack"
-    assert [(e.kind, e.actor) for e in issue.events] == [
-        (EventKind.LABELED, "alice"),
-        (EventKind.ASSIGNED, "bob"),
+    assert issue.number == 1 and issue.author == "alice" and issue.state == "open"
+    assert issue.labels == {"incident", "P1"} and issue.assignees == ("bob",)
+    assert issue.created_at == at("10:00") and issue.closed_at is None
+    assert [(c.id, c.author) for c in issue.comments] == [
+        (2448113823, "github-actions[bot]"),  # GraphQL's "github-actions", spelt as REST does
+        (2448120077, "bob"),
     ]
-    assert issue.events[0].label == "incident" and issue.events[1].assignee == "bob"
-    assert issue.created_at.tzinfo is not None
-    sent = [call.request for call in github.calls]
-    assert all(r.method == "GET" for r in sent)
-    assert all(r.headers["Authorization"] == "token t0ken" for r in sent)
+    assert issue.comments[1].first_line == "/ack"
+    assert issue.comments[0].updated_at == datetime(2026, 11, 23, 10, 5, 30, tzinfo=UTC)
+    assert [(e.kind, e.actor, e.label or e.assignee) for e in issue.events] == [
+        (EventKind.LABELED, "alice", "incident"),
+        (EventKind.LABELED, "github-actions[bot]", "P2"),
+        (EventKind.UNLABELED, "github-actions[bot]", "P2"),
+        (EventKind.LABELED, "github-actions[bot]", "P1"),
+        (EventKind.ASSIGNED, "bob", "bob"),
+    ]
+    assert [(r.at, r.author, r.body.split("\n")[2][:2]) for r in issue.revisions] == [
+        (at("10:00"), "alice", "P2"),
+        (at("10:05"), "alice", "P1"),
+    ]
+    assert issue.revisions[-1].body == issue.body
+    assert len(github.calls) == 1
+    request = github.calls[0].request
+    assert request.method == "POST" and request.headers["Authorization"] == "token t0ken"
+    assert sent(github.calls[0]) == {
+        "query": ISSUE_QUERY,
+        "variables": {"owner": "octo-org", "name": "ops", "number": 1},
+    }
 
 
-def test_writes_send_the_documented_requests(github: responses.RequestsMock) -> None:
+def test_github_enterprise_server_reads_from_its_own_graphql_endpoint(
+    github: responses.RequestsMock,
+) -> None:
+    github.post("https://ghe.example.com:443/api/graphql", json=graphql_fixture("issue.json"))
+    repo = connect("t0ken", "octo-org/ops", "https://ghe.example.com/api/v3/")
+    assert repo.get_issue(1).number == 1
+    assert [c.request.url for c in github.calls] == ["https://ghe.example.com:443/api/graphql"]
+
+
+# -- body history ------------------------------------------------------------------------------
+
+
+def edit(clock: str, text: str | None, by: str = "alice", deleted: bool = False) -> dict[str, Any]:
+    return {
+        "editedAt": f"2026-11-23T{clock}:00Z",
+        "deletedAt": "2026-11-23T12:00:00Z" if deleted else None,
+        "editor": user(by),
+        "diff": None if deleted else text,
+    }
+
+
+def history(
+    body: str, edits: list[dict[str, Any]], created_edit: bool = True, edited: str | None = None
+) -> dict[str, Any]:
+    if edited is not None:
+        last: str | None = f"2026-11-23T{edited}:00Z"
+    else:
+        last = max((e["editedAt"] for e in edits), default=None)
+    return {
+        "body": body,
+        "author": user("alice"),
+        "createdAt": "2026-11-23T10:00:00Z",
+        "lastEditedAt": last,
+        "editor": user("carol") if last else None,
+        "includesCreatedEdit": created_edit,
+        "userContentEdits": page(list(reversed(edits))),  # GitHub lists the newest first
+    }
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        (history("v1", []), [("10:00", "v1", "alice")]),
+        (
+            history("v3", [edit("10:00", "v1"), edit("10:05", "v2", "bob"), edit("10:09", "v3")]),
+            [("10:00", "v1", "alice"), ("10:05", "v2", "bob"), ("10:09", "v3", "alice")],
+        ),
+        (
+            history(
+                "v3", [edit("10:00", "v1"), edit("10:05", None, deleted=True), edit("10:09", "v3")]
+            ),
+            [("10:00", "v1", "alice"), ("10:09", "v3", "alice")],
+        ),
+        (
+            history("v2", [edit("10:00", "v1"), edit("10:05", None, "bob", deleted=True)]),
+            [("10:00", "v1", "alice"), ("10:05", "v2", "bob")],
+        ),
+        (
+            history("v3", [edit("10:05", "v2", "bob"), edit("10:09", "v3")], created_edit=False),
+            [("10:05", "v2", "bob"), ("10:09", "v3", "alice")],
+        ),
+        (
+            history("v1", [edit("10:00", None, deleted=True), edit("10:05", "v1", "bob")]),
+            [("10:05", "v1", "bob")],
+        ),
+        (history("v2", [], created_edit=False, edited="10:07"), [("10:07", "v2", "carol")]),
+        (
+            history("a\r\nb", [edit("10:00", "v1"), edit("10:05", "a\nb", "bob")]),
+            [("10:00", "v1", "alice"), ("10:05", "a\r\nb", "bob")],
+        ),
+        (
+            history("v3", [edit("10:00", "v1"), edit("10:05", "v2", "bob")], edited="10:08"),
+            [("10:00", "v1", "alice"), ("10:05", "v2", "bob"), ("10:08", "v3", "carol")],
+        ),
+    ],
+    ids=[
+        "a body never edited is its one revision, at opening, by the author",
+        "edits listed newest first come out oldest first, the creation entry at opening",
+        "a revision deleted from the history is left out, not guessed",
+        "a deleted newest revision is the current body",
+        "without the creation entry the history starts at the first known edit, not at opening",
+        "a deleted creation entry leaves the original unknown",
+        "an edit with no readable history is dated from the last edit, by its editor",
+        "line endings alone do not make a new revision, and the current body is kept exactly",
+        "a current body newer than the last readable edit is added at the last edit time",
+    ],
+)
+def test_body_revisions_come_from_the_edit_history(
+    node: dict[str, Any], expected: list[tuple[str, str, str]]
+) -> None:
+    assert revisions(node) == tuple(
+        BodyRevision(at=at(clock), body=body, author=by) for clock, body, by in expected
+    )
+
+
+# -- the sweep's listing ------------------------------------------------------------------------
+
+
+def test_open_issues_is_one_listing_of_100_a_page_whatever_the_comments(
+    github: responses.RequestsMock, pauses: list[float]
+) -> None:
+    nodes = [make_node(n, comments=100) for n in range(1, 251)]
+    serve(github, listing(nodes))
+    repo = connect("t0ken", "octo-org/ops", API)
+    issues = repo.open_issues(["incident", "change-request"])
+    assert [i.number for i in issues] == list(range(1, 251))
+    assert all(len(i.comments) == 100 and len(i.revisions) == 2 for i in issues)
+    bodies = graphql_calls(github)
+    assert len(github.calls) == math.ceil(250 / 100) == 3
+    assert [b["query"] for b in bodies] == [OPEN_ISSUES_QUERY] * 3
+    assert [b["variables"] for b in bodies] == [
+        {"owner": "octo-org", "name": "ops", "labels": ["incident", "change-request"], "after": a}
+        for a in (None, "cursor:100", "cursor:200")
+    ]
+    assert pauses == []  # GraphQL queries are POSTs, but reads: no write pause between pages
+
+
+def test_labels_select_issues_with_any_of_them_and_nothing_else(
+    github: responses.RequestsMock,
+) -> None:
+    labels = [{"name": "incident"}], [{"name": "change-request"}], [{"name": "question"}]
+    nodes = [make_node(n, labels=page(list(ls))) for n, ls in enumerate(labels, start=1)]
+    serve(github, listing(nodes))
+    repo = connect("t0ken", "octo-org/ops", API)
+    assert [i.number for i in repo.open_issues(["incident", "change-request"])] == [1, 2]
+    assert len(repo.open_issues([])) == 3
+    assert graphql_calls(github)[1]["variables"]["labels"] is None
+
+
+def test_an_issue_with_more_than_a_page_gets_follow_ups_for_itself_only(
+    github: responses.RequestsMock,
+) -> None:
+    busy = make_node(
+        2,
+        comments=100,
+        userContentEdits={
+            "pageInfo": {"hasNextPage": True, "endCursor": "e100"},
+            "nodes": [edit("11:00", make_node(2)["body"], "bob")]
+            + [edit(f"10:{m:02d}", f"draft {m}") for m in range(59, 0, -1)],
+        },
+    )
+    busy["comments"]["pageInfo"] = {"hasNextPage": True, "endCursor": "c100"}
+    follow_ups = iter(
+        [
+            {
+                "comments": page([make_comment(2, i) for i in range(100, 200)], True, "c200"),
+                "userContentEdits": page([edit("10:00", "original")], False, "e101"),
+            },
+            {"comments": page([make_comment(2, i) for i in range(200, 250)], False, "c250")},
+        ]
+    )
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        if body["query"] == OPEN_ISSUES_QUERY:
+            return {"data": {"repository": {"issues": page([make_node(1), busy, make_node(3)])}}}
+        return {"data": {"repository": {"issue": next(follow_ups)}}}
+
+    serve(github, answer)
+    repo = connect("t0ken", "octo-org/ops", API)
+    issues = {i.number: i for i in repo.open_issues(["incident"])}
+    assert len(issues[2].comments) == 250 and len(issues[1].comments) == 2
+    assert [c.id for c in issues[2].comments] == [2_448_002_000 + i for i in range(250)]
+    assert [r.body for r in issues[2].revisions[:2]] == ["original", "draft 1"]
+    assert issues[2].revisions[0].at == at("10:00") and len(issues[2].revisions) == 61
+    bodies = graphql_calls(github)
+    assert [b["query"] for b in bodies] == [OPEN_ISSUES_QUERY, ISSUE_PAGES_QUERY, ISSUE_PAGES_QUERY]
+    base = {"owner": "octo-org", "name": "ops", "number": 2}
+    closed = {"labels", "assignees", "timelineItems"}
+    assert bodies[1]["variables"] == {
+        **base,
+        **{f"{k}After": None for k in closed},
+        **{f"with{k[0].upper()}{k[1:]}": False for k in closed},
+        "commentsAfter": "c100",
+        "withComments": True,
+        "userContentEditsAfter": "e100",
+        "withUserContentEdits": True,
+    }
+    assert bodies[2]["variables"]["commentsAfter"] == "c200"
+    assert bodies[2]["variables"]["withComments"] is True
+    assert bodies[2]["variables"]["withUserContentEdits"] is False
+
+
+def test_the_register_lists_open_and_closed_issues_updated_since_a_moment(
+    github: responses.RequestsMock,
+) -> None:
+    closed = make_node(4, state="CLOSED", closedAt="2026-11-24T09:00:00Z", timelineItems=page([]))
+    serve(github, listing([make_node(3), closed]))
+    repo = connect("t0ken", "octo-org/ops", API)
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    found = repo.issues_since("incident", since)
+    assert [(i.number, i.state, i.closed_at) for i in found] == [
+        (3, "open", None),
+        (4, "closed", datetime(2026, 11, 24, 9, tzinfo=UTC)),
+    ]
+    assert graphql_calls(github) == [
+        {
+            "query": ISSUES_SINCE_QUERY,
+            "variables": {
+                "owner": "octo-org",
+                "name": "ops",
+                "labels": ["incident"],
+                "since": "2026-11-01T00:00:00Z",
+                "after": None,
+            },
+        }
+    ]
+
+
+def test_a_sweep_of_250_open_incidents_reads_within_its_budget(
+    github: responses.RequestsMock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The budget: ceil(N/100) + 3 reads for N open items with up to 100 comments each."""
+    from dutydesk.cli import cli
+    from dutydesk.forms import load_template, render_body
+
+    template = load_template(ROOT / ".github/ISSUE_TEMPLATE/incident.yml")
+    body = render_body(template, {"priority": P1, "service": "Payments"})
+    untouched = {"userContentEdits": page([]), "includesCreatedEdit": False, "lastEditedAt": None}
+    nodes = [make_node(n, comments=100, body=body, **untouched) for n in range(1, 251)]
+    serve(github, listing(nodes))
+    github.get(f"{REPO}/collaborators", json=fixture("collaborators.json"))
+    github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
+    monkeypatch.chdir(ROOT)
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    env = {"GITHUB_TOKEN": "t0ken", "GITHUB_REPOSITORY": "octo-org/ops", "GITHUB_API_URL": API}
+    result = CliRunner().invoke(
+        cli, ["sweep", "--dry-run", "--now", "2026-11-23T10:30:00+00:00"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "swept 250 open item(s), 0 failed" in result.output
+    reads = [(c.request.method, c.request.url.split("?")[0]) for c in github.calls]
+    assert len(reads) <= math.ceil(250 / 100) + 3
+    assert sorted(reads) == sorted(
+        [("POST", GRAPHQL)] * 3
+        + [
+            ("GET", f"{REPO}/collaborators"),
+            ("GET", f"{HOST}/orgs/example-org/teams/platform-team/members"),
+        ]
+    )
+    assert all("per_page=100" in c.request.url for c in github.calls if c.request.method == "GET")
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def test_a_graphql_error_names_the_issue_and_the_message_without_the_token(
+    github: responses.RequestsMock,
+) -> None:
+    github.post(GRAPHQL, json=graphql_fixture("not-found.json"))
+    repo = connect("s3cret-token", "octo-org/ops", API)
+    with pytest.raises(GitHubError) as caught:
+        repo.get_issue(9)
+    message = str(caught.value)
+    assert message == (
+        "reading issue #9: Could not resolve to an Issue with the number of 9. (NOT_FOUND)"
+    )
+    assert "s3cret-token" not in message
+
+
+def test_an_error_inside_a_listing_names_the_issue_it_concerns(
+    github: responses.RequestsMock,
+) -> None:
+    nodes = [make_node(1), make_node(7)]
+    nodes[1]["comments"] = None
+    error = {
+        "type": "SERVICE_UNAVAILABLE",
+        "path": ["repository", "issues", "nodes", 1, "comments"],
+        "locations": [{"line": 30, "column": 3}],
+        "message": "Something went wrong while executing your query.",
+    }
+    payload = {"data": {"repository": {"issues": page(nodes)}}, "errors": [error]}
+    github.post(GRAPHQL, json=payload)
+    repo = connect("s3cret-token", "octo-org/ops", API)
+    with pytest.raises(GitHubError) as caught:
+        repo.open_issues(["incident"])
+    assert str(caught.value) == (
+        "listing open issues: issue #7: Something went wrong while executing your query. "
+        "(SERVICE_UNAVAILABLE)"
+    )
+
+
+def test_an_http_failure_says_what_failed_without_the_token(
+    github: responses.RequestsMock,
+) -> None:
+    github.post(GRAPHQL, json={"message": "Bad credentials"}, status=401)
+    repo = connect("s3cret-token", "octo-org/ops", API)
+    with pytest.raises(GitHubError) as caught:
+        repo.get_issue(9)
+    assert str(caught.value) == "reading issue #9: GitHub answered 401: Bad credentials"
+    assert "s3cret-token" not in str(caught.value)
+
+
+def test_a_timed_out_query_is_tried_again(
+    github: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(github_adapter.GitHubRepository, "retry_delays", (0.0, 0.0))
+    github.post(GRAPHQL, json={"message": "Server Error"}, status=502)
+    github.post(GRAPHQL, json=graphql_fixture("issue.json"))
+    repo = connect("t0ken", "octo-org/ops", API)
+    assert repo.get_issue(1).number == 1
+    assert len(github.calls) == 2
+
+
+# -- writes and access (REST) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses PyGithub makes between requests, recorded instead of slept."""
+    import github.Requester
+
+    slept: list[float] = []
+    monkeypatch.setattr(github.Requester.time, "sleep", slept.append)
+    return slept
+
+
+def test_writes_send_the_documented_requests_a_second_apart(
+    github: responses.RequestsMock, pauses: list[float]
+) -> None:
     github.post(f"{REPO}/issues/1/labels", json=[], status=200)
     github.post(f"{REPO}/issues/1/comments", json=fixture("comments.json")[1], status=201)
     github.patch(f"{REPO}/issues/comments/1002", json=fixture("comments.json")[1])
     github.delete(f"{REPO}/issues/1/labels/needs-triage", json=[])
     repo = connect("t0ken", "octo-org/ops", API)
-    repo.seconds_between_writes = 0  # type: ignore[attr-defined]
     repo.add_labels(1, ["P1", "sla-missed"])
     repo.create_comment(1, "<!-- dutydesk:k -->\nhello")
     repo.update_comment(1, 1002, "<!-- dutydesk:k -->\nedited")
     repo.remove_label(1, "needs-triage")
-    sent = [(c.request.method, c.request.url) for c in github.calls]
-    assert sent == [
+    requests = [(c.request.method, c.request.url) for c in github.calls]
+    assert requests == [
         ("POST", f"{REPO}/issues/1/labels"),
         ("POST", f"{REPO}/issues/1/comments"),
         ("PATCH", f"{REPO}/issues/comments/1002"),
@@ -72,6 +554,7 @@ def test_writes_send_the_documented_requests(github: responses.RequestsMock) -> 
     assert bodies[0] == ["P1", "sla-missed"]
     assert bodies[1] == {"body": "<!-- dutydesk:k -->\nhello"}
     assert bodies[2] == {"body": "<!-- dutydesk:k -->\nedited"}
+    assert len(pauses) == 3 and all(0.9 < p <= 1.0 for p in pauses)
 
 
 def test_access_reads_writers_and_reports_an_unreadable_team(
@@ -88,15 +571,7 @@ def test_access_reads_writers_and_reports_an_unreadable_team(
     assert access.writers == {"alice", "bob"}
     assert access.teams == {"octo-org/platform": None}
     assert "permission=push" in github.calls[0].request.url
-
-
-def test_a_github_error_says_what_failed_without_the_token(github: responses.RequestsMock) -> None:
-    github.get(f"{REPO}/issues/9", json={"message": "Not Found"}, status=404)
-    repo = connect("s3cret-token", "octo-org/ops", API)
-    with pytest.raises(GitHubError) as caught:
-        repo.get_issue(9)
-    assert "reading issue #9" in str(caught.value) and "404" in str(caught.value)
-    assert "s3cret-token" not in str(caught.value)
+    assert "per_page=100" in github.calls[0].request.url
 
 
 @pytest.mark.parametrize(

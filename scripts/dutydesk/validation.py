@@ -49,20 +49,13 @@ def form_findings(forms_path: Path, forms: Mapping[str, FormTemplate]) -> list[F
 
 
 def rota_findings(policy_path: Path, policy: Policy, now: datetime) -> list[Finding]:
-    try:
-        from dutydesk.rota import rota_problems
-    except ImportError:  # pragma: no cover - rota arrives with change requests
-        return []
+    from dutydesk.rota import rota_problems
+
     today = now.astimezone(policy.timezone).date()
     return [(str(policy_path), f"rota: {p}") for p in rota_problems(policy, today=today)]
 
 
 def runbook_findings(folder: Path, policy: Policy, now: datetime) -> list[Finding]:
-    try:
-        from dutydesk import runbooks
-    except ImportError:  # pragma: no cover - runbooks arrive in their own module
-        return []
-    check = getattr(runbooks, "validate_folder", None)
-    if check is None:
-        return []
-    return list(check(folder, policy, now.astimezone(policy.timezone).date()))
+    from dutydesk.runbooks import validate_folder
+
+    return validate_folder(folder, policy, now.astimezone(policy.timezone).date())
