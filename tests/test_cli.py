@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
 HOST = "https://api.github.com:443"
 REPO = f"{HOST}/repos/octo-org/ops"
+GRAPHQL = f"{HOST}/graphql"
 P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
 
 SCENARIO = f"""
@@ -199,13 +200,34 @@ def _issue_payload() -> dict[str, Any]:
     return issue
 
 
+def _graphql_issue(issue: dict[str, Any]) -> dict[str, Any]:
+    """GitHub's GraphQL snapshot of a REST issue payload: never edited, no comments or events."""
+    empty: dict[str, Any] = {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []}
+    return {
+        "number": issue["number"],
+        "title": issue["title"],
+        "body": issue["body"],
+        "state": issue["state"].upper(),
+        "createdAt": issue["created_at"],
+        "updatedAt": issue["updated_at"],
+        "closedAt": issue["closed_at"],
+        "lastEditedAt": None,
+        "includesCreatedEdit": False,
+        "author": {"__typename": "User", "login": issue["user"]["login"]},
+        "editor": None,
+        "labels": {**empty, "nodes": [{"name": label["name"]} for label in issue["labels"]]},
+        "assignees": empty,
+        "comments": empty,
+        "timelineItems": empty,
+        "userContentEdits": empty,
+    }
+
+
 def test_event_reconciles_the_issue_and_writes_to_github(runner: CliRunner, tmp_path: Path) -> None:
     issue = _issue_payload()
     env = _event(tmp_path, "issues", {"action": "opened", "issue": issue})
     with responses.RequestsMock() as github:
-        github.get(f"{REPO}/issues/1", json=issue)
-        github.get(f"{REPO}/issues/1/comments", json=[])
-        github.get(f"{REPO}/issues/1/events", json=[])
+        github.post(GRAPHQL, json={"data": {"repository": {"issue": _graphql_issue(issue)}}})
         github.get(f"{REPO}/collaborators", json=[])
         github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
         labels = github.post(f"{REPO}/issues/1/labels", json=[])
@@ -224,15 +246,13 @@ def test_event_dry_run_writes_nothing(runner: CliRunner, tmp_path: Path) -> None
     issue = _issue_payload()
     env = _event(tmp_path, "issues", {"action": "opened", "issue": issue})
     with responses.RequestsMock() as github:
-        github.get(f"{REPO}/issues/1", json=issue)
-        github.get(f"{REPO}/issues/1/comments", json=[])
-        github.get(f"{REPO}/issues/1/events", json=[])
+        github.post(GRAPHQL, json={"data": {"repository": {"issue": _graphql_issue(issue)}}})
         github.get(f"{REPO}/collaborators", json=[])
         github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
         result = runner.invoke(
             cli, ["event", "--dry-run", "--json", "--now", "2026-11-23T10:01:00+00:00"], env=env
         )
-        assert all(call.request.method == "GET" for call in github.calls)
+        assert all(c.request.method == "GET" or c.request.url == GRAPHQL for c in github.calls)
     assert result.exit_code == 0, result.output
     planned = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert {"incident.priority", "incident.status"} <= {p["rule"] for p in planned}
@@ -258,26 +278,27 @@ def test_sweep_reconciles_every_open_item_and_writes_a_summary(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as github:
         github.get(f"{REPO}/collaborators", json=[])
         github.get(f"{HOST}/orgs/example-org/teams/platform-team/members", json=[])
-        github.get(
-            f"{REPO}/issues",
-            json=[issue],
-            match=[
-                responses.matchers.query_param_matcher(
-                    {"state": "open", "labels": "incident"}, strict_match=False
-                )
-            ],
+        listing = github.post(
+            GRAPHQL,
+            json={
+                "data": {
+                    "repository": {
+                        "issues": {
+                            "pageInfo": {
+                                "hasNextPage": False,
+                                "endCursor": "Y3Vyc29yOnYyOpHOAAAAAQ==",
+                            },
+                            "nodes": [_graphql_issue(issue)],
+                        }
+                    }
+                }
+            },
         )
-        github.get(
-            f"{REPO}/issues",
-            json=[],
-            match=[responses.matchers.query_param_matcher({"state": "open"}, strict_match=False)],
-        )
-        github.get(f"{REPO}/issues/1/comments", json=[])
-        github.get(f"{REPO}/issues/1/events", json=[])
         result = runner.invoke(
             cli, ["sweep", "--dry-run", "--now", "2026-11-23T10:30:00+00:00"], env=env
         )
-        assert all(call.request.method == "GET" for call in github.calls)
+        assert all(c.request.method == "GET" or c.request.url == GRAPHQL for c in github.calls)
+    assert listing.call_count == 1  # one listing, whatever the number of watched labels
     assert result.exit_code == 0, result.output
     assert "would: #1 incident.escalation" in result.output
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")

@@ -20,7 +20,8 @@ and a GitHub Enterprise Server base URL ``https://HOST/api/v3`` gives
   the labels: the schema only says "a list of label names to filter by", but this is the
   argument that GitHub's own CLI used for ``gh issue list --label a,b`` and that returned issues
   with either label (cli/cli#419), whereas the REST ``labels=`` parameter requires all of them.
-  The result is also filtered here, so an issue is kept only if it carries one of the labels.
+  The result is also filtered here, so an issue is kept only if it carries one of the labels
+  (ignoring case, as GitHub does).
   With no labels, every open issue is listed. Pull requests are never included (``issues`` lists
   issues only).
 * ``get_issue(number)`` reads the same selection for one issue: one request.
@@ -49,14 +50,14 @@ From ``Issue.userContentEdits`` (schema: ``@octokit/graphql-schema`` 15.26.1; th
 in ``tests/fixtures/graphql/schema.graphql``):
 
 * the connection takes only ``first``/``last``/``after``/``before``: there is **no**
-  ``orderBy``. GitHub returns the newest edit first (its own edit-history menu labels the first
+  ``orderBy``. GitHub returns the newest edit first (its web edit-history menu marks the first
   entry "most recent" and the last one "created"), so the edits are sorted here by
   ``editedAt`` rather than trusting the order;
 * ``UserContentEdit`` has ``editedAt: DateTime!`` ("when this content was edited"),
   ``editor: Actor``, ``deletedAt``/``deletedBy`` (a revision someone deleted from the history)
   and ``diff: String``, documented only as "a summary of the changes for this edit". In
-  practice it is the *full text of the body as of that edit* -- not a patch: GitHub's own
-  history viewer shows each revision by diffing ``diff`` against the previous text -- and it
+  practice it is the *full text of the body as of that edit*, not a patch (GitHub's web
+  history viewer shows a revision by diffing its ``diff`` against the text before it), and it
   is null for a deleted revision;
 * ``Issue.includesCreatedEdit`` ("this comment was edited and includes an edit with the
   creation data") says the oldest edit is the original body as opened.
@@ -79,16 +80,15 @@ Errors
 ======
 A GraphQL answer with ``errors`` (HTTP 200) is a ``GitHubError`` naming what was read (and the
 issue, when the error's path points into one) and GitHub's messages; HTTP failures give the
-status and message. Neither ever includes the token. A 502/503/504 on a read is retried twice
-(GraphQL reads are idempotent, but urllib3 does not retry POSTs); GitHub answers 502 when a
-query runs past its time limit.
+status and message. Neither ever includes the token. 5xx answers (GitHub answers 502 when a
+query runs past its time limit) and secondary rate limits are retried by the ``GithubRetry``
+that ``connect`` sets, which retries POSTs too.
 
 Writes stay on REST through PyGithub's lazy objects: one request per write.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -282,8 +282,6 @@ _TIMELINE_KINDS = {
     "ReopenedEvent": EventKind.REOPENED,
 }
 
-_RETRY_STATUSES = frozenset({502, 503, 504})
-
 
 def connect(token: str | None, repo_name: str | None, api_url: str | None) -> GitHubRepository:
     if not token:
@@ -432,6 +430,11 @@ def snapshot(node: Mapping[str, Any]) -> Issue:
     )
 
 
+def _carries(issue: Issue, labels: Iterable[str]) -> bool:
+    """Does the issue carry one of the labels? GitHub matches label names ignoring case."""
+    return bool({lbl.lower() for lbl in issue.labels} & {lbl.lower() for lbl in labels})
+
+
 def _where(path: Any, data: Any) -> str:
     """ "issue #N" when a GraphQL error's path points into an issue of the answer."""
     if not isinstance(path, list):
@@ -467,8 +470,6 @@ def graphql_errors(answer: Any) -> str:
 
 
 class GitHubRepository:
-    retry_delays: tuple[float, ...] = (2.0, 5.0)
-
     def __init__(self, client: Github, full_name: str) -> None:
         self.client = client
         self.full_name = full_name
@@ -492,18 +493,13 @@ class GitHubRepository:
     def _graphql(self, what: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The `data` of a GraphQL answer; errors, in the body or as a status, raise."""
         variables = {"owner": self.owner, "name": self.name, **variables}
-        for delay in (*self.retry_delays, None):
-            try:
-                _, answer = self.reader.graphql_query(query, variables)
-                break
-            except GithubException as exc:
-                if exc.status in _RETRY_STATUSES and delay is not None:
-                    time.sleep(delay)
-                    continue
-                if isinstance(exc.data, Mapping) and exc.data.get("errors"):
-                    raise GitHubError(f"{what}: {graphql_errors(exc.data)}") from None
-                message = exc.data.get("message") if isinstance(exc.data, Mapping) else exc.data
-                raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
+        try:
+            _, answer = self.reader.graphql_query(query, variables)
+        except GithubException as exc:
+            if isinstance(exc.data, Mapping) and exc.data.get("errors"):
+                raise GitHubError(f"{what}: {graphql_errors(exc.data)}") from None
+            message = exc.data.get("message") if isinstance(exc.data, Mapping) else exc.data
+            raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
         if not isinstance(answer, Mapping) or answer.get("errors"):
             raise GitHubError(f"{what}: {graphql_errors(answer)}")
         data = answer.get("data")
@@ -532,9 +528,10 @@ class GitHubRepository:
                 more = page.get(key)
                 if not isinstance(more, dict):
                     continue
-                node[key]["nodes"].extend(more.get("nodes") or [])
-                if more["pageInfo"]["hasNextPage"]:
-                    following[key] = more["pageInfo"]["endCursor"]
+                node[key]["nodes"] = [*(node[key].get("nodes") or []), *(more.get("nodes") or [])]
+                cursor = more["pageInfo"]["endCursor"]
+                if more["pageInfo"]["hasNextPage"] and cursor and cursor != cursors[key]:
+                    following[key] = cursor
             cursors = following
         return node
 
@@ -548,9 +545,10 @@ class GitHubRepository:
                 issue = snapshot(self._complete(node))
                 found[issue.number] = issue
             info = issues.get("pageInfo") or {}
-            if not info.get("hasNextPage"):
+            cursor = info.get("endCursor")
+            if not info.get("hasNextPage") or not cursor or cursor == after:
                 break
-            after = info.get("endCursor")
+            after = cursor
         return sorted(found.values(), key=lambda i: i.number)
 
     def get_issue(self, number: int) -> Issue:
@@ -564,17 +562,17 @@ class GitHubRepository:
     def open_issues(self, labels: Iterable[str]) -> list[Issue]:
         wanted = list(dict.fromkeys(labels))
         found = self._listing("listing open issues", OPEN_ISSUES_QUERY, {"labels": wanted or None})
-        return [i for i in found if not wanted or i.labels & set(wanted)]
+        return [i for i in found if not wanted or _carries(i, wanted)]
 
     def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
         """Open and closed issues with `label` updated since `since` (for the register)."""
-        moment = since.astimezone(UTC).isoformat().replace("+00:00", "Z") if since else None
+        moment = _aware(since).astimezone(UTC).isoformat().replace("+00:00", "Z") if since else None
         found = self._listing(
             "listing issues for the register",
             ISSUES_SINCE_QUERY,
             {"labels": [label], "since": moment},
         )
-        return [i for i in found if label in i.labels]
+        return [i for i in found if _carries(i, [label])]
 
     # -- access and labels (REST) ---------------------------------------------------------
 

@@ -13,17 +13,32 @@ Choices worth knowing:
   from the edit only when the snapshot carries body revisions, else from opening.) Labels are
   output only: a priority label added by hand is put right, not read.
 * **Commands** (`/ack`, `/lead`, `/comms`, `/priority`, `/update`) count only from responders, and
-  from the moment their comment was last edited, so editing an old comment cannot backdate an
-  acknowledgement. `/lead` and `/comms` without a mention name the commenter. Anyone else's
-  command gets one short reply (`incident.refused`), which says so when who the responders are
-  could not be read.
+  from the moment their comment was created (GitHub sets it; fixing a typo in an old `/ack` later
+  must not make it late). `/lead` and `/comms` name a person by `@login`; a bare word only when it
+  is a responder or has write access (so `/lead me`, `/lead the platform team` or `/comms TBC`
+  name nobody), and nothing at all names the commenter. Anyone else's command, or a malformed
+  one, gets a reply (`incident.refused`): one per author per issue, edited in place to cover
+  their latest refused command, and saying so when who the responders are could not be read.
+* **Assigning the lead** (`incident.lead`) is planned once per `/lead` command: GitHub silently
+  ignores an assignee it cannot assign, so the bot records the command it assigned for in its
+  own status card (a hidden trace) and does not try again for that command. Nor when the person
+  is an assignee, or was assigned by anyone since being named.
 * **Acknowledged** by the first counted `/ack` or `/lead`, or the first assignment made by anyone
   but the bot. An acknowledgement is a fact about the incident: it also covers a later change of
   priority.
 * **Response due** at the later of opening and the last priority change, plus the priority's
-  response time. If it is missed, `sla-missed` is added (and kept); the escalation comment is
-  posted only while the incident is still unacknowledged and open: contacts are not summoned for
-  an incident someone already has.
+  response time. If it is missed, `sla-missed` is added; the escalation comment is posted only
+  while the incident is still unacknowledged and open: contacts are not summoned for an incident
+  someone already has.
+* **Labels a person set win.** The bot removes `needs-triage` only when the bot added it last,
+  and adds `needs-triage`, `sla-missed` or `security` at most once: not again after a person
+  removed it (an `unlabeled` event by anyone but the bot after the bot's own `labeled`), except
+  that a later missed response target (of a new priority) adds `sla-missed` again. The priority
+  labels are the exception: exactly one, the current priority's, as the issue asks.
+* **Security** is the form's `security` checkboxes only: a ticked box that is one of the form's
+  options ("This involves a data or security breach", "There is ongoing unauthorised access").
+  The issue's "a P1 for unauthorised access" is read as a P1 with that box ticked: free text is
+  not matched ("there is no sign of unauthorised access" is not a security incident).
 * **Updates**: with `update_every`, reminders fall due every interval from the latest of opening,
   the last priority change and the last `/update`. A run after several due times have passed posts
   one reminder, for the latest of them, keyed by that due time; so a late sweep never skips one
@@ -57,7 +72,7 @@ from dutydesk.engine import (
     upsert,
 )
 from dutydesk.forms import FormTemplate, parse_body
-from dutydesk.model import EventKind, Issue
+from dutydesk.model import EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, Priority
 from dutydesk.templating import render
 
@@ -92,6 +107,7 @@ class Refusal(StrEnum):
     NOT_RESPONDER = "not-responder"
     ACCESS_UNKNOWN = "access-unknown"
     USAGE = "usage"
+    UNKNOWN_PERSON = "unknown-person"
 
 
 STATUS_KEY = "incident.status"
@@ -101,8 +117,13 @@ REVIEW_KEY = "incident.review"
 
 _PRIORITY = re.compile(r"\s*P([1-4])\b", re.IGNORECASE)
 _PRIORITY_ARG = re.compile(r"\s*P?([1-4])\b", re.IGNORECASE)
-_LOGIN = re.compile(r"@?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))")
-_UNAUTHORISED = re.compile(r"unauthori[sz]ed\s+access", re.IGNORECASE)
+# A GitHub login: letters, digits and single inner hyphens, at most 39 characters.
+_LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}"
+# An @mention as GitHub reads one: not inside an e-mail address or a word; `@org/team` is a team.
+_MENTION = re.compile(rf"(?<![A-Za-z0-9_.+@-])@({_LOGIN})(/[A-Za-z0-9_.-]+)?(?![A-Za-z0-9-])")
+_BARE_LOGIN = re.compile(_LOGIN)
+# The hidden trace in the bot's own status card: the `/lead` comment it assigned the lead for.
+_LEAD_TRACE = re.compile(r"<!-- dutydesk-lead-assigned:(\d+) -->")
 
 Span = tuple[datetime, datetime | None]
 """A stretch of time the issue was closed: (closed at, reopened at or None if still closed)."""
@@ -138,6 +159,16 @@ class Refused:
     command: Command
     reason: Refusal
     detail: str
+    given: str = ""  # the user's own words the refusal quotes (defanged by the template)
+
+
+@dataclass(frozen=True)
+class LeadCommand:
+    """The latest counted `/lead`: whom it named, and the comment that did."""
+
+    person: str
+    at: datetime
+    comment_id: int
 
 
 @dataclass(frozen=True)
@@ -171,7 +202,9 @@ class Incident:
     comms: str | None
     updates: tuple[Update, ...]
     refused: tuple[Refused, ...]
-    leads_to_assign: tuple[str, ...]
+    lead_command: LeadCommand | None
+    leads_to_assign: tuple[str, ...]  # whom to assign now (planned once per `/lead`)
+    lead_unassigned: bool  # the bot assigned for the latest `/lead`, but GitHub did not assign
     closed: tuple[Span, ...]
     security: tuple[str, ...]  # why it is a security incident; empty if it is not
 
@@ -212,13 +245,14 @@ def read(item: Item, ctx: Context) -> Incident:
     ack_candidates: list[Acknowledgement] = []
     updates: list[Update] = []
     refused: list[Refused] = []
-    lead: tuple[datetime, str] | None = None
+    lead: LeadCommand | None = None
     comms: tuple[datetime, str] | None = None
-    lead_commands: list[tuple[datetime, str]] = []
 
+    # A command counts from when its comment was created: an edit (a typo fixed an hour later)
+    # must not move it, and GitHub sets `created_at`, so nobody can backdate one.
     found = commands(issue.comments, policy.bot, tuple(v.value for v in Verb))
-    for command in sorted(found, key=lambda c: (c.comment.updated_at, c.comment.id)):
-        at = command.comment.updated_at
+    for command in sorted(found, key=lambda c: (c.comment.created_at, c.comment.id)):
+        at = command.comment.created_at
         author = command.comment.author
         allowed = verdict.check(author)
         if allowed is not True:
@@ -229,13 +263,12 @@ def read(item: Item, ctx: Context) -> Incident:
             case Verb.ACK:
                 ack_candidates.append(Acknowledgement(at, author, "/ack"))
             case Verb.LEAD | Verb.COMMS:
-                person = _person(command)
-                if person is None:
-                    refused.append(Refused(command, Refusal.USAGE, "a person, not a team"))
+                person = _person(command, verdict)
+                if isinstance(person, Refused):
+                    refused.append(person)
                     continue
                 if command.name == Verb.LEAD:
-                    lead = (at, person)
-                    lead_commands.append((at, person))
+                    lead = LeadCommand(person, at, command.comment.id)
                     ack_candidates.append(Acknowledgement(at, author, "/lead"))
                 else:
                     comms = (at, person)
@@ -265,19 +298,35 @@ def read(item: Item, ctx: Context) -> Incident:
         due = advance(policy.calendar, change.at, prio.response, spans)
         periods.append(Period(change.at, end, prio, due))
 
+    assigned_since = lead is not None and _assigned_since(issue, lead)
+    traced = lead is not None and _lead_trace(item) == lead.comment_id
+    to_assign = (
+        lead is not None
+        and issue.is_open
+        and not traced
+        and not assigned_since
+        and not _is_assignee(issue, lead.person)
+    )
     return Incident(
         issue=issue,
         opened=issue.created_at,
         changes=tuple(effective),
         periods=tuple(periods),
         ack=min(ack_candidates, key=lambda a: a.at) if ack_candidates else None,
-        lead=lead[1] if lead else (issue.assignees[0] if issue.assignees else None),
+        lead=lead.person if lead else (issue.assignees[0] if issue.assignees else None),
         comms=comms[1] if comms else None,
         updates=tuple(updates),
         refused=tuple(refused),
-        leads_to_assign=_leads_to_assign(issue, lead_commands),
+        lead_command=lead,
+        leads_to_assign=(lead.person,) if lead is not None and to_assign else (),
+        lead_unassigned=bool(
+            lead is not None
+            and traced
+            and not assigned_since
+            and not _is_assignee(issue, lead.person)
+        ),
         closed=spans,
-        security=_security_reasons(item.answers, periods[-1].priority if periods else None),
+        security=_security_reasons(item),
     )
 
 
@@ -306,49 +355,64 @@ def priority_of(answers: Mapping[str, Any]) -> str | None:
     return f"P{match.group(1)}" if match else None
 
 
-def _person(command: Command) -> str | None:
-    """Whom `/lead` or `/comms` names: the first person mentioned (`@bob` or `bob`), or the
-    commenter when it names nobody; None when it names only a team or something else."""
-    if not command.args.strip():
+def _person(command: Command, verdict: _Responders) -> str | Refused:
+    """Whom `/lead` or `/comms` names: the first person @mentioned; else a bare login that is a
+    responder (or a writer); the commenter when it names nobody. Otherwise the refusal to reply
+    with: a team is not a person, and a bare word such as "me" or "TBC" is nobody."""
+    args = command.args.strip()
+    if not args:
         return command.comment.author
-    people = [m for m in command.mentions if "/" not in m]
+    mentions = _MENTION.findall(args)
+    people = [login for login, team in mentions if not team]
     if people:
         return people[0]
-    if command.mentions:
-        return None
-    bare = _LOGIN.fullmatch(command.args.split()[0])
-    return bare.group(1) if bare else None
+    if mentions:
+        return Refused(command, Refusal.USAGE, "a person, not a team")
+    word = args.split()[0]
+    if _BARE_LOGIN.fullmatch(word) and (
+        verdict.ctx.access.can_write(word) or verdict.check(word) is True
+    ):
+        return word
+    return Refused(command, Refusal.UNKNOWN_PERSON, "", given=args)
 
 
-def _leads_to_assign(issue: Issue, leads: Sequence[tuple[datetime, str]]) -> tuple[str, ...]:
-    """The latest `/lead`'s person, unless an assignee or assigned since being named.
+def _is_assignee(issue: Issue, person: str) -> bool:
+    return person.lower() in {a.lower() for a in issue.assignees}
+
+
+def _assigned_since(issue: Issue, lead: LeadCommand) -> bool:
+    """Was the person assigned (by anyone) since the `/lead` that named them?
 
     (Someone assigned since and then unassigned by a person is left alone: no fight.)
     """
-    if not leads:
-        return ()
-    named_at, person = leads[-1]
-    if person.lower() in {a.lower() for a in issue.assignees}:
-        return ()
-    assigned_since = any(
+    return any(
         e.kind is EventKind.ASSIGNED
-        and (e.assignee or "").lower() == person.lower()
-        and e.at >= named_at
+        and (e.assignee or "").lower() == lead.person.lower()
+        and e.at >= lead.at
         for e in issue.events
     )
-    return () if assigned_since else (person,)
 
 
-def _security_reasons(answers: Mapping[str, Any], priority: Priority | None) -> tuple[str, ...]:
-    reasons: list[str] = []
-    boxes = answers.get("security")
-    if isinstance(boxes, Mapping):
-        reasons.extend(str(label) for label in boxes.get("selected", []))
-    if priority is not None and priority.id == "P1" and not reasons:
-        text = " ".join(str(answers.get(k) or "") for k in ("description", "service"))
-        if _UNAUTHORISED.search(text):
-            reasons.append("P1 for unauthorised access")
-    return tuple(reasons)
+def _lead_trace(item: Item) -> int | None:
+    """The `/lead` comment the bot last assigned for, from its own status card (trusted: `mine`
+    holds only comments the bot wrote)."""
+    card = item.mine.get(STATUS_KEY)
+    found = _LEAD_TRACE.search(card.body) if card is not None else None
+    return int(found.group(1)) if found else None
+
+
+def _security_reasons(item: Item) -> tuple[str, ...]:
+    """The ticked boxes of the form's `security` checkboxes that are the form's own options."""
+    boxes = item.answers.get("security")
+    if not isinstance(boxes, Mapping):
+        return ()
+    field = item.form.field("security") if item.form is not None else None
+    options = {" ".join(o.split()).casefold() for o in field.options} if field else set()
+    return tuple(
+        str(label)
+        for label in boxes.get("selected", [])
+        if " ".join(str(label).split()).casefold() in options
+    )
 
 
 class _Responders:
@@ -547,17 +611,68 @@ def handle(item: Item, ctx: Context) -> Decision:
     )
 
 
+# -- labels a person set win ---------------------------------------------------------------
+
+
+def _label_events(item: Item, label: str) -> list[IssueEvent]:
+    """The issue's `labeled` and `unlabeled` events for one label, oldest first."""
+    found = [
+        e
+        for e in item.issue.events
+        if e.kind in (EventKind.LABELED, EventKind.UNLABELED) and e.label == label
+    ]
+    return sorted(found, key=lambda e: e.at)  # stable: same-moment events keep their order
+
+
+def added_by_bot(item: Item, ctx: Context, label: str) -> bool:
+    """Did the bot add the label last (so that the bot may take it away)?"""
+    added = [e for e in _label_events(item, label) if e.kind is EventKind.LABELED]
+    return bool(added) and ctx.is_bot(added[-1].actor)
+
+
+def removed_by_person(
+    item: Item, ctx: Context, label: str, since: datetime | None = None
+) -> bool:
+    """Did anyone but the bot remove the label after the bot last added it (and, with `since`,
+    at or after `since`)? Then the bot does not add it again."""
+    events = _label_events(item, label)
+    last_bot_add = max(
+        (i for i, e in enumerate(events) if e.kind is EventKind.LABELED and ctx.is_bot(e.actor)),
+        default=None,
+    )
+    if last_bot_add is None:
+        return False
+    return any(
+        e.kind is EventKind.UNLABELED
+        and not ctx.is_bot(e.actor)
+        and (since is None or e.at >= since)
+        for e in events[last_bot_add + 1 :]
+    )
+
+
+def add_once(
+    item: Item, ctx: Context, rule: str, label: str, since: datetime | None = None
+) -> tuple[Action, ...]:
+    """Add a label the bot owns, unless a person took it off after the bot put it on."""
+    if label in item.issue.labels or removed_by_person(item, ctx, label, since):
+        return ()
+    return add_labels(item, rule, label)
+
+
 def priority_labels(item: Item, ctx: Context, incident: Incident) -> Decision:
-    """[incident.priority] exactly one priority label: the current priority's."""
+    """[incident.priority] exactly one priority label: the current priority's; and
+    `needs-triage` taken off, if the bot put it on."""
     prio = incident.priority
     if prio is None:
         return Decision()
     policy = ctx.policy
     wanted = policy.label(prio.id)
     others = [policy.label(p) for p in policy.priorities if policy.label(p) != wanted]
+    triage = policy.label("needs_triage")
+    if added_by_bot(item, ctx, triage):
+        others.append(triage)
     return Decision(
-        add_labels(item, Rule.PRIORITY, wanted)
-        + remove_labels(item, Rule.PRIORITY, *others, policy.label("needs_triage"))
+        add_labels(item, Rule.PRIORITY, wanted) + remove_labels(item, Rule.PRIORITY, *others)
     )
 
 
@@ -572,7 +687,7 @@ def invalid_priority(item: Item, ctx: Context, incident: Incident) -> Decision:
         priorities=list(ctx.policy.priorities.values()),
     )
     return Decision(
-        add_labels(item, Rule.INVALID, ctx.policy.label("needs_triage"))
+        add_once(item, ctx, Rule.INVALID, ctx.policy.label("needs_triage"))
         + post_once(item, Rule.INVALID, INVALID_KEY, body)
     )
 
@@ -584,20 +699,32 @@ def _given_priority(answers: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+_KEY_UNSAFE = re.compile(r"[^a-z0-9_.:@/+\-]")
+
+
+def refused_key(login: str) -> str:
+    """The key of the one reply to an author's refused commands (`incident.refused:mallory`);
+    a login's other characters (`dependabot[bot]`) become hyphens."""
+    return "incident.refused:" + _KEY_UNSAFE.sub("-", login.lower())
+
+
 def command_replies(item: Item, ctx: Context, incident: Incident) -> Decision:
-    """[incident.refused] a short reply to each command that changed nothing;
-    [incident.lead] assign the person `/lead` named."""
+    """[incident.refused] one reply per author to the commands that changed nothing, edited in
+    place to cover their latest; [incident.lead] assign the person `/lead` named, once."""
     actions: list[Action] = []
-    for refusal in incident.refused:
-        comment = refusal.command.comment
+    latest: dict[str, Refused] = {}
+    for refusal in incident.refused:  # oldest first, so the latest per author wins
+        latest[refused_key(refusal.command.comment.author)] = refusal
+    for key, refusal in latest.items():
         body = render(
             "incident_refused.md.j2",
-            author=comment.author,
+            author=refusal.command.comment.author,
             command=refusal.command.name,
             reason=str(refusal.reason),
             detail=refusal.detail,
+            given=refusal.given,
         )
-        actions += post_once(item, Rule.REFUSED, f"incident.refused:{comment.id}", body)
+        actions += upsert(item, Rule.REFUSED, key, body)
     if incident.leads_to_assign and incident.is_open:
         actions.append(Action(Kind.ASSIGN, Rule.LEAD, item.number, users=incident.leads_to_assign))
     return Decision(tuple(actions))
@@ -607,7 +734,12 @@ def escalation(item: Item, ctx: Context, incident: Incident) -> Decision:
     """[incident.escalation] response target missed: sla-missed, and one escalation comment."""
     now = ctx.now
     missed = [p for p in incident.periods if p.missed(incident.ack, now)]
-    actions = add_labels(item, Rule.ESCALATION, ctx.policy.label("sla_missed")) if missed else ()
+    actions: tuple[Action, ...] = ()
+    if missed:
+        # A person who took `sla-missed` off is not overruled for the same miss; a target
+        # missed after that (a new priority's) puts it back, once.
+        latest_miss = max(p.due for p in missed if p.due is not None)
+        actions = add_once(item, ctx, Rule.ESCALATION, ctx.policy.label("sla_missed"), latest_miss)
     period = incident.period
     if period is None or not incident.is_open or incident.ack is not None:
         return Decision(actions)
@@ -666,7 +798,7 @@ def security(item: Item, ctx: Context, incident: Incident) -> Decision:
         contacts=list(ctx.policy.incidents.security_contacts),
     )
     return Decision(
-        add_labels(item, Rule.SECURITY, ctx.policy.label("security"))
+        add_once(item, ctx, Rule.SECURITY, ctx.policy.label("security"))
         + post_once(item, Rule.SECURITY, SECURITY_KEY, body)
     )
 
@@ -764,8 +896,21 @@ def status_card(item: Item, ctx: Context, incident: Incident) -> Decision:
         resolved=local(incident.resolved) if incident.resolved else None,
         time_to_resolve=figures.time_to_resolve,
         reopened=reopened,
+        lead_unassigned=incident.lead_unassigned,
+        lead_trace=_trace_to_write(item, incident),
     )
     return Decision(upsert(item, Rule.STATUS, STATUS_KEY, body))
+
+
+def _trace_to_write(item: Item, incident: Incident) -> int | None:
+    """The `/lead` comment id the card records: the one assigned for now, or the one already
+    recorded (so the assignment is planned once per command)."""
+    command = incident.lead_command
+    if command is None:
+        return None
+    if incident.leads_to_assign and incident.is_open:
+        return command.comment_id
+    return _lead_trace(item)
 
 
 def _period_at(incident: Incident, moment: datetime) -> Period | None:
