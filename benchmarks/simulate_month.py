@@ -112,7 +112,7 @@ def scenario(items: int = 200, days: int = 30, seed: int = 7) -> dict[str, objec
         "description": f"{items} incidents and change requests over {days} days",
         "policy": {"changes": {"approvers": ["dana"]}},
         "sweep_every": "5 minutes",
-        "until": (start + timedelta(days=days)).isoformat(),
+        "until": max(start + timedelta(days=days), max(at for at, _ in events)).isoformat(),
         "steps": steps,
     }
 

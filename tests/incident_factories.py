@@ -83,18 +83,29 @@ def context(
 _ids = iter(range(5000, 10**9))
 
 
-def comment(author: str, text: str, when: datetime, id: int | None = None) -> Comment:
+def comment(
+    author: str, text: str, when: datetime, id: int | None = None, edited: datetime | None = None
+) -> Comment:
+    """A comment made at `when` (and last edited at `edited`, if given)."""
     return Comment(
         id=id if id is not None else next(_ids),
         author=author,
         body=text,
         created_at=when,
-        updated_at=when,
+        updated_at=edited or when,
     )
 
 
 def assigned(actor: str, who: str, when: datetime) -> IssueEvent:
     return IssueEvent(EventKind.ASSIGNED, actor, when, assignee=who)
+
+
+def labelled(actor: str, label: str, when: datetime) -> IssueEvent:
+    return IssueEvent(EventKind.LABELED, actor, when, label=label)
+
+
+def unlabelled(actor: str, label: str, when: datetime) -> IssueEvent:
+    return IssueEvent(EventKind.UNLABELED, actor, when, label=label)
 
 
 def closed(actor: str, when: datetime) -> IssueEvent:
@@ -197,6 +208,49 @@ class Desk:
     def posted(self, rule: str) -> list[tuple[datetime, Action]]:
         return [(w, a) for w, a in self.log if a.rule == rule and a.comment_id is None]
 
+    def planned(self, rule: str, kind: str | None = None) -> list[tuple[datetime, Action]]:
+        """Every action of a rule planned so far (posts, edits, labels, assignments)."""
+        return [(w, a) for w, a in self.log if a.rule == rule and (kind is None or a.kind == kind)]
+
+    def bot_comment(self, key: str, number: int = 1) -> str:
+        """The text of the bot's comment with this key as it stands."""
+        return bot_comments(self.repo.get_issue(number).comments, self.pol.bot)[key].body
+
+
+class UnassignableRepository(MemoryRepository):
+    """Like GitHub's POST /issues/{n}/assignees: logins that cannot be assigned (not in
+    `assignable`) are dropped silently, with no error and no `assigned` event."""
+
+    def __init__(self, assignable: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.assignable = frozenset(a.lower() for a in assignable)
+        self.assign_calls = 0
+
+    def assign(self, number: int, users: Iterable[str]) -> None:
+        self.writes += 1
+        self.assign_calls += 1
+        self.set_assignees(self.bot, number, [u for u in users if u.lower() in self.assignable])
+
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def table_cells(row: str) -> list[str]:
+    """A Markdown table row split as GitHub splits it: a backslash escapes the next character,
+    and every other `|` ends a cell."""
+    cells: list[str] = []
+    current, index = "", 0
+    while index < len(row):
+        char = row[index]
+        if char == "\\":
+            current += row[index : index + 2]
+            index += 2
+            continue
+        if char == "|":
+            cells.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    return [*cells, current]

@@ -9,6 +9,7 @@ at the same moment plans nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +19,12 @@ from change_factories import (
     APPROVER,
     BACKUPS,
     BOT,
+    FORMS,
+    HANDLERS,
     MAINTENANCE,
     OTHER_APPROVER,
     REQUESTER,
+    ROOT,
     STAKEHOLDERS,
     STRANGER,
     Desk,
@@ -33,10 +37,11 @@ from change_factories import (
     make_issue,
     make_policy,
 )
-from dutydesk.actions import Kind
+from dutydesk.actions import Action, Kind
 from dutydesk.changes import Rule, parse_approve
-from dutydesk.policy import parse_policy
+from dutydesk.policy import load_policy, parse_policy
 from dutydesk.repo import Access
+from dutydesk.simulate import Simulation, load_scenario
 
 OPENED = at("2026-11-20 10:00")
 START = at("2026-11-25 18:00")
@@ -712,7 +717,7 @@ def approved_desk(**policy: Any) -> Desk:
     [
         pytest.param(
             {"scheduled_start": "2026-11-25 18:30"},
-            ["- **Scheduled start**: 2026-11-25 18:00 → 2026-11-25 18:30"],
+            ["- **Scheduled start**: `2026-11-25 18:00` → `2026-11-25 18:30`"],
             id="moving the start withdraws the approval and shows the old and new start",
         ),
         pytest.param(
@@ -722,7 +727,7 @@ def approved_desk(**policy: Any) -> Desk:
         ),
         pytest.param(
             {"service": "Payments API and Refunds"},
-            ["- **Service**: Payments API → Payments API and Refunds"],
+            ["- **Service**: `Payments API` → `Payments API and Refunds`"],
             id="changing the service withdraws the approval",
         ),
     ],
@@ -812,7 +817,11 @@ def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
     ],
 )
 def test_a_label_added_by_hand(
-    actor: str, approvers: list[str], teams: dict[str, list[str]] | None, kept: bool, fragment: str
+    actor: str,
+    approvers: list[str],
+    teams: dict[str, Iterable[str]] | None,
+    kept: bool,
+    fragment: str,
 ) -> None:
     desk = Desk(make_policy(approvers=approvers), teams=teams)
     desk.open(OPENED)
@@ -1196,3 +1205,548 @@ def test_an_answer_about_an_earlier_approval_does_not_answer_for_new_times() -> 
     post = comments_of(desk.actions(Rule.POST_CHANGE))
     assert [a.key for a in post][-1] == "change.post_change:20261202T200000Z"
     assert "has not started yet" not in texts(post)
+
+
+# -- /done closes once -----------------------------------------------------------------------
+
+REOPEN = at("2026-11-26 09:00")
+
+
+def done_desk() -> Desk:
+    desk = approved_desk()
+    desk.run(END)
+    return desk
+
+
+@pytest.mark.parametrize(
+    ("steps", "state", "closes", "fragment"),
+    [
+        pytest.param(
+            [("say", "2026-11-25 20:30", REQUESTER, "/done")],
+            "closed",
+            1,
+            "Closing this issue",
+            id="/done closes the issue",
+        ),
+        pytest.param(
+            [
+                ("say", "2026-11-25 20:30", REQUESTER, "/done"),
+                ("reopen", "2026-11-26 09:00", REQUESTER, ""),
+                ("run", "2026-11-26 09:00", "", ""),
+                ("run", "2026-11-26 16:00", "", ""),
+                ("run", "2026-11-30 10:00", "", ""),
+            ],
+            "open",
+            1,
+            "",
+            id="an issue reopened after /done stays open on every later run",
+        ),
+        pytest.param(
+            [
+                ("quiet", "2026-11-25 20:30", REQUESTER, "/done"),
+                ("close", "2026-11-25 20:40", APPROVER, ""),
+                ("reopen", "2026-11-25 20:45", APPROVER, ""),
+                ("run", "2026-11-25 21:00", "", ""),
+            ],
+            "open",
+            0,
+            "recorded as **done**. Keep watching Payments API",
+            id="/done seen only after a person reopened the issue is recorded without closing",
+        ),
+        pytest.param(
+            [
+                ("say", "2026-11-25 20:30", REQUESTER, "/done"),
+                ("reopen", "2026-11-26 09:00", REQUESTER, ""),
+                ("say", "2026-11-26 11:00", REQUESTER, "/done follow-up finished"),
+            ],
+            "closed",
+            2,
+            "",
+            id="a new /done after a reopen closes the issue again",
+        ),
+        pytest.param(
+            [
+                ("say", "2026-11-25 20:30", REQUESTER, "/done"),
+                ("reopen", "2026-11-26 09:00", REQUESTER, ""),
+                ("say", "2026-11-26 11:00", REQUESTER, "/rolled-back errors came back overnight"),
+            ],
+            "open",
+            1,
+            "Note: errors came back overnight",
+            id="/rolled-back after a reopen is recorded and the issue stays open",
+        ),
+    ],
+)
+def test_done_closes_once(
+    steps: list[tuple[str, str, str, str]], state: str, closes: int, fragment: str
+) -> None:
+    desk = done_desk()
+    for what, moment, who, text in steps:
+        if what == "say":
+            desk.comment(at(moment), who, text)
+        elif what == "quiet":  # the event was missed
+            desk.repo.now = at(moment)
+            desk.repo.comment(who, 1, text)
+        elif what in ("close", "reopen"):
+            desk.repo.now = at(moment)
+            desk.repo.set_state(who, 1, "closed" if what == "close" else "open")
+        else:
+            desk.run(at(moment))
+    assert desk.issue().state == state
+    assert [a.kind for a in desk.actions(Rule.POST_CHANGE)].count(Kind.CLOSE) == closes
+    assert fragment in texts(desk.actions(Rule.POST_CHANGE))
+
+
+# -- an `approved` label added by hand by an approver -------------------------------------------
+
+LABELLED_AT = at("2026-11-20 10:30")
+
+
+@pytest.mark.parametrize(
+    ("setup", "policy", "expected", "fragments"),
+    [
+        pytest.param(
+            {},
+            {},
+            [("approval", "assign"), ("approval", "comment")],
+            [
+                "**Approved** by @dana, who added the `approved` label.",
+                "@alice-oncall, @bob-oncall (the on-call primary and secondary from the rota)",
+            ],
+            id="with enough notice it approves like /approve: the rota pair is assigned and told",
+        ),
+        pytest.param(
+            {
+                "fields": {
+                    "scheduled_start": "2026-11-20 16:00",
+                    "scheduled_end": "2026-11-20 17:00",
+                }
+            },
+            {},
+            [
+                ("notice", "add_labels"),
+                ("notice", "comment"),
+                ("refused", "remove_labels"),
+                ("refused", "comment"),
+            ],
+            [
+                "so adding the `approved` label by hand does not count",
+                "use `/approve emergency <reason>`",
+                "The `approved` label you added was taken off.",
+            ],
+            id="with too little notice it is taken off and the approver told to approve an emergency",
+        ),
+        pytest.param(
+            {
+                "fields": {
+                    "scheduled_start": "2026-11-20 16:00",
+                    "scheduled_end": "2026-11-20 17:00",
+                }
+            },
+            {"allow_emergency": False},
+            [
+                ("notice", "add_labels"),
+                ("notice", "comment"),
+                ("refused", "remove_labels"),
+                ("refused", "comment"),
+            ],
+            ["Emergency approvals are turned off in policy.yaml"],
+            id="with too little notice and no emergencies allowed it is taken off",
+        ),
+        pytest.param(
+            {"fields": {"scheduled_start": "tomorrow evening"}},
+            {},
+            [
+                ("invalid", "add_labels"),
+                ("invalid", "comment"),
+                ("refused", "remove_labels"),
+                ("refused", "comment"),
+            ],
+            ["its scheduled times cannot be used", "The `approved` label you added was taken off."],
+            id="on a request with unusable times it is taken off",
+        ),
+        pytest.param(
+            {"edits": [(at("2026-11-20 11:00"), {"change_details": "Also drop the audit table"})]},
+            {},
+            [("withdrawn", "remove_labels"), ("withdrawn", "comment")],
+            [
+                "after @dana approved it (by adding the `approved` label) on Fri 20 Nov 2026 10:30 GMT",
+                "- **Change details** changed.",
+                "the `approved` label has been taken off",
+            ],
+            id="an edit after it withdraws it",
+        ),
+        pytest.param(
+            {"edits": [(at("2026-11-20 10:15"), {"change_details": "Also drop the audit table"})]},
+            {},
+            [("approval", "assign"), ("approval", "comment")],
+            [],
+            id="an edit before it does not withdraw it",
+        ),
+        pytest.param(
+            {"comments": [(at("2026-11-20 11:00"), OTHER_APPROVER, "/reject not this week")]},
+            {},
+            [("approval", "remove_labels"), ("approval", "add_labels"), ("approval", "comment")],
+            ["**Rejected** by @erin."],
+            id="a rejection after it takes the label off",
+        ),
+    ],
+)
+def test_an_approvers_label_counts_as_approve(
+    setup: dict[str, Any],
+    policy: dict[str, Any],
+    expected: list[tuple[str, str]],
+    fragments: list[str],
+) -> None:
+    issue = make_issue(
+        labels={"change-request", "approved"},
+        events=[labelled("approved", APPROVER, LABELLED_AT)],
+        **setup,
+    )
+    decision = decide(issue, max(issue.updated_at, LABELLED_AT), make_policy(**policy))
+    short = {
+        Rule.APPROVAL: "approval",
+        Rule.REFUSED: "refused",
+        Rule.NOTICE: "notice",
+        Rule.INVALID: "invalid",
+        Rule.WITHDRAWN: "withdrawn",
+    }
+    planned = [
+        (short[Rule(a.rule)], str(a.kind))
+        for a in decision.actions
+        if a.rule not in (Rule.HOURS, Rule.PRE_CHANGE, Rule.POST_CHANGE)
+    ]
+    assert planned == expected
+    removed = [lbl for a in decision.actions if a.kind is Kind.REMOVE_LABELS for lbl in a.labels]
+    assert removed.count("approved") == ("remove_labels" in {k for _, k in expected})
+    for fragment in fragments:
+        assert fragment in texts(decision.actions)
+
+
+@pytest.mark.parametrize(
+    ("opened", "reminders"),
+    [
+        pytest.param("2026-11-20 10:00", 1, id="an approval by label leads to the reminder"),
+        pytest.param(
+            "2026-11-24 20:00", 0, id="a label taken off for short notice leads to no reminder"
+        ),
+    ],
+)
+def test_an_approvers_label_in_a_flow(opened: str, reminders: int) -> None:
+    desk = Desk()
+    desk.open(at(opened))
+    desk.label(at(opened) + (T1 - OPENED), APPROVER, add=["approved"])
+    desk.run(at("2026-11-25 17:00"))
+    assert ("approved" in desk.issue().labels) is bool(reminders)
+    assert len(desk.actions(Rule.PRE_CHANGE)) == reminders
+
+
+def test_an_approvers_label_taken_off_and_added_again_replies_once() -> None:
+    desk = Desk()
+    desk.open(at("2026-11-24 20:00"))
+    desk.label(at("2026-11-24 20:10"), APPROVER, add=["approved"])
+    desk.label(at("2026-11-24 20:20"), APPROVER, add=["approved"])
+    assert "approved" not in desk.issue().labels
+    assert [a.kind for a in desk.actions(Rule.REFUSED)] == [
+        Kind.REMOVE_LABELS,
+        Kind.COMMENT,
+        Kind.REMOVE_LABELS,
+    ]
+
+
+# -- labels a person changed -------------------------------------------------------------------
+
+
+def _short_notice(desk: Desk) -> None:
+    desk.open(at("2026-11-24 12:00"))
+
+
+def _in_hours(desk: Desk) -> None:
+    desk.open(OPENED, scheduled_start="2026-11-25 10:00", scheduled_end="2026-11-25 12:00")
+
+
+def _rejected(desk: Desk) -> None:
+    desk.open(OPENED)
+    desk.comment(T1, APPROVER, "/reject not this week")
+
+
+def _invalid(desk: Desk) -> None:
+    desk.open(OPENED, scheduled_start="tomorrow")
+
+
+def _maintenance_notice(desk: Desk) -> None:
+    desk.open(at("2026-11-24 12:00"), form=MAINTENANCE)
+
+
+def _new_start(desk: Desk) -> None:
+    desk.edit(at("2026-11-24 15:00"), scheduled_start="2026-11-25 17:30")
+
+
+def _new_window(desk: Desk) -> None:
+    desk.edit(
+        at("2026-11-24 15:00"), scheduled_start="2026-11-26 10:00", scheduled_end="2026-11-26 11:00"
+    )
+
+
+def _new_rejection(desk: Desk) -> None:
+    desk.comment(at("2026-11-24 15:00"), OTHER_APPROVER, "/reject still not this week")
+
+
+def _new_mistake(desk: Desk) -> None:
+    desk.edit(at("2026-11-24 15:00"), scheduled_start="the day after tomorrow")
+
+
+def _new_downtime(desk: Desk) -> None:
+    desk.edit(at("2026-11-24 15:00"), downtime_start="2026-11-30 17:00")
+
+
+@pytest.mark.parametrize(
+    ("setup", "label", "change"),
+    [
+        pytest.param(_short_notice, "insufficient-notice", _new_start, id="insufficient-notice"),
+        pytest.param(_in_hours, "in-hours", _new_window, id="in-hours"),
+        pytest.param(_rejected, "rejected", _new_rejection, id="rejected"),
+        pytest.param(_invalid, "needs-info", _new_mistake, id="needs-info"),
+        pytest.param(
+            _maintenance_notice, "insufficient-notice", _new_downtime, id="maintenance notice"
+        ),
+    ],
+)
+def test_a_label_a_person_removed_stays_off_until_the_situation_changes(
+    setup: Any, label: str, change: Any
+) -> None:
+    desk = Desk()
+    setup(desk)
+    assert label in desk.issue().labels
+    desk.label(at("2026-11-24 13:00"), "carol", remove=[label])
+    for moment in ("2026-11-24 13:05", "2026-11-24 14:00"):
+        desk.run(at(moment))
+    assert label not in desk.issue().labels
+    change(desk)
+    assert label in desk.issue().labels
+    added = [a for a in desk.actions() if a.kind is Kind.ADD_LABELS and label in a.labels]
+    assert len(added) == 2
+
+
+@pytest.mark.parametrize(
+    ("setup", "label"),
+    [
+        pytest.param(_rejected, "insufficient-notice", id="insufficient-notice on enough notice"),
+        pytest.param(_short_notice, "in-hours", id="in-hours on an on-call window"),
+        pytest.param(_rejected, "needs-info", id="needs-info on usable times"),
+    ],
+)
+def test_a_label_a_person_added_is_theirs(setup: Any, label: str) -> None:
+    desk = Desk()
+    setup(desk)
+    desk.label(at("2026-11-24 13:00"), "carol", add=[label])
+    desk.run(at("2026-11-24 14:00"))
+    assert label in desk.issue().labels
+    assert [a for a in desk.actions() if a.kind is Kind.REMOVE_LABELS] == []
+
+
+def test_a_rejected_label_a_person_added_is_not_removed_by_an_approval() -> None:
+    desk = Desk()
+    desk.open(OPENED)
+    desk.label(T1, "carol", add=["rejected"])
+    desk.comment(T2, APPROVER, "/approve")
+    assert {"approved", "rejected"} <= desk.issue().labels
+
+
+@pytest.mark.parametrize("rounds", [1, 3])
+def test_no_label_tug_of_war_with_a_person(rounds: int) -> None:
+    desk = Desk()
+    _short_notice(desk)
+    moment = at("2026-11-24 13:00")
+    for _ in range(rounds):
+        desk.label(moment, "carol", remove=["insufficient-notice"])
+        desk.run(moment + (T1 - OPENED))
+        desk.label(moment + (T2 - OPENED), "carol", add=["insufficient-notice"])
+        desk.run(moment + (T3 - OPENED))
+        moment += T3 - OPENED
+    label_actions = [a for a in desk.actions() if a.kind in (Kind.ADD_LABELS, Kind.REMOVE_LABELS)]
+    assert len(label_actions) == 1  # the bot's first label, and nothing after
+
+
+# -- one reply per person ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "posted", "edited", "fragment"),
+    [
+        pytest.param(
+            [(STRANGER, "/approve")] * 50,
+            1,
+            0,
+            "@sam, only an approver can approve",
+            id="50 refused /approve from one person get one reply",
+        ),
+        pytest.param(
+            [(STRANGER, "/approve"), (STRANGER, "/reject no")],
+            1,
+            1,
+            "@sam, only an approver can reject",
+            id="a different refused command edits that person's reply",
+        ),
+        pytest.param(
+            [(STRANGER, "/approve"), (REQUESTER, "/approve"), (STRANGER, "/approve")],
+            2,
+            0,
+            "@rita, you asked for this change",
+            id="two people get a reply each",
+        ),
+        pytest.param(
+            [("renovate[bot]", "/approve")] * 3,
+            1,
+            0,
+            "@renovate[bot], only an approver",
+            id="a bot account's login makes a valid key",
+        ),
+        pytest.param(
+            [(APPROVER, "/reject"), (APPROVER, "/reject")],
+            1,
+            0,
+            "a rejection needs a reason",
+            id="an approver's repeated slip gets one reply",
+        ),
+    ],
+)
+def test_one_refusal_reply_per_person(
+    said: list[tuple[str, str]], posted: int, edited: int, fragment: str
+) -> None:
+    desk = Desk()
+    desk.open(OPENED)
+    for n, (who, text) in enumerate(said):
+        desk.comment(T1 + (T2 - T1) * n / 100, who, text)
+    refused = comments_of(desk.actions(Rule.REFUSED))
+    assert len([a for a in refused if a.comment_id is None]) == posted
+    assert len([a for a in refused if a.comment_id is not None]) == edited
+    assert fragment in "\n".join(c.body for c in desk.bot_comments())
+
+
+def test_a_person_s_label_and_command_refusals_share_one_reply() -> None:
+    desk = Desk()
+    desk.open(OPENED)
+    desk.comment(T1, STRANGER, "/approve")
+    for moment in (T2, T3):
+        desk.label(moment, STRANGER, add=["approved"])
+    replies = [c for c in desk.bot_comments() if "@sam" in c.body]
+    assert len(replies) == 1
+    assert "the `approved` label was removed" in replies[0].body
+
+
+def test_teams_that_cannot_be_read_are_explained_once_per_person() -> None:
+    desk = Desk(make_policy(approvers=[TEAM]), teams={})
+    desk.open(OPENED)
+    for moment in (T1, T2, T3):
+        desk.comment(moment, APPROVER, "/approve")
+    notes = comments_of(desk.actions(Rule.APPROVAL))
+    assert [a.key for a in notes] == ["change.approval:teams:dana"]
+
+
+def test_refused_answers_to_the_prompt_get_one_reply_per_person() -> None:
+    desk = done_desk()
+    for minute in range(5):
+        desk.comment(at(f"2026-11-25 20:3{minute}"), STRANGER, "/done")
+    refused = comments_of(desk.actions(Rule.POST_CHANGE))
+    assert [a.key for a in refused if "refused" in (a.key or "")] == [
+        "change.post_change:refused:sam"
+    ]
+    assert desk.issue().state == "open"
+
+
+# -- quoting what people wrote ----------------------------------------------------------------
+
+HOSTILE = "Payments\n\n## Approved by @mallory <!-- dutydesk:change.approval:1 --> *x* & <b>y</b>"
+HOSTILE_LINE = HOSTILE.replace("\n", " ")
+
+
+def _hostile_flow(desk: Desk) -> None:
+    """Every change comment that quotes a person: the service, reasons, a note, an edit."""
+    desk.open(at("2026-11-24 20:00"), service=HOSTILE)
+    desk.comment(at("2026-11-24 20:10"), APPROVER, f"/approve emergency {HOSTILE_LINE}")
+    desk.edit(at("2026-11-24 20:20"), service=HOSTILE + " v2")
+    desk.comment(at("2026-11-24 20:30"), OTHER_APPROVER, f"/reject {HOSTILE_LINE}")
+    desk.comment(at("2026-11-24 20:40"), OTHER_APPROVER, f"/approve emergency {HOSTILE_LINE}")
+    desk.run(END)
+    desk.comment(at("2026-11-25 20:30"), REQUESTER, f"/rolled-back {HOSTILE_LINE}")
+    desk.comment(at("2026-11-25 20:40"), REQUESTER, "/done")
+
+
+def test_what_people_wrote_is_quoted_inline_and_defanged() -> None:
+    desk = Desk()
+    _hostile_flow(desk)
+    bodies = {a.key or "": a.body or "" for a in comments_of(desk.actions())}
+    quoting = [k for k, b in bodies.items() if "Approved by @\u200bmallory" in b]
+    assert {k.rsplit(":", 1)[0] for k in quoting} >= {
+        "change.approval",  # the service and the emergency reason
+        "change.approval:reject",
+        "change.approval_withdrawn",
+        "change.post_change:rolled-back",
+        "change.post_change:done",
+    }
+    for key, body in bodies.items():
+        assert "@mallory" not in body, key
+        assert "<b>" not in body and "<!--" not in body, key
+        for line in body.splitlines():
+            assert not line.lstrip().startswith(("#", "Approved by", "*x*")), (key, line)
+
+
+def test_the_withdrawal_quotes_old_and_new_values_as_code() -> None:
+    desk = approved_desk()
+    desk.edit(T2, service="Pay `ments` & <b>")
+    body = texts(comments_of(desk.actions(Rule.WITHDRAWN)))
+    assert "- **Service**: `Payments API` → ``Pay `ments` & &lt;b&gt;``" in body
+
+
+# -- the example scenarios ---------------------------------------------------------------------
+
+
+def run_example(name: str) -> tuple[Simulation, list[tuple[str, Action]]]:
+    scenario = load_scenario(ROOT / "examples" / name)
+    policy = load_policy(ROOT / "policy.yaml", overrides=scenario.policy_overrides)
+    simulation = Simulation(scenario, policy, FORMS, HANDLERS)
+    entries = [(e.source, e.action) for e in simulation.run() if e.action is not None]
+    return simulation, entries
+
+
+def test_the_approved_change_example_closes_once_and_stays_reopened() -> None:
+    simulation, entries = run_example("approved-change.yaml")
+    closes = [a for _, a in entries if a.kind is Kind.CLOSE]
+    assert [a.rule for a in closes] == [Rule.POST_CHANGE]
+    issue = simulation.repo.get_issue(1)
+    assert issue.state == "open"
+    assert "approved" in issue.labels
+    assert [a.key for _, a in entries if a.rule == Rule.REFUSED] == ["change.refused:sam"]
+
+
+def test_the_refused_change_example_refuses_every_approval_and_rejects() -> None:
+    simulation, entries = run_example("refused-change.yaml")
+    refused = [
+        (str(a.kind), a.key, a.comment_id is not None) for _, a in entries if a.rule == Rule.REFUSED
+    ]
+    assert refused == [
+        ("comment", "change.refused:rita", False),
+        ("comment", "change.refused:dana", False),
+        ("remove_labels", None, False),
+        ("comment", "change.refused:dana", True),  # her reply, updated for the label
+        ("remove_labels", None, False),
+        ("comment", "change.refused:sam", False),
+    ]
+    assert simulation.repo.get_issue(1).labels == {
+        "change-request",
+        "insufficient-notice",
+        "rejected",
+    }
+
+
+def test_an_approved_label_with_no_record_of_who_added_it_is_taken_off() -> None:
+    issue = make_issue(labels={"change-request", "approved"})
+    decision = decide(issue, T1)
+    assert kinds(by_rule(decision.actions, Rule.REFUSED)) == [
+        (Rule.REFUSED, "remove_labels"),
+        (Rule.REFUSED, "comment"),
+    ]
+    assert "@rita, the `approved` label was removed: there is no record of an approver" in texts(
+        decision.actions
+    )

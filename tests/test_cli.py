@@ -20,6 +20,8 @@ REPO = f"{HOST}/repos/octo-org/ops"
 GRAPHQL = f"{HOST}/graphql"
 P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
 
+OPEN_P1 = '{at: 2026-11-23T10:00:00Z, by: a, open: incident, fields: {priority: "' + P1 + '"}}'
+
 SCENARIO = f"""
 description: A P1 at 10:00, nobody acknowledges
 sweep_every: 60 minutes
@@ -108,6 +110,44 @@ def test_simulate_json_is_one_action_a_line(runner: CliRunner, tmp_path: Path) -
             "sweep_every",
         ),
         ("steps: [\n", "invalid YAML"),
+        (
+            f"steps:\n  - {OPEN_P1}\n  - {{at: 2026-11-23T10:05:00Z, by: a, label: {{issue: 1, add: P2}}}}",
+            "step 2: label.add must be a list",
+        ),
+        (
+            f"steps:\n  - {OPEN_P1}\n  - {{at: 2026-11-23T10:05:00Z, by: a, assign: {{issue: 1, users: [{{a: 1}}]}}}}",
+            "step 2: assign.users must be a list",
+        ),
+        (
+            f"steps:\n  - {OPEN_P1}\n  - {{at: 2026-11-23T10:05:00Z, by: a, close: {{issue: 1, reason: x}}}}",
+            "step 2: close takes issue; unknown reason",
+        ),
+        (
+            f"steps:\n  - {OPEN_P1}\n  - {{at: 2026-11-23T10:05:00Z, by: a, comment: {{issue: true, body: hi}}}}",
+            "step 2: issue must be an issue number",
+        ),
+        (
+            f"steps:\n  - {OPEN_P1}\n  - {{at: 2026-11-23T10:05:00Z, by: null, comment: {{issue: 1, body: hi}}}}",
+            "step 2: by None is not a GitHub login",
+        ),
+        (
+            "steps:\n  - {at: 2026-11-23T10:00:00Z, by: a, open: incident, fields: {priority: P9 Whatever}}",
+            "step 1: ",
+        ),
+        (f"people: {{writer: [a]}}\nsteps:\n  - {OPEN_P1}", "people: unknown keys ['writer']"),
+        (
+            f"people: {{teams: {{org/ops: carol}}}}\nsteps:\n  - {OPEN_P1}",
+            "people.teams.org/ops must be a list",
+        ),
+        (f"until: 2026-11-23T09:00:00Z\nsteps:\n  - {OPEN_P1}", "is before the last step"),
+        (
+            f"sweep_every: 1 minute\nuntil: 2036-11-23T10:00:00Z\nsteps:\n  - {OPEN_P1}",
+            "sweeps; sweep less often",
+        ),
+        (
+            f"policy: {{priorities: {{P1: {{response: soon}}}}}}\nsteps:\n  - {OPEN_P1}",
+            "with the policy: of",
+        ),
     ],
     ids=[
         "no steps",
@@ -118,6 +158,17 @@ def test_simulate_json_is_one_action_a_line(runner: CliRunner, tmp_path: Path) -
         "unknown field",
         "bad sweep",
         "bad yaml",
+        "labels as a string",
+        "users not names",
+        "unknown key in a verb",
+        "issue as a boolean",
+        "no actor",
+        "answer not an option",
+        "people typo",
+        "team as a string",
+        "until before a step",
+        "too many sweeps",
+        "bad policy override",
     ],
 )
 def test_a_malformed_scenario_names_the_step_and_the_problem(
@@ -335,3 +386,33 @@ def test_labels_sync_creates_only_what_is_missing_or_different(
     assert result.exit_code == 0, result.output
     assert json.loads(created.calls[0].request.body)["name"] == "sla-missed"
     assert "1 label(s) changed" in result.output
+
+
+def test_simulate_without_forms_explains(runner: CliRunner, tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    result = runner.invoke(cli, ["simulate", str(scenario), "--forms", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "--forms" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "{bin}"],
+        ["validate", "--policy", "{bin}"],
+        ["rota", "--policy", "{bin}"],
+        ["parse", "--template", ".github/ISSUE_TEMPLATE/incident.yml", "{bin}"],
+        ["event", "--event-name", "issues", "--event-path", "{bin}"],
+    ],
+    ids=["scenario", "policy for validate", "policy for rota", "issue body", "event payload"],
+)
+def test_a_file_that_is_not_utf8_is_explained(
+    runner: CliRunner, tmp_path: Path, args: list[str]
+) -> None:
+    binary = tmp_path / "bin.dat"
+    binary.write_bytes(b"\xff\xfe\x00\x81 not text \xc3")
+    result = runner.invoke(cli, [a.replace("{bin}", str(binary)) for a in args])
+    assert result.exit_code in (1, 2)
+    assert "UTF-8" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

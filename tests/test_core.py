@@ -115,13 +115,19 @@ def test_which_issue_an_event_names(
     assert target_of(name, payload).number == number
 
 
+@pytest.mark.parametrize("number", [True, -1, 0, 2**40, "7", None], ids=str)
+def test_an_impossible_issue_number_is_an_event_error(number: object) -> None:
+    with pytest.raises(EventError, match=r"valid issue\.number"):
+        target_of("issues", {"action": "opened", "issue": {"number": number}})
+
+
 def test_a_broken_payload_is_an_event_error(tmp_path: Path) -> None:
     path = tmp_path / "event.json"
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(EventError, match="not JSON"):
         read_event("issues", path)
     path.write_text(json.dumps({"action": "opened", "issue": {}}), encoding="utf-8")
-    with pytest.raises(EventError, match=r"issue\.number"):
+    with pytest.raises(EventError, match=r"issue"):
         read_event("issues", path)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,9 @@ from dutydesk.markers import with_marker
 from dutydesk.model import Comment, Issue
 from incident_factories import (
     BOT,
+    WRITERS,
     Desk,
+    UnassignableRepository,
     assigned,
     at,
     by_rule,
@@ -155,10 +157,79 @@ def test_an_assignee_given_by_a_person_acknowledges() -> None:
     assert ack is not None and (ack.by, ack.via, ack.at) == ("bob", "assignment", SOON)
 
 
-def test_a_command_counts_from_when_its_comment_was_last_edited() -> None:
-    edited = Comment(7, "bob", "/ack", created_at=SOON, updated_at=at("2026-11-23 10:40"))
-    ack = read(make_issue(comments=(edited,)), context(at("2026-11-23 10:45"))).ack
-    assert ack is not None and ack.at == at("2026-11-23 10:40")
+# -- a command's time is when it was made, not when it was last edited -------------------------
+
+
+@pytest.mark.parametrize(
+    ("situation", "text", "made", "edited", "ack_at", "update_at", "due"),
+    cases(
+        (
+            "an /ack edited after the due time still acknowledges in time",
+            "/ack looking into it",
+            SOON,
+            at("2026-11-23 10:30"),
+            SOON,
+            None,
+            at("2026-11-23 10:20"),
+        ),
+        (
+            "a /lead edited later acknowledges when it was made",
+            "/lead @carol",
+            SOON,
+            at("2026-11-23 11:00"),
+            SOON,
+            None,
+            at("2026-11-23 10:20"),
+        ),
+        (
+            "an /update edited later counts from when it was posted",
+            "/update failing over (typo fixed)",
+            at("2026-11-23 10:40"),
+            at("2026-11-23 11:30"),
+            None,
+            at("2026-11-23 10:40"),
+            at("2026-11-23 10:20"),
+        ),
+        (
+            "a /priority edited later changes the priority from when it was made",
+            "/priority P2",
+            at("2026-11-23 10:10"),
+            at("2026-11-23 10:50"),
+            None,
+            None,
+            at("2026-11-23 11:10"),
+        ),
+    ),
+)
+def test_editing_a_command_does_not_move_its_time(
+    situation: str,
+    text: str,
+    made: datetime,
+    edited: datetime,
+    ack_at: datetime | None,
+    update_at: datetime | None,
+    due: datetime,
+) -> None:
+    issue = make_issue(comments=(comment("bob", text, made, id=7, edited=edited),))
+    incident = read(issue, context(at("2026-11-23 11:45")))
+    assert (incident.ack.at if incident.ack else None) == ack_at
+    assert (incident.updates[-1].at if incident.updates else None) == update_at
+    assert incident.period is not None and incident.period.due == due
+
+
+def test_fixing_a_typo_in_an_old_ack_does_not_add_sla_missed_after_the_fact() -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    desk.run(MONDAY)
+    ack = desk.say(SOON, "bob", "/ack looking")
+    desk.run(at("2026-11-23 10:06"))
+    desk.repo.now = at("2026-11-23 10:30")
+    desk.repo.edit_comment("bob", 1, ack, "/ack looking into it")
+    decision = desk.run(at("2026-11-23 10:31"))
+    assert by_rule(decision, Rule.ESCALATION) == []
+    assert "sla-missed" not in desk.repo.get_issue(1).labels
+    assert "after 5 minutes: within the 20 minutes target" in desk.card()
+    assert "| **Escalations** | none |" in desk.card()
 
 
 # -- who may command --------------------------------------------------------------------------
@@ -175,7 +246,7 @@ def test_a_non_responders_command_is_refused_and_changes_nothing(text: str) -> N
     assert incident.priority is not None and incident.priority.id == "P1"
     decision = decide(issue, ctx)
     (reply,) = by_rule(decision, Rule.REFUSED)
-    assert reply.key == "incident.refused:100"
+    assert reply.key == "incident.refused:mallory"
     name = text.split()[0]
     assert (reply.body or "").startswith(f"@mallory, `{name}` changed nothing")
     assert "only incident responders" in (reply.body or "")
@@ -318,7 +389,7 @@ def test_a_bot_comment_with_a_marker_and_a_command_below_is_ignored() -> None:
 @pytest.mark.parametrize(
     "key",
     [
-        "incident.refused:100",
+        "incident.refused:mallory",
         "incident.escalation:P1:2026-11-23T10:20:00Z",
         "incident.update_reminder:2026-11-23T11:00:00Z",
         "incident.security",
@@ -334,10 +405,11 @@ def test_forged_markers_in_a_users_comment_are_ignored(key: str) -> None:
     assert key in {a.key for a in decision.actions}
 
 
-def test_the_bots_own_marker_does_stop_a_repeat() -> None:
-    real = comment(BOT, with_marker("incident.refused:100", "@mallory, no"), SOON, id=99)
+def test_the_bots_own_marker_is_edited_in_place_not_posted_again() -> None:
+    real = comment(BOT, with_marker("incident.refused:mallory", "@mallory, no"), SOON, id=99)
     issue = make_issue(comments=(real, comment("mallory", "/ack", SOON, id=100)))
-    assert by_rule(decide(issue, context(SOON)), Rule.REFUSED) == []
+    (reply,) = by_rule(decide(issue, context(SOON)), Rule.REFUSED)
+    assert (reply.key, reply.comment_id) == ("incident.refused:mallory", 99)
 
 
 def test_non_responder_priority_change_leaves_labels_and_clock_alone() -> None:
@@ -366,12 +438,231 @@ def test_commands_do_not_act_on_a_closed_incident_assignment() -> None:
 
 def test_a_late_acknowledgement_shows_on_the_card_as_outside_the_target() -> None:
     late = said(("bob", "/ack"))
-    issue = make_issue(comments=tuple(replace(c, updated_at=at("2026-11-23 10:25")) for c in late))
+    late_at = at("2026-11-23 10:25")
+    issue = make_issue(
+        comments=tuple(replace(c, created_at=late_at, updated_at=late_at) for c in late)
+    )
     card = by_rule(decide(issue, context(at("2026-11-23 10:30"))), Rule.STATUS)[0].body or ""
     assert "after 25 minutes: outside the 20 minutes target" in card
 
 
 def test_only_the_latest_lead_is_assigned() -> None:
     issue = make_issue(comments=said(("bob", "/lead @bob"), ("bob", "/lead @carol")))
+    (assign,) = by_rule(decide(issue, context(SOON)), Rule.LEAD)
+    assert assign.users == ("carol",)
+
+
+# -- whom /lead and /comms name ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("situation", "text", "named", "refusal"),
+    cases(
+        ("/lead @carol names carol", "/lead @carol", "carol", None),
+        ("/lead alone names the commenter", "/lead", "bob", None),
+        ("/lead carol, a writer, without an @", "/lead carol", "carol", None),
+        (
+            "/lead @external-vendor: a mention need not be a writer",
+            "/lead @ext-vendor",
+            "ext-vendor",
+            None,
+        ),
+        ("/lead me names nobody", "/lead me", None, Refusal.UNKNOWN_PERSON),
+        (
+            "/lead the platform team names nobody",
+            "/lead the platform team",
+            None,
+            Refusal.UNKNOWN_PERSON,
+        ),
+        ("/lead dave, not a writer, names nobody", "/lead dave", None, Refusal.UNKNOWN_PERSON),
+        (
+            "an e-mail address is not a mention",
+            "/lead bob@example.com",
+            None,
+            Refusal.UNKNOWN_PERSON,
+        ),
+        ("a team then a person: the person", "/lead @org/ops @carol", "carol", None),
+        ("a team alone is not a person", "/lead @org/ops", None, Refusal.USAGE),
+        ("/comms TBC names nobody", "/comms TBC", None, Refusal.UNKNOWN_PERSON),
+        ("/comms alone names the commenter", "/comms", "bob", None),
+        ("/comms carol, a writer", "/comms carol", "carol", None),
+    ),
+)
+def test_whom_lead_and_comms_name(
+    situation: str, text: str, named: str | None, refusal: Refusal | None
+) -> None:
+    issue = make_issue(comments=said(("bob", text)))
+    incident = read(issue, context(at("2026-11-23 10:30")))
+    verb = text.split()[0]
+    assert (incident.lead if verb == "/lead" else incident.comms) == named
+    assert [r.reason for r in incident.refused] == ([refusal] if refusal else [])
+    # a /lead that names nobody does not acknowledge and assigns nobody
+    if verb == "/lead":
+        assert (incident.ack is not None) == (named is not None)
+        assigned = by_rule(decide(issue, context(SOON)), Rule.LEAD)
+        assert [a.users for a in assigned] == ([(named,)] if named else [])
+
+
+def test_a_bare_login_listed_as_a_responder_is_a_person() -> None:
+    ctx = context(SOON, policy(incidents={"responders": ["dora"]}), writers=set())
+    incident = read(make_issue(comments=(comment("dora", "/lead dora", SOON),)), ctx)
+    assert incident.lead == "dora" and incident.refused == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("/lead me", '"me" names nobody I can use'),
+        ("/comms TBC", '"TBC" names nobody I can use'),
+        (
+            "/lead <b>TBC</b> ops@everyone",
+            '"&lt;b&gt;TBC&lt;/b&gt; ops@\u200beveryone" names nobody',
+        ),
+    ],
+    ids=["/lead me", "/comms TBC", "HTML and a ping are quoted harmlessly"],
+)
+def test_naming_nobody_gets_a_usage_hint(text: str, says: str) -> None:
+    (reply,) = by_rule(
+        decide(make_issue(comments=said(("bob", text))), context(SOON)), Rule.REFUSED
+    )
+    body = reply.body or ""
+    verb = text.split()[0]
+    assert body.startswith(f"@bob, `{verb}` changed nothing:")
+    assert says in body
+    assert f"for example `{verb} @someone`, or write `{verb}` alone to name yourself" in body
+    assert "@everyone" not in body and "<b>" not in body
+
+
+# -- one refusal reply per author -------------------------------------------------------------
+
+
+def test_fifty_refused_commands_from_one_stranger_get_one_reply() -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    for minute in range(50):
+        desk.say(SOON + timedelta(seconds=minute), "mallory", "/ack")
+        desk.run(SOON + timedelta(seconds=minute))
+    assert [a.key for _, a in desk.posted(Rule.REFUSED)] == ["incident.refused:mallory"]
+    assert desk.planned(Rule.REFUSED) == desk.posted(Rule.REFUSED)  # the same text: no edits
+
+
+@pytest.mark.parametrize(
+    ("situation", "lines", "posted", "edited", "says"),
+    cases(
+        (
+            "two strangers: a reply each",
+            [("mallory", "/ack"), ("trudy", "/ack")],
+            ["incident.refused:mallory", "incident.refused:trudy"],
+            0,
+            {"incident.refused:trudy": "@trudy, `/ack` changed nothing"},
+        ),
+        (
+            "a stranger's second, different command edits their reply in place",
+            [("mallory", "/ack"), ("mallory", "/priority P4")],
+            ["incident.refused:mallory"],
+            1,
+            {"incident.refused:mallory": "@mallory, `/priority` changed nothing"},
+        ),
+        (
+            "a responder's usage slips share one reply, showing the latest",
+            [("bob", "/priority P9"), ("bob", "/lead me")],
+            ["incident.refused:bob"],
+            1,
+            {"incident.refused:bob": '"me" names nobody'},
+        ),
+        (
+            "another app's bot gets a reply under a key a marker can carry",
+            [("dependabot[bot]", "/ack")],
+            ["incident.refused:dependabot-bot-"],
+            0,
+            {"incident.refused:dependabot-bot-": "@dependabot[bot], `/ack` changed nothing"},
+        ),
+        (
+            "a login's case does not make a second reply",
+            [("Mallory", "/ack"), ("mallory", "/update hi")],
+            ["incident.refused:mallory"],
+            1,
+            {"incident.refused:mallory": "@mallory, `/update` changed nothing"},
+        ),
+    ),
+)
+def test_one_refusal_reply_per_author_covers_their_latest_command(
+    situation: str,
+    lines: list[tuple[str, str]],
+    posted: list[str],
+    edited: int,
+    says: dict[str, str],
+) -> None:
+    desk = Desk()
+    desk.open(MONDAY)
+    for minute, (who, text) in enumerate(lines):
+        desk.say(SOON + timedelta(minutes=minute), who, text)
+        desk.run(SOON + timedelta(minutes=minute))
+    assert [a.key for _, a in desk.posted(Rule.REFUSED)] == posted
+    edits = [a for _, a in desk.planned(Rule.REFUSED) if a.comment_id is not None]
+    assert len(edits) == edited
+    for key, text in says.items():
+        assert text in desk.bot_comment(key)
+    assert desk.run(SOON + timedelta(minutes=len(lines))).actions == ()
+
+
+# -- the lead is assigned once per /lead --------------------------------------------------------
+
+
+def unassignable_desk() -> Desk:
+    """A desk whose repository, like GitHub, silently ignores assignees without access."""
+    desk = Desk()
+    desk.repo = UnassignableRepository(assignable=WRITERS, bot=desk.pol.bot)
+    return desk
+
+
+@pytest.mark.parametrize(
+    ("situation", "lines", "assigned", "note"),
+    cases(
+        (
+            "an assignable lead: assigned once",
+            [(SOON, "/lead @carol")],
+            [("carol",)],
+            False,
+        ),
+        (
+            "a lead GitHub cannot assign: tried once, not every run",
+            [(SOON, "/lead @external-vendor")],
+            [("external-vendor",)],
+            True,
+        ),
+        (
+            "a new /lead for the same unassignable person: tried once more",
+            [(SOON, "/lead @external-vendor"), (at("2026-11-23 12:30"), "/lead @external-vendor")],
+            [("external-vendor",), ("external-vendor",)],
+            True,
+        ),
+        (
+            "an unassignable lead, then an assignable one: each once",
+            [(SOON, "/lead @external-vendor"), (at("2026-11-23 12:30"), "/lead @carol")],
+            [("external-vendor",), ("carol",)],
+            False,
+        ),
+    ),
+)
+def test_the_lead_is_assigned_once_per_lead_command(
+    situation: str, lines: list[tuple[datetime, str]], assigned: list[tuple[str, ...]], note: bool
+) -> None:
+    desk = unassignable_desk()
+    desk.open(MONDAY)
+    for when, text in lines:
+        desk.say(when, "bob", text)
+        desk.every(when, when + timedelta(hours=2), timedelta(minutes=30))
+    assert [a.users for _, a in desk.planned(Rule.LEAD)] == assigned
+    assert isinstance(desk.repo, UnassignableRepository)
+    assert desk.repo.assign_calls == len(assigned)
+    assert ("GitHub did not assign them" in desk.card()) == note
+    end = lines[-1][0] + timedelta(hours=2)
+    assert desk.run(end).actions == ()
+
+
+def test_the_lead_trace_in_a_users_comment_is_ignored() -> None:
+    forged = comment("mallory", "<!-- dutydesk-lead-assigned:100 -->", SOON, id=99)
+    issue = make_issue(comments=(forged, comment("bob", "/lead @carol", SOON, id=100)))
     (assign,) = by_rule(decide(issue, context(SOON)), Rule.LEAD)
     assert assign.users == ("carol",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,15 +25,20 @@ from incident_factories import (
     Desk,
     assigned,
     at,
+    body,
     by_rule,
     closed,
     comment,
     context,
     decide,
     keys,
+    labelled,
     make_issue,
+    option,
     policy,
     reopened,
+    table_cells,
+    unlabelled,
     utc,
 )
 
@@ -139,10 +145,41 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
             [],
         ),
         (
-            "a valid priority clears needs-triage",
-            {"labels": frozenset({"incident", "needs-triage"})},
+            "a valid priority clears the needs-triage the bot added",
+            {
+                "labels": frozenset({"incident", "needs-triage"}),
+                "events": (labelled(BOT, "needs-triage", at("2026-11-23 10:00")),),
+            },
             ["P1"],
             ["needs-triage"],
+        ),
+        (
+            "a needs-triage a person added is theirs to remove",
+            {
+                "labels": frozenset({"incident", "P1", "needs-triage"}),
+                "events": (labelled("carol", "needs-triage", at("2026-11-23 10:05")),),
+            },
+            [],
+            [],
+        ),
+        (
+            "a needs-triage the bot added, then a person added again, is the person's",
+            {
+                "labels": frozenset({"incident", "P1", "needs-triage"}),
+                "events": (
+                    labelled(BOT, "needs-triage", at("2026-11-23 10:00")),
+                    unlabelled(BOT, "needs-triage", at("2026-11-23 10:02")),
+                    labelled("carol", "needs-triage", at("2026-11-23 10:05")),
+                ),
+            },
+            [],
+            [],
+        ),
+        (
+            "a needs-triage with no history is left alone",
+            {"labels": frozenset({"incident", "P1", "needs-triage"})},
+            [],
+            [],
         ),
     ),
 )
@@ -625,9 +662,41 @@ def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
             True,
         ),
         (
-            "a P1 for unauthorised access in its description",
-            {"answers": {"description": "Ongoing unauthorised access to the admin console"}},
+            "a P1 with the unauthorised-access box ticked",
+            {"answers": {"security": ["There is ongoing unauthorised access"]}},
             True,
+        ),
+        (
+            "both boxes ticked",
+            {
+                "answers": {
+                    "security": [
+                        "This involves a data or security breach",
+                        "There is ongoing unauthorised access",
+                    ]
+                }
+            },
+            True,
+        ),
+        (
+            "a P1 whose description denies unauthorised access is not flagged",
+            {"answers": {"description": "Login down. There is no sign of unauthorised access."}},
+            False,
+        ),
+        (
+            "a P1 whose description claims unauthorised access, no box ticked: not flagged",
+            {"answers": {"description": "Ongoing unauthorised access to the admin console"}},
+            False,
+        ),
+        (
+            "a box ticked by editing in a line that is not the form's is not flagged",
+            {
+                "body": body("P1").replace(
+                    "- [ ] This involves", "- [x] No security problem here\n- [ ] This involves"
+                ),
+                "revisions": (),
+            },
+            False,
         ),
         (
             "a P2 that mentions unauthorized access is not flagged by text alone",
@@ -648,6 +717,165 @@ def test_security(situation: str, overrides: dict[str, object], flagged: bool) -
     text = actions[1].body or ""
     assert "@example-org/cyber-security" in text
     assert "Cyber Security team" in text and "data-breach" in text
+
+
+# -- labels a person set win ------------------------------------------------------------------
+
+SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
+
+
+@pytest.mark.parametrize(
+    ("situation", "overrides", "now", "rule", "label", "added"),
+    cases(
+        (
+            "sla-missed a person removed is not added back",
+            {
+                "labels": frozenset({"incident", "P1"}),
+                "events": (
+                    labelled(BOT, "sla-missed", at("2026-11-23 10:20")),
+                    unlabelled("carol", "sla-missed", at("2026-11-23 10:25")),
+                ),
+            },
+            at("2026-11-23 10:30"),
+            Rule.ESCALATION,
+            "sla-missed",
+            False,
+        ),
+        (
+            "sla-missed the bot itself removed is added",
+            {
+                "labels": frozenset({"incident", "P1"}),
+                "events": (
+                    labelled(BOT, "sla-missed", at("2026-11-23 10:20")),
+                    unlabelled(BOT, "sla-missed", at("2026-11-23 10:25")),
+                ),
+            },
+            at("2026-11-23 10:30"),
+            Rule.ESCALATION,
+            "sla-missed",
+            True,
+        ),
+        (
+            "sla-missed removed by a person before the bot added it again is added",
+            {
+                "labels": frozenset({"incident", "P1"}),
+                "events": (
+                    unlabelled("carol", "sla-missed", at("2026-11-23 10:15")),
+                    labelled(BOT, "sla-missed", at("2026-11-23 10:20")),
+                    unlabelled(BOT, "sla-missed", at("2026-11-23 10:21")),
+                ),
+            },
+            at("2026-11-23 10:30"),
+            Rule.ESCALATION,
+            "sla-missed",
+            True,
+        ),
+        (
+            "a person removed sla-missed, then a new priority's target is missed: added once more",
+            {
+                "priority": "P3",
+                "labels": frozenset({"incident", "P1"}),
+                "comments": (comment("bob", "/priority P1", at("2026-11-23 12:30")),),
+                "events": (
+                    labelled(BOT, "sla-missed", at("2026-11-23 12:00")),
+                    unlabelled("carol", "sla-missed", at("2026-11-23 12:10")),
+                ),
+            },
+            at("2026-11-23 12:50"),
+            Rule.ESCALATION,
+            "sla-missed",
+            True,
+        ),
+        (
+            "security a person removed is not added back",
+            {
+                "answers": SECURITY_TICKED,
+                "labels": frozenset({"incident", "P1"}),
+                "events": (
+                    labelled(BOT, "security", at("2026-11-23 10:00")),
+                    unlabelled("carol", "security", at("2026-11-23 10:05")),
+                ),
+            },
+            at("2026-11-23 10:06"),
+            Rule.SECURITY,
+            "security",
+            False,
+        ),
+        (
+            "security on a new security incident is added",
+            {"answers": SECURITY_TICKED, "labels": frozenset({"incident", "P1"})},
+            at("2026-11-23 10:06"),
+            Rule.SECURITY,
+            "security",
+            True,
+        ),
+        (
+            "needs-triage a person removed is not added back",
+            {
+                "priority": None,
+                "events": (
+                    labelled(BOT, "needs-triage", at("2026-11-23 10:00")),
+                    unlabelled("carol", "needs-triage", at("2026-11-23 10:05")),
+                ),
+            },
+            at("2026-11-23 10:06"),
+            Rule.INVALID,
+            "needs-triage",
+            False,
+        ),
+        (
+            "needs-triage the bot removed, when the priority is lost again, is added",
+            {
+                "priority": None,
+                "events": (
+                    labelled(BOT, "needs-triage", at("2026-11-23 10:00")),
+                    unlabelled(BOT, "needs-triage", at("2026-11-23 10:05")),
+                ),
+            },
+            at("2026-11-23 10:06"),
+            Rule.INVALID,
+            "needs-triage",
+            True,
+        ),
+    ),
+)
+def test_a_label_a_person_removed_is_not_added_back(
+    situation: str,
+    overrides: dict[str, object],
+    now: datetime,
+    rule: Rule,
+    label: str,
+    added: bool,
+) -> None:
+    actions = by_rule(decide(make_issue(**overrides), context(now)), rule)
+    labels = [lbl for a in actions if a.kind is Kind.ADD_LABELS for lbl in a.labels]
+    assert labels == ([label] if added else [])
+
+
+def test_the_bot_does_not_fight_a_person_over_labels() -> None:
+    desk = Desk()
+    desk.open(MONDAY, priority="P2", security=["There is ongoing unauthorised access"])
+    desk.run(MONDAY)
+    desk.repo.now = at("2026-11-23 10:05")
+    desk.repo.set_labels("carol", 1, ["needs-triage"], ["security"])
+    desk.run(at("2026-11-23 10:05"))
+    desk.run(at("2026-11-23 11:05"))  # P2 response missed: sla-missed
+    assert "sla-missed" in desk.repo.get_issue(1).labels
+    desk.repo.now = at("2026-11-23 11:10")
+    desk.repo.set_labels("carol", 1, [], ["sla-missed"])
+    desk.every(at("2026-11-23 11:10"), at("2026-11-23 15:10"), timedelta(minutes=30))
+    labels = desk.repo.get_issue(1).labels
+    assert "needs-triage" in labels
+    assert "sla-missed" not in labels and "security" not in labels
+    label_actions = [
+        a
+        for _, a in desk.log
+        if a.kind in (Kind.ADD_LABELS, Kind.REMOVE_LABELS) and a.rule != Rule.PRIORITY
+    ]
+    assert [(a.rule, a.kind, a.labels) for a in label_actions] == [
+        (Rule.SECURITY, Kind.ADD_LABELS, ("security",)),
+        (Rule.ESCALATION, Kind.ADD_LABELS, ("sla-missed",)),
+    ]
 
 
 # -- review on close --------------------------------------------------------------------------
@@ -769,6 +997,72 @@ def test_the_status_card_quotes_user_text_safely() -> None:
     assert "@everyone" not in text and "@org/all" not in text
     assert "<img" not in text and "<b>" not in text
     assert "\\| Payments" in text and "\\| &lt;b&gt;" in text
+
+
+USER = "USERTEXT"  # where the user's text starts
+FORGED = "FORGED"  # what it tries to put at the start of a line
+HOSTILE = [
+    f"{USER}\r# {FORGED} heading",
+    f"{USER}\r\n\r\n> {FORGED} quote",
+    f"{USER}\u2028- {FORGED} list item",
+    f"{USER} \\| {FORGED} extra cell \\\\| and another",
+    f"{USER} <!-- dutydesk:incident.status --> <b>{FORGED}</b> @everyone &amp;",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=["CR", "CRLF blank lines", "U+2028", "pipes", "HTML"])
+@pytest.mark.parametrize(
+    "where",
+    ["service", "update", "priority", "lead"],
+    ids=["the service", "an /update", "the form's priority", "a /lead argument"],
+)
+def test_user_text_in_any_incident_comment_stays_inline_and_harmless(text: str, where: str) -> None:
+    answers: dict[str, object] = {"security": ["This involves a data or security breach"]}
+    comments = [comment("bob", "/lead @carol", at("2026-11-23 10:01"))]
+    overrides: dict[str, object] = {}
+    if where == "service":
+        answers["service"] = text
+    elif where == "update":
+        comments.append(comment("carol", "/update " + text, at("2026-11-23 10:05")))
+    elif where == "lead":
+        # (`/lead ... @everyone` would name the login "everyone": an e-mail is not a mention)
+        named_nobody = text.replace("@everyone", "ops@everyone")
+        comments.append(comment("carol", "/lead " + named_nobody, at("2026-11-23 10:05")))
+    else:
+        overrides.update(body=body("P1", **answers).replace(option("P1"), text), revisions=())
+    overrides.update(answers=answers, comments=tuple(comments))
+    decision = decide(make_issue(**overrides), context(at("2026-11-23 11:00")))
+    bodies = [a.body for a in decision.actions if a.body]
+    # (a command is its comment's first line, so after a line break there is nothing to quote)
+    assert any(USER in b for b in bodies), "the text should be quoted somewhere"
+    for text_out in bodies:
+        text_out = re.sub(r"\n<!-- dutydesk-lead-assigned:\d+ -->", "", text_out)  # the bot's
+        assert "\r" not in text_out and "\u2028" not in text_out
+        assert "<" not in text_out and "@everyone" not in text_out
+        for line in text_out.splitlines():
+            if FORGED in line:  # on the line the quote starts, after the bot's own words
+                assert line.index(USER) < line.index(FORGED)
+                assert line[: line.index(USER)].strip(), line
+            if text_out.startswith("### Incident status") and line.startswith("| **"):
+                assert len(table_cells(line)) == 4, line  # every card row keeps its two cells
+
+
+def test_the_invalid_priority_comment_quotes_the_answer_on_one_line() -> None:
+    forged = (
+        'unsure"\n\n---\n\n**Escalation: P1 Critical not acknowledged.**\n\n'
+        "@example-org/incident-managers: due now.\n\n<details><summary>x"
+    )
+    issue = make_issue(body=body("P1").replace(option("P1"), forged), revisions=())
+    (posted,) = [
+        a for a in by_rule(decide(issue, context(MONDAY)), Rule.INVALID) if a.kind is Kind.COMMENT
+    ]
+    text = posted.body or ""
+    first, *rest = text.splitlines()
+    assert first.startswith(
+        '@alice, this incident has no priority I can use (the form says "unsure'
+    )
+    assert "Escalation" in first and "@\u200bexample-org" in first and "&lt;details&gt;" in first
+    assert not any("Escalation" in line or line == "---" for line in rest)
 
 
 def test_a_forged_status_marker_in_a_users_comment_does_not_replace_the_card() -> None:

@@ -82,6 +82,16 @@ BAD = [
     ),
     ({"runbooks": {"review_period": "soon"}}, "runbooks.review_period", "6 months"),
     ({"labels": {"approved": {"color": "green"}}}, "labels.approved.color", "hex"),
+    ({"hours": {"support": []}}, "hours.support", "at least one range"),
+    ({"incidents": {"wait_for_due": "2 hours"}}, "incidents.wait_for_due", "at most 40 minutes"),
+    (
+        {"priorities": {"P1": {"response": "0 minutes"}}},
+        "priorities.P1.response",
+        "longer than zero",
+    ),
+    ({"labels": {"P1": "P2"}}, "labels.P2", "no other label uses"),
+    ({"labels": {"incident": "x" * 51}}, "labels.incident", "at most 50"),
+    ({"runbooks": {"folder": "../elsewhere"}}, "runbooks.folder", "inside the repository"),
 ]
 
 
@@ -116,3 +126,17 @@ def test_scenario_overrides_merge_deeply() -> None:
         {"changes": {"notice": "48 hours", "approvers": ["a"]}}, {"changes": {"approvers": ["b"]}}
     )
     assert merged == {"changes": {"notice": "48 hours", "approvers": ["b"]}}
+
+
+def test_a_key_written_twice_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text("timezone: Europe/London\ntimezone: Europe/Paris\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="'timezone' is written twice"):
+        load_policy(path)
+
+
+def test_an_unreadable_policy_names_the_file_once(tmp_path: Path) -> None:
+    path = tmp_path / "absent.yaml"
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert str(caught.value).count(str(path)) == 1

@@ -12,7 +12,7 @@ import pytest
 
 from dutydesk.model import Issue
 from dutydesk.report import RegisterRow, format_rows, rows
-from incident_factories import at, closed, comment, context, make_issue, reopened
+from incident_factories import at, closed, comment, context, make_issue, reopened, table_cells
 
 MONDAY = at("2026-11-23 10:00")
 NOON = at("2026-11-23 12:00")
@@ -204,6 +204,31 @@ def test_markdown_register() -> None:
     assert "| 12 minutes | 2 hours | yes | yes | bob |" in lines[2]
     assert "\\| @\u200beveryone &lt;b&gt;" in lines[3]
     assert "| no | yes |" in lines[3]  # the P3 is unacknowledged past 12:00
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "a \\| b",
+        "a \\\\| b | c",
+        "ends in a backslash \\",
+        "two\r\n# lines",
+        "carriage\rreturn | pipe",
+    ],
+    ids=[
+        "an escaped pipe",
+        "an escaped backslash and a pipe",
+        "a trailing backslash",
+        "CRLF",
+        "CR",
+    ],
+)
+def test_a_title_stays_in_its_markdown_cell(title: str) -> None:
+    register = rows([make_issue(number=3, title=title)], context(at("2026-11-23 13:00")))
+    lines = format_rows(register, "markdown").splitlines()
+    assert len(lines) == 3
+    assert "\r" not in lines[2]
+    assert len(table_cells(lines[2])) == len(table_cells(lines[0]))
 
 
 def test_an_empty_markdown_register_still_has_a_table() -> None:

@@ -12,18 +12,24 @@ Everything here is a pure decision over the issue's snapshot, the policy and ``c
   not a change to the request);
 * *notice* counts from when the current start time was first stated (the issue's creation,
   or the edit that set it) to the start, using the body's revision history;
-* approval is read from the timeline of field changes and ``/approve`` / ``/reject``
-  comments, oldest first: an approval counts if, when it was made, the request was valid and
-  had enough notice (or was an emergency approval with a reason); a later field change
-  withdraws it; the latest approval or rejection stands. The outcome depends only on the
-  history, never on when the bot happened to run.
+* approval is read from the timeline of field changes, ``/approve`` / ``/reject`` comments
+  and ``approved`` labels people added, oldest first: an approval counts if, when it was
+  made, the request was valid and had enough notice (or was an emergency approval with a
+  reason); an approver's own hand on the label counts as a bare ``/approve`` at that moment;
+  a later field change withdraws it; the latest approval or rejection stands. The outcome
+  depends only on the history, never on when the bot happened to run;
+* each person gets one reply for what was refused, edited in place for their latest refused
+  command, however many they send;
+* the bot adds a label once for a situation (a start time, a window, a rejection) and never
+  puts back one a person took off until the situation changes; it takes off only labels it
+  added itself, except ``approved``, which stays only on an approved change.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -41,6 +47,7 @@ from dutydesk.engine import (
     add_labels,
     post_once,
     remove_labels,
+    upsert,
 )
 from dutydesk.forms import FieldType, parse_body
 from dutydesk.model import EventKind, IssueEvent
@@ -234,18 +241,23 @@ def _field_changes(versions: Sequence[Version]) -> tuple[Version, ...]:
     return tuple(b for a, b in pairwise(versions) if a.fields != b.fields)
 
 
+def _since(versions: Sequence[Version], key: Callable[[Version], object]) -> datetime:
+    """When the current value of ``key`` was first stated: the earliest version since which
+    it has been the current one."""
+    current = key(versions[-1])
+    since = versions[-1].at
+    for version in reversed(versions):
+        if key(version) != current:
+            break
+        since = version.at
+    return since
+
+
 def _stated_at(versions: Sequence[Version]) -> datetime | None:
-    """When the current start time was first stated: the earliest version since which the
-    parsed start has been the current one."""
+    """When the current start time was first stated."""
     if not versions or versions[-1].window.start is None:
         return None
-    start = versions[-1].window.start
-    stated = versions[-1].at
-    for version in reversed(versions):
-        if version.window.start != start:
-            break
-        stated = version.at
-    return stated
+    return _since(versions, lambda v: v.window.start)
 
 
 def _upto(versions: Sequence[Version], moment: datetime) -> tuple[Version, ...]:
@@ -351,33 +363,65 @@ def parse_approve(args: str) -> ApproveArgs:
     return ApproveArgs(emergency, tuple(people), tuple(teams), rest)
 
 
+def _login_key(login: str) -> str:
+    """A login as marker-key text: logins are case-insensitive, and `[bot]` has no place in a
+    key (`+` never appears in a login, so two logins never share a key)."""
+    return re.sub(r"[^a-z0-9-]", "+", login.lower())
+
+
 @dataclass(frozen=True)
 class Reply:
-    """A refusal or a note answering one command."""
+    """A refusal or a note for one person: one comment per person, kept up to date with their
+    latest refused command."""
 
     rule: Rule
     key: str
     template: str
     values: tuple[tuple[str, Any], ...]
 
+    def body(self) -> str:
+        return render(self.template, **dict(self.values))
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A standing approval: an approver's `/approve`, or the `approved` label an approver
+    added by hand (which counts as a bare `/approve` at the moment of the label)."""
+
+    by: str
+    at: datetime
+    ref: str  # the confirmation's key suffix: the comment's id, or label:<stamp>
+    args: ApproveArgs
+    notice: Notice | None
+    via_label: bool = False
+
 
 @dataclass(frozen=True)
 class Withdrawal:
-    approval: Command
+    approval: Approval
     before: Version
     after: Version
+
+
+class LabelStep(StrEnum):
+    """What became of an `approved` label a person added, replayed at the moment they added it."""
+
+    APPROVED = "approved"  # an approver's label that approved the change
+    FAILED = "failed"  # an approver's label that could not approve it (no reply: superseded)
+    REFUSED = "refused"  # refused with a reply
+    UNKNOWN = "unknown"  # an approver team could not be read: explained, left alone
+    IGNORED = "ignored"  # the change was already approved: the label adds nothing
 
 
 @dataclass(frozen=True)
 class Outcome:
     """Where the approval timeline ends up."""
 
-    approval: Command | None = None
-    approve_args: ApproveArgs | None = None
-    notice_at_approval: Notice | None = None
+    approval: Approval | None = None
     rejection: Command | None = None
     withdrawal: Withdrawal | None = None
     replies: tuple[Reply, ...] = ()
+    label_steps: Mapping[IssueEvent, LabelStep] = field(default_factory=dict)
 
     @property
     def approved(self) -> bool:
@@ -388,99 +432,163 @@ def _reply(rule: Rule, key: str, template: str, **values: Any) -> Reply:
     return Reply(rule, key, template, tuple(sorted(values.items())))
 
 
-def _refusal(item: Item, ctx: Context, command: Command, reason: Refusal, **values: Any) -> Reply:
+def _refusal(
+    item: Item, ctx: Context, who: str, command: str, reason: Refusal, **values: Any
+) -> Reply:
     return _reply(
         Rule.REFUSED,
-        f"{Rule.REFUSED}:{command.comment.id}",
+        f"{Rule.REFUSED}:{_login_key(who)}",
         "change_refused.md.j2",
         reason=str(reason),
-        who=command.comment.author,
-        command=command.name,
+        who=who,
+        command=command,
         approvers=ctx.policy.changes.approvers,
         requester=item.issue.author,
+        label=ctx.policy.label("approved"),
         **values,
     )
 
 
-def _teams_unreadable(ctx: Context, key: str, who: str, what: str) -> Reply:
+def _teams_unreadable(ctx: Context, who: str, what: str) -> Reply:
     return _reply(
         Rule.APPROVAL,
-        key,
+        f"{Rule.APPROVAL}:teams:{_login_key(who)}",
         "change_teams_unreadable.md.j2",
         who=who,
         what=what,
+        label=ctx.policy.label("approved"),
         approvers=ctx.policy.changes.approvers,
     )
 
 
-def _timeline(item: Item, ctx: Context, versions: Sequence[Version]) -> Outcome:
-    """Replay field changes and /approve, /reject comments in time order."""
-    policy = ctx.policy
-    changes = _field_changes(versions)
-    decisions = commands(item.issue.comments, policy.bot, DECISION_COMMANDS)
-    steps: list[tuple[datetime, int, Version | Command]] = [(v.at, 0, v) for v in changes]
-    steps += [(c.comment.created_at, 1, c) for c in decisions]
-    steps.sort(key=lambda s: (_utc(s[0]), s[1]))
+@dataclass
+class _Replay:
+    """The approval timeline, replayed one step at a time (mutable only inside `_timeline`)."""
 
-    approval: Command | None = None
-    approve_args: ApproveArgs | None = None
-    approval_notice: Notice | None = None
+    item: Item
+    ctx: Context
+    versions: Sequence[Version]
+    changes: Sequence[Version]
+    approval: Approval | None = None
     approval_version: Version | None = None
     rejection: Command | None = None
     withdrawal: Withdrawal | None = None
-    replies: list[Reply] = []
+    replies: dict[str, Reply] = field(default_factory=dict)
+    label_steps: dict[IssueEvent, LabelStep] = field(default_factory=dict)
 
-    for at, _, step in steps:
-        if isinstance(step, Version):
-            if approval is not None and approval_version is not None:
-                withdrawal = Withdrawal(approval, approval_version, step)
-                approval = approve_args = approval_notice = approval_version = None
-            continue
-        command = step
-        superseded = any(_utc(v.at) > _utc(at) for v in changes)
-        authority = _authority(
-            item, ctx, command.comment.author, approving=command.name == "approve"
-        )
+    def reply(self, reply: Reply) -> None:
+        """Each person's latest refusal (or note) replaces their earlier one."""
+        self.replies.pop(reply.key, None)
+        self.replies[reply.key] = reply
+
+    def superseded(self, at: datetime) -> bool:
+        return any(_utc(v.at) > _utc(at) for v in self.changes)
+
+    def edit(self, version: Version) -> None:
+        if self.approval is not None and self.approval_version is not None:
+            self.withdrawal = Withdrawal(self.approval, self.approval_version, version)
+            self.approval = self.approval_version = None
+
+    def command(self, command: Command) -> None:
+        who = command.comment.author
+        authority = _authority(self.item, self.ctx, who, approving=command.name == "approve")
         if authority is Authority.UNKNOWN:
-            replies.append(
-                _teams_unreadable(
-                    ctx,
-                    f"{Rule.APPROVAL}:teams:{command.comment.id}",
-                    command.comment.author,
-                    command.name,
-                )
-            )
-            continue
+            self.reply(_teams_unreadable(self.ctx, who, command.name))
+            return
         if authority is not Authority.OK:
             reason = Refusal.SELF if authority is Authority.SELF else Refusal.NOT_APPROVER
-            replies.append(_refusal(item, ctx, command, reason))
-            continue
-        known = _upto(versions, at)
+            self.reply(_refusal(self.item, self.ctx, who, command.name, reason))
+            return
         if command.name == "reject":
             if not command.args.strip():
-                replies.append(_refusal(item, ctx, command, Refusal.REJECT_NO_REASON))
-                continue
-            rejection = command
-            approval = approve_args = approval_notice = approval_version = None
-            withdrawal = None
-            continue
+                self.reply(_refusal(self.item, self.ctx, who, "reject", Refusal.REJECT_NO_REASON))
+                return
+            self.rejection = command
+            self.approval = self.approval_version = self.withdrawal = None
+            return
         args = parse_approve(command.args)
-        refusal, notice = _approval_problem(ctx, known, args)
+        self.approve(who, command.comment.created_at, str(command.comment.id), args, "approve")
+
+    def label(self, event: IssueEvent) -> None:
+        """An `approved` label a person added by hand."""
+        if self.approval is not None:
+            self.label_steps[event] = LabelStep.IGNORED
+            return
+        who = event.actor
+        authority = _authority(self.item, self.ctx, who, approving=True)
+        if authority is Authority.UNKNOWN:
+            self.reply(_teams_unreadable(self.ctx, who, "label"))
+            self.label_steps[event] = LabelStep.UNKNOWN
+        elif authority is not Authority.OK:
+            self.reply(
+                _refusal(
+                    self.item,
+                    self.ctx,
+                    who,
+                    "label",
+                    Refusal.LABEL,
+                    by_requester=authority is Authority.SELF,
+                )
+            )
+            self.label_steps[event] = LabelStep.REFUSED
+        else:
+            args = ApproveArgs(emergency=False, people=(), teams=(), reason="")
+            ref = f"label:{_stamp(event.at)}"
+            self.label_steps[event] = self.approve(who, event.at, ref, args, "label")
+
+    def approve(self, who: str, at: datetime, ref: str, args: ApproveArgs, what: str) -> LabelStep:
+        """An approver's approval at `at`: it counts if the request then was valid and had
+        enough notice (or is an emergency with a reason)."""
+        known = _upto(self.versions, at)
+        refusal, notice = _approval_problem(self.ctx, known, args)
         if refusal is not None:
-            if not superseded:
-                replies.append(_refusal(item, ctx, command, refusal, **_notice_values(ctx, notice)))
-            continue
-        approval, approve_args, approval_notice, approval_version = command, args, notice, known[-1]
-        rejection = None
-        withdrawal = None
-    return Outcome(
-        approval=approval,
-        approve_args=approve_args,
-        notice_at_approval=approval_notice,
-        rejection=rejection,
-        withdrawal=withdrawal,
-        replies=tuple(replies),
-    )
+            if self.superseded(at):
+                return LabelStep.FAILED
+            values = _notice_values(self.ctx, notice)
+            self.reply(_refusal(self.item, self.ctx, who, what, refusal, **values))
+            return LabelStep.REFUSED
+        self.approval = Approval(who, at, ref, args, notice, via_label=what == "label")
+        self.approval_version = known[-1]
+        self.rejection = self.withdrawal = None
+        return LabelStep.APPROVED
+
+    def outcome(self) -> Outcome:
+        return Outcome(
+            approval=self.approval,
+            rejection=self.rejection,
+            withdrawal=self.withdrawal,
+            replies=tuple(self.replies.values()),
+            label_steps=dict(self.label_steps),
+        )
+
+
+def _timeline(item: Item, ctx: Context, versions: Sequence[Version]) -> Outcome:
+    """Replay field changes, /approve and /reject comments and `approved` labels added by
+    people, in time order."""
+    policy = ctx.policy
+    label = policy.label("approved")
+    replay = _Replay(item, ctx, versions, _field_changes(versions))
+    steps: list[tuple[datetime, int, Version | Command | IssueEvent]] = [
+        (v.at, 0, v) for v in replay.changes
+    ]
+    steps += [
+        (c.comment.created_at, 1, c)
+        for c in commands(item.issue.comments, policy.bot, DECISION_COMMANDS)
+    ]
+    steps += [
+        (e.at, 1, e)
+        for e in item.issue.events
+        if e.kind is EventKind.LABELED and e.label == label and not ctx.is_bot(e.actor)
+    ]
+    steps.sort(key=lambda s: (_utc(s[0]), s[1]))
+    for _, _, step in steps:
+        if isinstance(step, Version):
+            replay.edit(step)
+        elif isinstance(step, Command):
+            replay.command(step)
+        else:
+            replay.label(step)
+    return replay.outcome()
 
 
 def _approval_problem(
@@ -519,52 +627,7 @@ def _notice_values(ctx: Context, notice: Notice | None) -> dict[str, Any]:
     }
 
 
-# -- facts shared by the rules -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Facts:
-    item: Item
-    ctx: Context
-    versions: tuple[Version, ...]
-    notice: Notice | None
-    outcome: Outcome
-    hand_label: HandLabel | None = None
-    answers: tuple[Command, ...] = field(default=())
-
-    @property
-    def current(self) -> Version:
-        return self.versions[-1]
-
-    @property
-    def window(self) -> Window:
-        return self.current.window
-
-    @property
-    def approved(self) -> bool:
-        """Approved by a command, or by an approver's own hand on the label."""
-        return self.outcome.approved or (self.hand_label is not None and self.hand_label.kept)
-
-    @property
-    def approved_at(self) -> datetime | None:
-        """When the standing approval was given."""
-        if self.outcome.approval is not None:
-            return _utc(self.outcome.approval.comment.created_at)
-        if self.hand_label is not None and self.hand_label.kept and self.hand_label.event:
-            return _utc(self.hand_label.event.at)
-        return None
-
-
-@dataclass(frozen=True)
-class HandLabel:
-    """The `approved` label, present without a standing approval, and who put it there."""
-
-    event: IssueEvent | None
-    authority: Authority | None  # None: the bot put it there
-
-    @property
-    def kept(self) -> bool:
-        return self.authority is Authority.OK
+# -- labels ------------------------------------------------------------------------------
 
 
 def _last_labeled(item: Item, label: str) -> IssueEvent | None:
@@ -577,17 +640,79 @@ def _added_by_bot(item: Item, ctx: Context, label: str) -> bool:
     return event is not None and ctx.is_bot(event.actor)
 
 
-def _hand_label(item: Item, ctx: Context, outcome: Outcome) -> HandLabel | None:
-    label = ctx.policy.label("approved")
-    if outcome.approved or label not in item.issue.labels:
-        return None
-    event = _last_labeled(item, label)
-    if event is not None and ctx.is_bot(event.actor):
-        return HandLabel(event, None)
-    actor = event.actor if event is not None else ""
-    return HandLabel(
-        event, _authority(item, ctx, actor, approving=True) if actor else Authority.NOT_APPROVER
+def _add_once(
+    item: Item, ctx: Context, rule: Rule, label: str, since: datetime
+) -> tuple[Action, ...]:
+    """Add `label` for a situation that began at `since`, unless a person has taken it off
+    since then: the bot never puts back a label a person removed until the situation changes."""
+    removed = any(
+        e.kind is EventKind.UNLABELED
+        and e.label == label
+        and not ctx.is_bot(e.actor)
+        and _utc(e.at) >= _utc(since)
+        for e in item.issue.events
     )
+    return () if removed else add_labels(item, str(rule), label)
+
+
+def _remove_own(item: Item, ctx: Context, rule: Rule, label: str) -> tuple[Action, ...]:
+    """Take `label` off only if the bot put it there last: a person's label is theirs."""
+    if label in item.issue.labels and _added_by_bot(item, ctx, label):
+        return remove_labels(item, str(rule), label)
+    return ()
+
+
+def _approved_label_removal(item: Item, ctx: Context, outcome: Outcome) -> Rule | None:
+    """Which rule takes the `approved` label off, if it has to go: it stays only on an
+    approved change, or where the person who added it could not be checked."""
+    label = ctx.policy.label("approved")
+    if label not in item.issue.labels or outcome.approved:
+        return None
+    last = _last_labeled(item, label)
+    if last is None:  # no record of who added it
+        return Rule.REFUSED
+    step = None if ctx.is_bot(last.actor) else outcome.label_steps.get(last)
+    if step is LabelStep.UNKNOWN:
+        return None
+    if step is LabelStep.REFUSED:
+        return Rule.REFUSED
+    if outcome.rejection is not None:
+        return Rule.APPROVAL
+    if outcome.withdrawal is not None:
+        return Rule.WITHDRAWN
+    return Rule.APPROVAL
+
+
+# -- facts shared by the rules -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facts:
+    item: Item
+    ctx: Context
+    versions: tuple[Version, ...]
+    notice: Notice | None
+    outcome: Outcome
+    remove_approved: Rule | None = None  # the rule that takes the `approved` label off
+    answers: tuple[Command, ...] = field(default=())
+
+    @property
+    def current(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def window(self) -> Window:
+        return self.current.window
+
+    @property
+    def approved(self) -> bool:
+        return self.outcome.approved
+
+    @property
+    def approved_at(self) -> datetime | None:
+        """When the standing approval was given."""
+        approval = self.outcome.approval
+        return _utc(approval.at) if approval is not None else None
 
 
 def _facts(item: Item, ctx: Context) -> Facts:
@@ -600,7 +725,7 @@ def _facts(item: Item, ctx: Context) -> Facts:
         versions=versions,
         notice=notice,
         outcome=outcome,
-        hand_label=_hand_label(item, ctx, outcome),
+        remove_approved=_approved_label_removal(item, ctx, outcome),
         answers=tuple(commands(item.issue.comments, ctx.policy.bot, ANSWER_COMMANDS)),
     )
 
@@ -610,9 +735,9 @@ def _people(facts: Facts) -> tuple[tuple[str, ...], bool]:
 
     The flag says whether they came from the rota.
     """
-    args = facts.outcome.approve_args
-    if args is not None and args.people:
-        return args.people, False
+    approval = facts.outcome.approval
+    if approval is not None and approval.args.people:
+        return approval.args.people, False
     start = facts.window.start
     entry = facts.ctx.policy.rota_at(start) if start is not None else None
     if entry is None:
@@ -653,22 +778,33 @@ def _comment(item: Item, rule: Rule, key: str, template: str, **values: Any) -> 
     return post_once(item, str(rule), key, render(template, **values))
 
 
+def _replies(item: Item, replies: Iterable[Reply], rule: Rule) -> tuple[Action, ...]:
+    """One comment per person, edited in place to answer their latest refused command."""
+    actions: tuple[Action, ...] = ()
+    for reply in replies:
+        if reply.rule is rule:
+            actions += upsert(item, str(rule), reply.key, reply.body())
+    return actions
+
+
 # -- the rules ---------------------------------------------------------------------------
 
 
 def rule_invalid(facts: Facts) -> Decision:
     """[change.invalid] times that cannot be read, or an end not after the start."""
-    return _invalid(facts.item, facts.ctx, facts.window, Rule.INVALID, "change_invalid.md.j2")
+    return _invalid(facts.item, facts.ctx, facts.versions, Rule.INVALID, "change_invalid.md.j2")
 
 
-def _invalid(item: Item, ctx: Context, window: Window, rule: Rule, template: str) -> Decision:
+def _invalid(
+    item: Item, ctx: Context, versions: Sequence[Version], rule: Rule, template: str
+) -> Decision:
     label = ctx.policy.label("needs_info")
+    window = versions[-1].window
     if window.valid:
-        if label in item.issue.labels and _added_by_bot(item, ctx, label):
-            return Decision(remove_labels(item, str(rule), label))
-        return Decision()
+        return Decision(_remove_own(item, ctx, rule, label))
+    since = _since(versions, lambda v: v.window.problems)
     digest = _digest(f"{p.field}|{p.kind}|{p.detail}" for p in window.problems)
-    actions = add_labels(item, str(rule), label)
+    actions = _add_once(item, ctx, rule, label, since)
     actions += _comment(
         item,
         rule,
@@ -693,10 +829,8 @@ def _notice_rule(
     if notice is None:
         return Decision()
     if notice.enough:
-        if label in item.issue.labels and _added_by_bot(item, ctx, label):
-            return Decision(remove_labels(item, str(rule), label))
-        return Decision()
-    actions = add_labels(item, str(rule), label)
+        return Decision(_remove_own(item, ctx, rule, label))
+    actions = _add_once(item, ctx, rule, label, notice.stated_at)
     actions += _comment(
         item,
         rule,
@@ -720,7 +854,8 @@ def rule_hours(facts: Facts) -> Decision:
     suffix = f"{_stamp(window.start)}-{_stamp(window.end)}"
     actions: tuple[Action, ...] = ()
     if calendar.office_time_between(window.start, window.end) == length:
-        actions += add_labels(item, str(Rule.HOURS), label)
+        since = _since(facts.versions, lambda v: (v.window.start, v.window.end))
+        actions += _add_once(item, ctx, Rule.HOURS, label, since)
         actions += _comment(
             item,
             Rule.HOURS,
@@ -732,8 +867,7 @@ def rule_hours(facts: Facts) -> Decision:
             **_common(facts),
         )
         return Decision(actions)
-    if label in item.issue.labels and _added_by_bot(item, ctx, label):
-        actions += remove_labels(item, str(Rule.HOURS), label)
+    actions += _remove_own(item, ctx, Rule.HOURS, label)
     uncovered = calendar.periods(window.start, window.end, Cover.NONE)
     if uncovered:
         actions += _comment(
@@ -750,32 +884,35 @@ def rule_hours(facts: Facts) -> Decision:
 
 
 def rule_approval(facts: Facts) -> Decision:
-    """[change.approval] /approve and /reject from approvers: labels, assignment, confirmation."""
+    """[change.approval] /approve and /reject from approvers (and an approver's own hand on
+    the `approved` label): labels, assignment, confirmation."""
     item, ctx, outcome = facts.item, facts.ctx, facts.outcome
     approved_label = ctx.policy.label("approved")
     rejected_label = ctx.policy.label("rejected")
-    actions: tuple[Action, ...] = ()
-    for reply in outcome.replies:
-        if reply.rule is Rule.APPROVAL:
-            actions += _comment(item, reply.rule, reply.key, reply.template, **dict(reply.values))
-    if outcome.approval is not None and outcome.approve_args is not None:
-        key = f"{Rule.APPROVAL}:{outcome.approval.comment.id}"
+    actions = _replies(item, outcome.replies, Rule.APPROVAL)
+    if facts.remove_approved is Rule.APPROVAL:
+        actions += remove_labels(item, str(Rule.APPROVAL), approved_label)
+    approval = outcome.approval
+    if approval is not None:
+        key = f"{Rule.APPROVAL}:{approval.ref}"
         if key not in item.mine:
             people, from_rota = _people(facts)
             missing = tuple(
                 p for p in people if p.lower() not in {a.lower() for a in item.issue.assignees}
             )
-            actions += remove_labels(item, str(Rule.APPROVAL), rejected_label)
+            actions += _remove_own(item, ctx, Rule.APPROVAL, rejected_label)
             actions += add_labels(item, str(Rule.APPROVAL), approved_label)
             if missing:
                 actions += (Action(Kind.ASSIGN, str(Rule.APPROVAL), item.number, users=missing),)
-            args = outcome.approve_args
+            args = approval.args
             actions += _comment(
                 item,
                 Rule.APPROVAL,
                 key,
                 "change_approved.md.j2",
-                approver=outcome.approval.comment.author,
+                approver=approval.by,
+                via_label=approval.via_label,
+                label=approved_label,
                 people=people,
                 from_rota=from_rota,
                 teams=args.teams,
@@ -783,15 +920,12 @@ def rule_approval(facts: Facts) -> Decision:
                 reason=args.reason,
                 unticked=_unticked(facts),
                 reminder_before=str(ctx.policy.changes.reminder_before),
-                **_notice_values(ctx, outcome.notice_at_approval),
+                **_notice_values(ctx, approval.notice),
                 **_common(facts),
             )
     elif outcome.rejection is not None:
         rejection = outcome.rejection
-        actions += add_labels(item, str(Rule.APPROVAL), rejected_label)
-        hand = facts.hand_label
-        if hand is not None and hand.authority is None:
-            actions += remove_labels(item, str(Rule.APPROVAL), approved_label)
+        actions += _add_once(item, ctx, Rule.APPROVAL, rejected_label, rejection.comment.created_at)
         actions += _comment(
             item,
             Rule.APPROVAL,
@@ -801,12 +935,6 @@ def rule_approval(facts: Facts) -> Decision:
             reason=rejection.args.strip(),
             **_common(facts),
         )
-    elif (
-        facts.hand_label is not None
-        and facts.hand_label.authority is None
-        and outcome.withdrawal is None
-    ):  # the bot's label with nothing behind it
-        actions += remove_labels(item, str(Rule.APPROVAL), approved_label)
     return Decision(actions)
 
 
@@ -817,9 +945,7 @@ def rule_withdrawn(facts: Facts) -> Decision:
     if withdrawal is None or outcome.approved or outcome.rejection is not None:
         return Decision()
     actions: tuple[Action, ...] = ()
-    hand = facts.hand_label
-    label_removed = hand is not None and hand.authority is None
-    if label_removed:
+    if facts.remove_approved is Rule.WITHDRAWN:
         actions += remove_labels(item, str(Rule.WITHDRAWN), ctx.policy.label("approved"))
     before, after = dict(withdrawal.before.fields), dict(withdrawal.after.fields)
     changed = []
@@ -841,47 +967,41 @@ def rule_withdrawn(facts: Facts) -> Decision:
         Rule.WITHDRAWN,
         f"{Rule.WITHDRAWN}:{_stamp(withdrawal.after.at)}",
         "change_withdrawn.md.j2",
-        approver=withdrawal.approval.comment.author,
-        approved_at=ctx.policy.local(withdrawal.approval.comment.created_at),
+        approver=withdrawal.approval.by,
+        approved_at=ctx.policy.local(withdrawal.approval.at),
+        via_label=withdrawal.approval.via_label,
         edited_by=withdrawal.after.author,
         edited_at=ctx.policy.local(withdrawal.after.at),
         changed=changed,
-        label_removed=label_removed,
+        label_removed=facts.remove_approved is not None,
         **_common(facts),
     )
     return Decision(actions)
 
 
 def rule_refused(facts: Facts) -> Decision:
-    """[change.refused] /approve from a non-approver or the requester; a label added by hand."""
+    """[change.refused] /approve from a non-approver or the requester, and the like; an
+    `approved` label added by hand by someone who may not approve."""
     item, ctx = facts.item, facts.ctx
+    label = ctx.policy.label("approved")
     actions: tuple[Action, ...] = ()
-    for reply in facts.outcome.replies:
-        if reply.rule is Rule.REFUSED:
-            actions += _comment(item, reply.rule, reply.key, reply.template, **dict(reply.values))
-    hand = facts.hand_label
-    if hand is None or hand.authority is None or hand.kept:
-        return Decision(actions)
-    actor = hand.event.actor if hand.event is not None else ""
-    when = _stamp(hand.event.at) if hand.event is not None else "unknown"
-    if hand.authority is Authority.UNKNOWN:
-        note = _teams_unreadable(ctx, f"{Rule.REFUSED}:label-teams:{when}", actor, "label")
-        actions += _comment(item, Rule.REFUSED, note.key, note.template, **dict(note.values))
-        return Decision(actions)
-    actions += remove_labels(item, str(Rule.REFUSED), ctx.policy.label("approved"))
-    actions += _comment(
-        item,
-        Rule.REFUSED,
-        f"{Rule.REFUSED}:label:{when}",
-        "change_refused.md.j2",
-        reason=str(Refusal.LABEL),
-        who=actor,
-        command="label",
-        by_requester=hand.authority is Authority.SELF,
-        label=ctx.policy.label("approved"),
-        approvers=ctx.policy.changes.approvers,
-        requester=item.issue.author,
-    )
+    if facts.remove_approved is Rule.REFUSED:
+        actions += remove_labels(item, str(Rule.REFUSED), label)
+        if _last_labeled(item, label) is None:  # nobody to answer: tell the requester
+            actions += _comment(
+                item,
+                Rule.REFUSED,
+                f"{Rule.REFUSED}:label:unknown",
+                "change_refused.md.j2",
+                reason=str(Refusal.LABEL),
+                who="",
+                command="label",
+                by_requester=False,
+                label=label,
+                approvers=ctx.policy.changes.approvers,
+                requester=item.issue.author,
+            )
+    actions += _replies(item, facts.outcome.replies, Rule.REFUSED)
     return Decision(actions)
 
 
@@ -918,13 +1038,25 @@ def _may_answer(facts: Facts, login: str) -> bool:
     return _is_approver(ctx, login) or ctx.access.can_write(login)
 
 
+def _reopened_after(facts: Facts, moment: datetime) -> bool:
+    """Whether a person (not the bot) reopened the issue after `moment`."""
+    return any(
+        e.kind is EventKind.REOPENED and not facts.ctx.is_bot(e.actor) and _utc(e.at) > _utc(moment)
+        for e in facts.item.issue.events
+    )
+
+
 def rule_post_change(facts: Facts) -> Decision:
-    """[change.post_change] after the end: ask for /done or /rolled-back, each business day."""
+    """[change.post_change] after the end: ask for /done or /rolled-back, each business day.
+
+    The latest accepted answer stands. `/done` closes the issue once, as its answer is first
+    posted, and never again once a person has reopened the issue after it.
+    """
     item, ctx, window = facts.item, facts.ctx, facts.window
     if not facts.approved or not window.valid or window.start is None or window.end is None:
         return Decision()
     rule = str(Rule.POST_CHANGE)
-    actions: tuple[Action, ...] = ()
+    refusals: dict[str, Reply] = {}
     answer: Command | None = None
     since = facts.approved_at
     for command in facts.answers:
@@ -937,37 +1069,45 @@ def rule_post_change(facts: Facts) -> Decision:
             reason = "not-allowed"
         elif command.name == Answer.ROLLED_BACK and not command.args.strip():
             reason = "no-note"
-        if reason is not None:
+        if reason is None:
+            answer = command
+            continue
+        who = command.comment.author
+        key = f"{rule}:refused:{_login_key(who)}"
+        refusals.pop(key, None)
+        refusals[key] = _reply(
+            Rule.POST_CHANGE,
+            key,
+            "change_post_answer.md.j2",
+            accepted=False,
+            reason=reason,
+            who=who,
+            command=command.name,
+            note="",
+            closing=False,
+            **_common(facts),
+        )
+    actions = _replies(item, refusals.values(), Rule.POST_CHANGE)
+    if answer is not None:
+        key = f"{rule}:{answer.name}:{answer.comment.id}"
+        if key not in item.mine:
+            done = answer.name == Answer.DONE
+            closing = done and not _reopened_after(facts, answer.comment.created_at)
             actions += _comment(
                 item,
                 Rule.POST_CHANGE,
-                f"{rule}:refused:{command.comment.id}",
+                key,
                 "change_post_answer.md.j2",
-                accepted=False,
-                reason=reason,
-                who=command.comment.author,
-                command=command.name,
+                accepted=True,
+                reason="",
+                who=answer.comment.author,
+                command=answer.name,
+                note=answer.args.strip(),
+                closing=closing,
                 **_common(facts),
             )
-            continue
-        if answer is None:
-            answer = command
-    if answer is not None:
-        done = answer.name == Answer.DONE
-        actions += _comment(
-            item,
-            Rule.POST_CHANGE,
-            f"{rule}:{answer.name}:{answer.comment.id}",
-            "change_post_answer.md.j2",
-            accepted=True,
-            reason="",
-            who=answer.comment.author,
-            command=answer.name,
-            note=answer.args.strip(),
-            **_common(facts),
-        )
-        if done:
-            actions += (Action(Kind.CLOSE, rule, item.number),)
+            if closing:
+                actions += (Action(Kind.CLOSE, rule, item.number),)
         return Decision(actions)
     if ctx.now < window.end:
         return Decision(actions, next_check=_utc(window.end))
@@ -1029,8 +1169,7 @@ def handle_maintenance(item: Item, ctx: Context) -> Decision:
     if not item.issue.is_open:
         return Decision()
     versions = _versions(item, ctx, MAINTENANCE_SPEC)
-    window = versions[-1].window
-    decision = _invalid(item, ctx, window, Rule.MAINTENANCE_INVALID, "maintenance_invalid.md.j2")
+    decision = _invalid(item, ctx, versions, Rule.MAINTENANCE_INVALID, "maintenance_invalid.md.j2")
     notice = _notice(ctx, versions, ctx.policy.changes.maintenance_notice)
     decision += _notice_rule(item, ctx, notice, Rule.MAINTENANCE_NOTICE, "maintenance_notice.md.j2")
     return decision

@@ -43,41 +43,55 @@ class Options:
     as_json: bool
 
 
-def common(func: F) -> F:
-    """--policy, --forms, --repo, --now, --dry-run and --json, collected into an Options."""
-
-    @policy_option()
-    @click.option(
+_OPTIONS: dict[str, Callable[[F], F]] = {
+    "policy": policy_option(),
+    "forms": click.option(
         "--forms",
         "forms_path",
         type=click.Path(file_okay=False, path_type=Path),
         default=Path(".github/ISSUE_TEMPLATE"),
         show_default=True,
         help="Folder of the issue-form templates.",
-    )
-    @click.option(
+    ),
+    "repo": click.option(
         "--repo",
         envvar="GITHUB_REPOSITORY",
         help="OWNER/NAME of the repository [default: $GITHUB_REPOSITORY].",
-    )
-    @now_option()
-    @click.option("--dry-run", is_flag=True, help="Plan and print; write nothing to GitHub.")
-    @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per action.")
-    @functools.wraps(func)
-    def wrapper(
-        policy_path: Path,
-        forms_path: Path,
-        repo: str | None,
-        now: datetime | None,
-        dry_run: bool,
-        as_json: bool,
-        **kwargs: Any,
-    ) -> Any:
-        moment = now if now is not None else datetime.now(UTC)
-        opts = Options(policy_path, forms_path, repo, moment, dry_run, as_json)
-        return func(opts, **kwargs)
+    ),
+    "now": now_option(),
+    "dry_run": click.option(
+        "--dry-run", is_flag=True, help="Plan and print; write nothing to GitHub."
+    ),
+    "json": click.option(
+        "--json", "as_json", is_flag=True, help="One JSON object a line per action."
+    ),
+}
 
-    return wrapper  # type: ignore[return-value]
+
+def common(*names: str) -> Callable[[F], F]:
+    """Add the named shared options (policy, forms, repo, now, dry_run, json) to a command;
+    the command receives them, and defaults for the others, as one Options."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            now = kwargs.pop("now", None)
+            opts = Options(
+                policy=kwargs.pop("policy_path", Path("policy.yaml")),
+                forms=kwargs.pop("forms_path", Path(".github/ISSUE_TEMPLATE")),
+                repo=kwargs.pop("repo", None),
+                now=now if now is not None else datetime.now(UTC),
+                dry_run=kwargs.pop("dry_run", False),
+                as_json=kwargs.pop("as_json", False),
+            )
+            return func(opts, **kwargs)
+
+        decorated: Any = wrapper
+        for name in reversed(names):
+            decorated = _OPTIONS[name](decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,7 +167,7 @@ def context_for(
     is_flag=True,
     help="Reconcile every open item at every sweep, even one unchanged with nothing due.",
 )
-@common
+@common("policy", "forms", "json")
 @run_safely
 def simulate(opts: Options, scenario: Path, exhaustive: bool) -> None:
     """Run the rules over the timeline in SCENARIO, with no GitHub, and print every bot action.
@@ -161,11 +175,15 @@ def simulate(opts: Options, scenario: Path, exhaustive: bool) -> None:
     The scenario's `policy:` mapping is merged over --policy. Times print in the policy's
     timezone; with --json, each bot action is one JSON object a line.
     """
-    from dutydesk.forms import load_templates
+    from dutydesk.errors import ConfigurationError
+    from dutydesk.forms import FormError, load_templates
     from dutydesk.registry import handlers
     from dutydesk.simulate import simulate as run
 
-    forms = load_templates(opts.forms)
+    try:
+        forms = load_templates(opts.forms)
+    except FormError as exc:
+        raise ConfigurationError(f"{exc} (give the forms folder with --forms)") from None
     sim, entries = run(scenario, opts.policy, forms, handlers(), exhaustive=exhaustive)
     tz = sim.policy.timezone
     if not opts.as_json and sim.scenario.description:
@@ -216,11 +234,15 @@ def parse(template: Path, body_file: Any) -> None:
         form = load_template(template)
     except FormError as exc:
         raise ConfigurationError(str(exc)) from None
-    click.echo(json.dumps(parse_body(form, body_file.read()), indent=2, ensure_ascii=False))
+    try:
+        body = body_file.read()
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{body_file.name} is not UTF-8 text") from None
+    click.echo(json.dumps(parse_body(form, body), indent=2, ensure_ascii=False))
 
 
 @cli.command()
-@common
+@common("policy", "forms", "now")
 @run_safely
 def validate(opts: Options) -> None:
     """Check the policy, the issue forms, the rota and the runbooks; exit 1 on findings."""
@@ -242,7 +264,7 @@ def labels() -> None:
 
 
 @labels.command("sync")
-@common
+@common("policy", "repo", "dry_run")
 @run_safely
 def labels_sync(opts: Options) -> None:
     """Create or update every label the policy names (idempotent)."""
@@ -272,7 +294,11 @@ def labels_sync(opts: Options) -> None:
 
 
 @cli.command()
-@click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="[default: $GITHUB_EVENT_NAME]")
+@click.option(
+    "--event-name",
+    envvar="GITHUB_EVENT_NAME",
+    help="The GitHub event: issues or issue_comment [default: $GITHUB_EVENT_NAME].",
+)
 @click.option(
     "--event-path",
     envvar="GITHUB_EVENT_PATH",
@@ -284,7 +310,7 @@ def labels_sync(opts: Options) -> None:
     default=False,
     help="Stay and act on anything due within the policy's incidents.wait_for_due.",
 )
-@common
+@common("policy", "forms", "repo", "now", "dry_run", "json")
 @run_safely
 def event(opts: Options, event_name: str | None, event_path: Path | None, wait: bool) -> None:
     """Reconcile the issue a GitHub event names (as the event workflow does)."""
@@ -343,7 +369,7 @@ def reconcile_one(
 
 
 @cli.command()
-@common
+@common("policy", "forms", "repo", "now", "dry_run", "json")
 @run_safely
 def sweep(opts: Options) -> None:
     """Reconcile every open incident and change request; write the job summary in Actions.
@@ -411,6 +437,7 @@ def write_summary(
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     help="Only incidents opened on or after this date (YYYY-MM-DD, policy timezone).",
 )
 @click.option(
@@ -421,7 +448,7 @@ def write_summary(
     show_default=True,
     help="Output format.",
 )
-@common
+@common("policy", "forms", "repo", "now")
 @run_safely
 def report(opts: Options, since: datetime | None, fmt: str) -> None:
     """The incident register: every incident with its times and whether targets were met."""

@@ -19,6 +19,16 @@ class PolicyError(DutydeskError):
         self.allowed = allowed
         super().__init__(f"{source}: {key}: found {found!r}; {allowed}")
 
+    @classmethod
+    def at_file(cls, source: str, problem: str) -> PolicyError:
+        """The file as a whole is the problem (unreadable, not YAML)."""
+        error = cls(source, "(file)", None, problem)
+        error.args = (f"{source}: {problem}",)
+        return error
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
 
 class ScenarioError(DutydeskError):
     """A simulation scenario is malformed; names the step and the problem."""

@@ -37,6 +37,8 @@ def read_event(name: str, path: Path) -> EventTarget:
         payload: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise EventError(f"cannot read the event payload {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise EventError(f"the event payload {path} is not UTF-8 JSON") from None
     except json.JSONDecodeError as exc:
         raise EventError(f"the event payload {path} is not JSON: {exc}") from None
     return target_of(name, payload)
@@ -49,10 +51,13 @@ def target_of(name: str, payload: Any) -> EventTarget:
     if name not in HANDLED:
         return EventTarget(name, action, None, f"the {name} event is not one dutydesk handles")
     if action not in HANDLED[name]:
-        return EventTarget(name, action, None, f"{name}.{action} needs no reconcile")
+        return EventTarget(name, action, None, f"the {name} action {action!r} needs no reconcile")
     issue = payload.get("issue")
-    if not isinstance(issue, dict) or not isinstance(issue.get("number"), int):
-        raise EventError(f"the {name} payload has no issue.number")
+    if not isinstance(issue, dict):
+        raise EventError(f"the {name} payload has no issue")
+    number = issue.get("number")
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 2**31:
+        raise EventError(f"the {name} payload has no valid issue.number (found {number!r})")
     if issue.get("pull_request"):
         return EventTarget(name, action, None, "the comment is on a pull request")
-    return EventTarget(name, action, int(issue["number"]))
+    return EventTarget(name, action, number)

@@ -287,7 +287,8 @@ def connect(token: str | None, repo_name: str | None, api_url: str | None) -> Gi
     if not token:
         raise ConfigurationError(
             "no GitHub token: set GITHUB_TOKEN (in Actions: env: GITHUB_TOKEN: "
-            "${{ github.token }}), or use --dry-run with simulate"
+            "${{ github.token }}). --dry-run still reads from GitHub; to try the rules "
+            "with no GitHub at all, use `dutydesk simulate`"
         )
     if not repo_name or "/" not in repo_name:
         raise ConfigurationError(

@@ -362,7 +362,7 @@ def _person(command: Command, verdict: _Responders) -> str | Refused:
     args = command.args.strip()
     if not args:
         return command.comment.author
-    mentions = _MENTION.findall(args)
+    mentions = [(m.group(1), m.group(2)) for m in _MENTION.finditer(args)]
     people = [login for login, team in mentions if not team]
     if people:
         return people[0]
@@ -630,9 +630,7 @@ def added_by_bot(item: Item, ctx: Context, label: str) -> bool:
     return bool(added) and ctx.is_bot(added[-1].actor)
 
 
-def removed_by_person(
-    item: Item, ctx: Context, label: str, since: datetime | None = None
-) -> bool:
+def removed_by_person(item: Item, ctx: Context, label: str, since: datetime | None = None) -> bool:
     """Did anyone but the bot remove the label after the bot last added it (and, with `since`,
     at or after `since`)? Then the bot does not add it again."""
     events = _label_events(item, label)

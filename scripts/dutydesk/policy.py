@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from dutydesk.durations import Clock, Duration, DurationError, parse_duration
 from dutydesk.errors import PolicyError
 
 PRIORITY_IDS = ("P1", "P2", "P3", "P4")
+MAX_WAIT = timedelta(minutes=40)
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 REGIONS = ("england-and-wales", "scotland", "northern-ireland", "none")
 _LOGIN = re.compile(r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -153,25 +154,62 @@ class Policy:
 # -- loading -----------------------------------------------------------------------------
 
 
-def load_policy(path: Path, overrides: Mapping[str, Any] | None = None) -> Policy:
-    """Read, merge (for scenarios) and validate a policy file."""
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML where a key written twice in one mapping is an error, not a silent overwrite."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is written twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _unique_mapping,
+)
+
+
+def load_yaml(text: str) -> Any:
+    """yaml.safe_load, but a key written twice in one mapping is an error."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)
+
+
+def load_policy(
+    path: Path, overrides: Mapping[str, Any] | None = None, overrides_from: str = ""
+) -> Policy:
+    """Read, merge (for scenarios) and validate a policy file.
+
+    `overrides_from` names where the overrides came from (a scenario), for error messages.
+    """
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PolicyError(source, "(file)", str(path), f"cannot be read: {exc.strerror}") from exc
+        raise PolicyError.at_file(source, f"cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PolicyError.at_file(source, "is not UTF-8 text; save it as UTF-8") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise PolicyError(source, where, "invalid YAML", f"fix the YAML: {exc}") from exc
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PolicyError.at_file(source, f"{where}invalid YAML: {problem}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise PolicyError(source, "(top level)", type(data).__name__, "a mapping of keys")
     if overrides:
         data = deep_merge(data, overrides)
+        if overrides_from:
+            source = f"{source} with the policy: of {overrides_from}"
     return parse_policy(data, source)
 
 
@@ -364,6 +402,8 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
             raise hours.fail("workdays", day, "day names Mon, Tue, Wed, Thu, Fri, Sat, Sun")
         workdays.add(number)
     support = DaySchedule(working_days=_ranges(hours, "support", ["09:00-16:00"]), other_days=())
+    if not support.working_days:
+        raise hours.fail("support", [], "at least one range: office-hours targets count in it")
     on_call_reader = hours.mapping("on_call")
     on_call = DaySchedule(
         working_days=_ranges(on_call_reader, "working_days", ["07:00-09:00", "16:00-22:00"]),
@@ -380,6 +420,12 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
         security_contacts=inc.people("security_contacts"),
         wait_for_due=inc.duration("wait_for_due", "30 minutes", (Clock.WALL,)),
     )
+    if incidents.wait_for_due.amount > MAX_WAIT:
+        raise inc.fail(
+            "wait_for_due",
+            str(incidents.wait_for_due),
+            "at most 40 minutes: the waiting job in dutydesk-events.yml stops after 45",
+        )
     inc.done(("responders", "security_contacts", "wait_for_due"))
 
     ch = top.mapping("changes")
@@ -413,6 +459,8 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
             "max_pull_requests_per_run",
         )
     )
+    if Path(runbooks.folder).is_absolute() or ".." in Path(runbooks.folder).parts:
+        raise rb.fail("folder", runbooks.folder, "a folder inside the repository, e.g. runbooks")
     if not re.fullmatch(r"\s*\d+\s+(day|week|month|year)s?\s*", runbooks.review_period, re.I):
         raise rb.fail("review_period", runbooks.review_period, "e.g. '6 months', '12 weeks'")
 
@@ -458,11 +506,14 @@ def _priorities(top: _Reader) -> dict[str, Priority]:
                 entry.data["update_after"],
                 "either update_every or update_after, not both",
             )
+        response = entry.duration("response", None)
+        if response.amount <= timedelta(0) and response.days <= 0:
+            raise entry.fail("response", str(response), "a response time longer than zero")
         out[pid] = Priority(
             id=pid,
             name=entry.text("name", pid),
             example=entry.text("example", pid),
-            response=entry.duration("response", None),
+            response=response,
             update_every=every,
             update_after=after,
             escalate_to=entry.people("escalate_to"),
@@ -540,4 +591,12 @@ def _labels(top: _Reader, priorities: Mapping[str, Priority]) -> dict[str, Label
         entry.done(("name", "color", "description"))
         out[role] = spec
     section.done(tuple(roles))
+    names: dict[str, str] = {}
+    for role, spec in out.items():
+        if len(spec.name) > 50:
+            raise section.fail(role, spec.name, "a label name of at most 50 characters")
+        other = names.get(spec.name.lower())
+        if other is not None:
+            raise section.fail(role, spec.name, f"a name no other label uses ({other} has it)")
+        names[spec.name.lower()] = role
     return out

@@ -187,7 +187,10 @@ def _text(row: RegisterRow) -> dict[str, str]:
 
 
 def _cell(text: str) -> str:
-    return defang(text).replace("|", "\\|").replace("\n", " ")
+    """A Markdown table cell: defanged (one line, no pings, no HTML), backslashes doubled and
+    pipes escaped (else a title's `\\|` would become `\\\\|`: an escaped backslash, then a
+    cell break)."""
+    return defang(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def format_rows(register: list[RegisterRow], fmt: str = "markdown") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,10 +16,10 @@ from dutydesk.actions import Action
 from dutydesk.apply import apply_plan
 from dutydesk.durations import Clock, DurationError, parse_duration
 from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in
-from dutydesk.errors import DutydeskError, ScenarioError
+from dutydesk.errors import ScenarioError
 from dutydesk.forms import FormTemplate, parse_body, render_body
 from dutydesk.memory import MemoryRepository
-from dutydesk.policy import Policy, load_policy
+from dutydesk.policy import Policy, load_policy, load_yaml
 
 STEP_VERBS = ("open", "comment", "edit", "assign", "label", "close", "reopen")
 SCENARIO_KEYS = ("description", "policy", "sweep_every", "until", "steps", "people")
@@ -86,14 +87,35 @@ def _when(value: Any, where: str) -> datetime:
     return moment
 
 
+MAX_SWEEPS = 100_000
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
+VERB_KEYS: dict[str, tuple[set[str], set[str]]] = {
+    # verb: (required keys, optional keys) of its mapping
+    "comment": ({"issue", "body"}, set()),
+    "edit": ({"issue", "fields"}, set()),
+    "assign": ({"issue", "users"}, set()),
+    "label": ({"issue"}, {"add", "remove"}),
+    "close": ({"issue"}, set()),
+    "reopen": ({"issue"}, set()),
+}
+
+
 def load_scenario(path: Path) -> Scenario:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: invalid YAML: {exc}") from None
     return parse_scenario(data, str(path))
+
+
+def _strings(value: Any, where: str, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ScenarioError(f"{where}: {what} must be a list of names, e.g. [alice, bob]")
+    return tuple(value)
 
 
 def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
@@ -107,6 +129,9 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ScenarioError(f"{source}: `steps` must be a non-empty list")
+    description = data.get("description") or ""
+    if not isinstance(description, str):
+        raise ScenarioError(f"{source}: description must be text")
     steps: list[Step] = []
     opened = 0
     for index, raw in enumerate(raw_steps, start=1):
@@ -128,26 +153,42 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
             )
         sweep_every = every.amount
     until = _when(data["until"], f"{source}: until") if data.get("until") else steps[-1].at
+    if until < steps[-1].at:
+        raise ScenarioError(
+            f"{source}: until ({until.isoformat()}) is before the last step "
+            f"({steps[-1].at.isoformat()}); move it after, or leave it out"
+        )
+    if sweep_every is not None and (until - steps[0].at) / sweep_every > MAX_SWEEPS:
+        raise ScenarioError(
+            f"{source}: sweep_every {data['sweep_every']} until {until.isoformat()} makes more "
+            f"than {MAX_SWEEPS:,} sweeps; sweep less often or simulate a shorter period"
+        )
     policy = data.get("policy") or {}
     if not isinstance(policy, dict):
         raise ScenarioError(f"{source}: policy must be a mapping merged over policy.yaml")
     people = data.get("people") or {}
     if not isinstance(people, dict):
         raise ScenarioError(f"{source}: people must be a mapping with writers and teams")
+    unknown = set(people) - {"writers", "teams"}
+    if unknown:
+        raise ScenarioError(
+            f"{source}: people: unknown keys {sorted(unknown)}; allowed: writers, teams"
+        )
     writers = people.get("writers")
     if writers is None:
         writers = sorted({s.by for s in steps})
+    writers = _strings(writers, source, "people.writers")
     teams = people.get("teams") or {}
-    if not isinstance(writers, list) or not isinstance(teams, dict):
-        raise ScenarioError(f"{source}: people.writers is a list, people.teams a mapping")
+    if not isinstance(teams, dict):
+        raise ScenarioError(f"{source}: people.teams maps org/team to a list of members")
     return Scenario(
-        description=str(data.get("description") or ""),
+        description=description,
         policy_overrides=policy,
         sweep_every=sweep_every,
         until=until,
         steps=tuple(steps),
-        writers=tuple(str(w) for w in writers),
-        teams={str(k): tuple(str(m) for m in v or []) for k, v in teams.items()},
+        writers=writers,
+        teams={str(k): _strings(v, source, f"people.teams.{k}") for k, v in teams.items()},
     )
 
 
@@ -157,11 +198,15 @@ def _step(raw: Any, index: int, where: str, opened: int) -> Step:
     if "at" not in raw or "by" not in raw:
         raise ScenarioError(f"{where}: needs `at` and `by`")
     at = _when(raw["at"], where)
+    by = raw["by"]
+    if not isinstance(by, str) or not _LOGIN.match(by):
+        raise ScenarioError(f"{where}: by {by!r} is not a GitHub login")
     verbs = [v for v in STEP_VERBS if v in raw]
     if len(verbs) != 1:
         raise ScenarioError(f"{where}: needs exactly one of " + ", ".join(STEP_VERBS))
     verb = verbs[0]
-    extra = set(raw) - {"at", "by", verb, "title", "fields"}
+    allowed = {"at", "by", verb} | ({"title", "fields"} if verb == "open" else set())
+    extra = set(raw) - allowed
     if extra:
         raise ScenarioError(f"{where}: unknown keys " + ", ".join(sorted(map(str, extra))))
     value = raw[verb]
@@ -171,24 +216,38 @@ def _step(raw: Any, index: int, where: str, opened: int) -> Step:
         fields = raw.get("fields") or {}
         if not isinstance(fields, dict):
             raise ScenarioError(f"{where}: fields are answers by field id")
-        data: dict[str, Any] = {
-            "form": value,
-            "title": str(raw.get("title") or ""),
-            "fields": fields,
-        }
-    else:
-        if not isinstance(value, dict) or not isinstance(value.get("issue"), int):
-            raise ScenarioError(f"{where}: {verb} needs a mapping with `issue: N`")
-        if not 1 <= value["issue"] <= opened:
-            raise ScenarioError(f"{where}: there is no issue #{value['issue']} yet")
-        data = dict(value)
-        if verb == "comment" and not isinstance(value.get("body"), str):
-            raise ScenarioError(f"{where}: comment needs a `body`")
-        if verb == "edit" and not isinstance(value.get("fields"), dict):
-            raise ScenarioError(f"{where}: edit needs `fields`, answers by field id")
-        if verb == "assign" and not isinstance(value.get("users"), list):
-            raise ScenarioError(f"{where}: assign needs `users`, a list of logins")
-    return Step(index=index, at=at, by=str(raw["by"]), verb=verb, data=data)
+        title = raw.get("title") or ""
+        if not isinstance(title, str):
+            raise ScenarioError(f"{where}: title must be text")
+        data: dict[str, Any] = {"form": value, "title": title, "fields": fields}
+        return Step(index=index, at=at, by=by, verb=verb, data=data)
+    required, optional = VERB_KEYS[verb]
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where}: {verb} needs a mapping with " + ", ".join(sorted(required)))
+    missing, unknown = required - set(value), set(value) - required - optional
+    if missing or unknown:
+        raise ScenarioError(
+            f"{where}: {verb} takes "
+            + ", ".join(sorted(required | optional))
+            + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+            + (f"; unknown {', '.join(sorted(map(str, unknown)))}" if unknown else "")
+        )
+    number = value["issue"]
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ScenarioError(f"{where}: issue must be an issue number")
+    if not 1 <= number <= opened:
+        raise ScenarioError(f"{where}: there is no issue #{number} yet")
+    if verb == "comment" and not isinstance(value["body"], str):
+        raise ScenarioError(f"{where}: comment needs a `body` of text")
+    if verb == "edit" and not isinstance(value["fields"], dict):
+        raise ScenarioError(f"{where}: edit needs `fields`, answers by field id")
+    if verb == "assign":
+        _strings(value["users"], where, "assign.users")
+    if verb == "label":
+        for key in ("add", "remove"):
+            if key in value:
+                _strings(value[key], where, f"label.{key}")
+    return Step(index=index, at=at, by=by, verb=verb, data=dict(value))
 
 
 # -- running -------------------------------------------------------------------------------
@@ -215,6 +274,7 @@ class Simulation:
         teams = teams_in(self.policy.incidents.responders) | teams_in(self.policy.changes.approvers)
         self.access = self.repo.access(teams)
         self._seen: dict[int, tuple[int, datetime | None]] = {}
+        self._forms_of: dict[int, FormTemplate] = {}
 
     def context(self, now: datetime) -> Context:
         return Context(policy=self.policy, now=now, forms=self.forms, access=self.access)
@@ -248,20 +308,20 @@ class Simulation:
                 raise ScenarioError(
                     f"step {step.index}: no form {d['form']!r}; forms: " + ", ".join(self.forms)
                 )
-            body = render_body(form, _answers(form, d["fields"], step.index))
-            return repo.open_issue(step.by, d["title"], body, labels=form.labels)
+            body = _render(form, _answers(form, d["fields"], step.index), step.index)
+            number = repo.open_issue(step.by, d["title"], body, labels=form.labels)
+            self._forms_of[number] = form
+            return number
         number = int(d["issue"])
         match step.verb:
             case "comment":
                 repo.comment(step.by, number, d["body"])
             case "edit":
                 issue = repo.get_issue(number)
-                form = next((f for f in self.forms.values() if set(f.labels) <= issue.labels), None)
-                if form is None:
-                    raise ScenarioError(f"step {step.index}: #{number} did not come from a form")
+                form = self._forms_of[number]
                 answers: dict[str, Any] = _as_answers(form, parse_body(form, issue.body))
                 answers.update(_answers(form, d["fields"], step.index))
-                repo.edit_body(step.by, number, render_body(form, answers))
+                repo.edit_body(step.by, number, _render(form, answers, step.index))
             case "assign":
                 repo.set_assignees(step.by, number, [str(u) for u in d["users"]])
             case "label":
@@ -351,6 +411,13 @@ def _answers(form: FormTemplate, fields: Mapping[str, Any], index: int) -> dict[
     return out
 
 
+def _render(form: FormTemplate, answers: Mapping[str, Any], index: int) -> str:
+    try:
+        return render_body(form, answers)
+    except ValueError as exc:
+        raise ScenarioError(f"step {index}: {exc}") from None
+
+
 def _as_answers(form: FormTemplate, parsed: Mapping[str, Any]) -> dict[str, Any]:
     """Parsed answers back into the input shape render_body takes."""
     out: dict[str, Any] = {}
@@ -372,10 +439,12 @@ def simulate(
     exhaustive: bool = False,
 ) -> tuple[Simulation, list[Entry]]:
     scenario = load_scenario(scenario_path)
-    policy = load_policy(policy_path, overrides=scenario.policy_overrides)
+    policy = load_policy(
+        policy_path, overrides=scenario.policy_overrides, overrides_from=str(scenario_path)
+    )
     sim = Simulation(scenario, policy, forms, handlers, exhaustive=exhaustive)
     try:
         entries = list(sim.run())
-    except DutydeskError:
-        raise
+    except ScenarioError as exc:
+        raise ScenarioError(f"{scenario_path}: {exc}") from None
     return sim, entries
