@@ -1454,6 +1454,18 @@ def test_an_approvers_label_taken_off_and_added_again_replies_once() -> None:
     ]
 
 
+def test_an_approved_label_with_no_record_of_who_added_it_is_taken_off() -> None:
+    issue = make_issue(labels={"change-request", "approved"})
+    decision = decide(issue, T1)
+    assert kinds(by_rule(decision.actions, Rule.REFUSED)) == [
+        (Rule.REFUSED, "remove_labels"),
+        (Rule.REFUSED, "comment"),
+    ]
+    assert "@rita, the `approved` label was removed: there is no record of an approver" in texts(
+        decision.actions
+    )
+
+
 # -- labels a person changed -------------------------------------------------------------------
 
 
@@ -1738,15 +1750,3 @@ def test_the_refused_change_example_refuses_every_approval_and_rejects() -> None
         "insufficient-notice",
         "rejected",
     }
-
-
-def test_an_approved_label_with_no_record_of_who_added_it_is_taken_off() -> None:
-    issue = make_issue(labels={"change-request", "approved"})
-    decision = decide(issue, T1)
-    assert kinds(by_rule(decision.actions, Rule.REFUSED)) == [
-        (Rule.REFUSED, "remove_labels"),
-        (Rule.REFUSED, "comment"),
-    ]
-    assert "@rita, the `approved` label was removed: there is no record of an approver" in texts(
-        decision.actions
-    )

@@ -416,3 +416,29 @@ def test_a_file_that_is_not_utf8_is_explained(
     assert result.exit_code in (1, 2)
     assert "UTF-8" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_validate_reports_a_missing_form_and_a_label_the_policy_renamed(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for name in ("incident.yml", "out-of-hours-change.yml"):
+        (forms / name).write_bytes((ROOT / ".github/ISSUE_TEMPLATE" / name).read_bytes())
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("labels:\n  incident: inc\n", encoding="utf-8")
+    result = runner.invoke(
+        cli,
+        [
+            "validate",
+            "--policy",
+            str(policy),
+            "--forms",
+            str(forms),
+            "--now",
+            "2026-11-25T12:00:00Z",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "the planned-maintenance form is missing" in result.output
+    assert "lack 'inc', the policy's labels.incident" in result.output

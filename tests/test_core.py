@@ -234,3 +234,8 @@ def test_defang_quotes_user_text_inline_and_harmless(text: str | None, expected:
     from dutydesk.templating import defang
 
     assert defang(text) == expected
+
+
+def test_an_email_address_is_not_a_mention() -> None:
+    command = parse_command(comment("a", "/approve @alice, cc bob@example.com"))
+    assert command is not None and command.mentions == ("alice",)

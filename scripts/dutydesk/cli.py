@@ -251,7 +251,7 @@ def validate(opts: Options) -> None:
     problems = findings(opts.policy, opts.forms, opts.now)
     for where, message in problems:
         annotate("error", message, where)
-        click.echo(f"{where}: {message}")
+        click.echo(message if message.startswith(where) else f"{where}: {message}")
     if problems:
         click.echo(f"{len(problems)} problem(s) found", err=True)
         sys.exit(1)

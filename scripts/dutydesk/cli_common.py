@@ -29,6 +29,8 @@ def parse_moment(
         ) from None
     if moment.tzinfo is None:
         raise click.BadParameter(f"{value!r} has no UTC offset; add e.g. +00:00 or Z")
+    if not 2000 <= moment.year <= 2999:
+        raise click.BadParameter(f"{value!r} is outside the years 2000 to 2999")
     return moment
 
 

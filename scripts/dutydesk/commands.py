@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dutydesk.model import Comment
 
 _COMMAND = re.compile(r"^/([a-z][a-z-]*)(?:\s+(.*))?$", re.IGNORECASE)
-_MENTION = re.compile(r"@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9_.-]+)?)")
+_MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9_.-]+)?)")
 
 
 @dataclass(frozen=True)

@@ -21,26 +21,52 @@ def findings(policy_path: Path, forms_path: Path, now: datetime) -> list[Finding
     except PolicyError as exc:
         out.append((str(policy_path), str(exc)))
     try:
-        forms = load_templates(forms_path)
+        out += form_findings(forms_path, load_templates(forms_path), policy)
     except FormError as exc:
         out.append((str(forms_path), str(exc)))
-        forms = {}
-    out += form_findings(forms_path, forms)
     if policy is not None:
         out += rota_findings(policy_path, policy, now)
         out += runbook_findings(policy_path.parent / policy.runbooks.folder, policy, now)
     return out
 
 
-def form_findings(forms_path: Path, forms: Mapping[str, FormTemplate]) -> list[Finding]:
+FORM_ROLES = {
+    # form (template file name): the policy label role its issues carry
+    "incident": "incident",
+    "out-of-hours-change": "change_request",
+    "planned-maintenance": "planned_maintenance",
+}
+
+
+def form_findings(
+    forms_path: Path, forms: Mapping[str, FormTemplate], policy: Policy | None = None
+) -> list[Finding]:
+    """Every form dutydesk handles is there, carries its policy label, and the incident
+    form's priority options match the policy's priorities."""
     out: list[Finding] = []
+    for name, role in FORM_ROLES.items():
+        form = forms.get(name)
+        where = str(forms_path / f"{name}.yml")
+        if form is None:
+            out.append((where, f"the {name} form is missing (dutydesk handles it)"))
+            continue
+        if policy is not None:
+            label = policy.label(role)
+            if label not in form.labels:
+                out.append(
+                    (
+                        where,
+                        f"the form's labels {list(form.labels)} lack {label!r}, the policy's "
+                        f"labels.{role}; dutydesk finds these issues by that label",
+                    )
+                )
     incident = forms.get("incident")
     if incident is None:
         return out
     where = str(forms_path / "incident.yml")
     field = incident.field("priority")
     if field is None:
-        return [(where, "the incident form has no `priority` field")]
+        return [*out, (where, "the incident form has no `priority` field")]
     starts = [opt.split()[0] if opt.split() else "" for opt in field.options]
     for pid in PRIORITY_IDS:
         if pid not in starts:

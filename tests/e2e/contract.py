@@ -183,10 +183,11 @@ class Contract:
         for name, values in query.items():
             param = declared.get(("query", name))
             if param is None:
+                # GitHub ignores it, so nothing is refused: but it filters or pages nothing.
                 checked.problems.append(
-                    f"query parameter {name!r} is not a parameter of {operation.operation_id}"
+                    f"query parameter {name!r} is not a parameter of {operation.operation_id} "
+                    "(GitHub ignores it)"
                 )
-                checked.status = checked.status if checked.status != 200 else 422
                 continue
             if len(values) > 1 and param.get("schema", {}).get("type") != "array":
                 checked.problems.append(f"query parameter {name} given {len(values)} times")
@@ -222,7 +223,9 @@ class Contract:
                     )
                     if pointer is None:  # a shared requestBody component
                         name = operation.spec["requestBody"]["$ref"].rsplit("/", 1)[1]
-                        pointer = f"/components/requestBodies/{name}/content/application~1json/schema"
+                        pointer = (
+                            f"/components/requestBodies/{name}/content/application~1json/schema"
+                        )
                     for problem in self._errors(pointer, checked.body):
                         checked.problems.append(f"request body {problem}")
                         checked.status = checked.status if checked.status != 200 else 422
