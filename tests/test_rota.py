@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -168,3 +168,27 @@ def test_format_rota_without_a_rota() -> None:
     text = format_rota(None, at("2026-11-24 18:00"), policy)
     assert "the rota in policy.yaml is empty" in text
     assert "Next handover" not in text
+
+
+def test_outside_cover_the_rota_names_who_is_on_when_cover_resumes() -> None:
+    from pathlib import Path
+
+    from dutydesk.policy import load_policy
+    from dutydesk.rota import format_rota, on_call
+
+    policy = load_policy(Path(__file__).resolve().parent.parent / "policy.yaml")
+    at = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
+    text = format_rota(on_call(policy, at), at, policy)
+    assert "no cover" in text
+    assert "on call when cover resumes, Sun 29 Nov 2026 07:00 GMT" in text
+
+
+def test_a_moment_past_the_end_of_the_rota_warns_that_it_has_run_out() -> None:
+    from pathlib import Path
+
+    from dutydesk.policy import load_policy
+    from dutydesk.rota import format_rota, on_call
+
+    policy = load_policy(Path(__file__).resolve().parent.parent / "policy.yaml")
+    at = datetime(2027, 9, 1, 19, 0, tzinfo=UTC)
+    assert "Warning: the rota runs out" in format_rota(on_call(policy, at), at, policy)

@@ -104,8 +104,15 @@ def _usual_turn(gaps: list[timedelta]) -> int | None:
 
 def format_rota(entry: RotaEntry | None, moment: datetime, policy: Policy) -> str:
     """Who is on call at ``moment``, the cover then, and the next handover, for people."""
-    cover = policy.calendar.cover_at(moment)
+    calendar = policy.calendar
+    cover = calendar.cover_at(moment)
     first = min((e.start for e in policy.rota), default=None)
+    resumes = None
+    if cover is Cover.NONE:
+        following = calendar.next_change(moment)
+        resumes = policy.local(following) if following is not None else None
+    today = policy.local(moment).date()
+    ran_out = [p for p in rota_problems(policy, today=today) if "runs out" in p]
     return render(
         "change_rota.md.j2",
         entry=entry,
@@ -113,7 +120,10 @@ def format_rota(entry: RotaEntry | None, moment: datetime, policy: Policy) -> st
         cover=str(cover),
         support=cover is Cover.SUPPORT,
         on_call=cover is Cover.ON_CALL,
+        resumes=resumes,
         handover=next_handover(policy, moment),
         first=first,
         empty=not policy.rota,
+        source=policy.source,
+        ran_out=ran_out,
     )
