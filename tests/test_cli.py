@@ -442,3 +442,29 @@ def test_validate_reports_a_missing_form_and_a_label_the_policy_renamed(
     assert result.exit_code == 1
     assert "the planned-maintenance form is missing" in result.output
     assert "lack 'inc', the policy's labels.incident" in result.output
+
+
+@pytest.mark.parametrize("status", [401, 403, 500, 502], ids=lambda s: f"GitHub answers {s}")
+def test_the_token_never_appears_in_output_or_errors(
+    runner: CliRunner, tmp_path: Path, status: int
+) -> None:
+    token = "ghs_s3cretTOKENvalue1234567890"
+    issue = _issue_payload()
+    env = _event(tmp_path, "issues", {"action": "opened", "issue": issue})
+    env["GITHUB_TOKEN"] = token
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as github:
+        github.post(
+            GRAPHQL, status=status, json={"message": f"Bad credentials for token {token[:4]}…"}
+        )
+        github.get(f"{REPO}/collaborators", status=status, json={"message": "no"})
+        github.get(
+            f"{HOST}/orgs/example-org/teams/platform-team/members",
+            status=status,
+            json={"message": "no"},
+        )
+        result = runner.invoke(
+            cli, ["event", "--dry-run", "--now", "2026-11-23T10:01:00+00:00"], env=env
+        )
+    assert result.exit_code != 0
+    assert token not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -95,6 +95,7 @@ from typing import Any
 
 from github import Auth, Github, GithubException, GithubRetry
 from github.Requester import Requester
+from requests.exceptions import RequestException
 
 from dutydesk.errors import ConfigurationError, GitHubError
 from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
@@ -454,6 +455,20 @@ def _where(path: Any, data: Any) -> str:
     return f"issue #{number}: " if number is not None else ""
 
 
+def _transport_problem(exc: RequestException) -> str:
+    """What went wrong on the wire, without the request (whose headers hold the token)."""
+    reason = exc.args[0] if exc.args else None
+    text = str(getattr(reason, "reason", reason) or type(exc).__name__)
+    return f"GitHub could not be reached or kept failing ({type(exc).__name__}: {text[:200]})"
+
+
+def _unknown_unless_failure(what: str, exc: GithubException) -> frozenset[str] | None:
+    """None (unknown) for a refusal; a server failure is raised instead."""
+    if exc.status is not None and exc.status >= 500:
+        raise GitHubError(f"{what}: GitHub answered {exc.status}") from None
+    return None
+
+
 def graphql_errors(answer: Any) -> str:
     """GitHub's GraphQL error messages, each with the issue it concerns when known."""
     if not isinstance(answer, Mapping):
@@ -488,6 +503,8 @@ class GitHubRepository:
         except GithubException as exc:
             message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
+        except RequestException as exc:
+            raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
 
     # -- reads (GraphQL) ------------------------------------------------------------------
 
@@ -496,6 +513,8 @@ class GitHubRepository:
         variables = {"owner": self.owner, "name": self.name, **variables}
         try:
             _, answer = self.reader.graphql_query(query, variables)
+        except RequestException as exc:
+            raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
         except GithubException as exc:
             if isinstance(exc.data, Mapping) and exc.data.get("errors"):
                 raise GitHubError(f"{what}: {graphql_errors(exc.data)}") from None
@@ -578,20 +597,29 @@ class GitHubRepository:
     # -- access and labels (REST) ---------------------------------------------------------
 
     def access(self, teams: Iterable[str]) -> Access:
+        """Writers and team members. A refusal (401/403/404: the token may not read them)
+        makes them unknown, which the rules say out loud; a server or network failure
+        stops the run instead, so that a passing fault never turns into refusals."""
         try:
             writers: frozenset[str] | None = frozenset(
                 u.login.lower() for u in self.repo.get_collaborators(permission="push")
             )
-        except GithubException:
-            writers = None
+        except GithubException as exc:
+            writers = _unknown_unless_failure("reading the repository's writers", exc)
+        except RequestException as exc:
+            raise GitHubError(
+                f"reading the repository's writers: {_transport_problem(exc)}"
+            ) from None
         members: dict[str, frozenset[str] | None] = {}
         for slug in teams:
             org, _, team = slug.partition("/")
             try:
                 found = self.client.get_organization(org).get_team_by_slug(team).get_members()
                 members[slug.lower()] = frozenset(m.login.lower() for m in found)
-            except GithubException:
-                members[slug.lower()] = None
+            except GithubException as exc:
+                members[slug.lower()] = _unknown_unless_failure(f"reading team {slug}", exc)
+            except RequestException as exc:
+                raise GitHubError(f"reading team {slug}: {_transport_problem(exc)}") from None
         return Access(writers=writers, teams=members)
 
     # -- writes (REST, one request each) --------------------------------------------------
