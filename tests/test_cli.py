@@ -285,7 +285,7 @@ def test_event_reconciles_the_issue_and_writes_to_github(runner: CliRunner, tmp_
         comment = github.post(f"{REPO}/issues/1/comments", status=201, json={"id": 5})
         result = runner.invoke(cli, ["event", "--now", "2026-11-23T10:01:00+00:00"], env=env)
     assert result.exit_code == 0, result.output
-    assert json.loads(labels.calls[0].request.body) == ["P1"]
+    assert json.loads(labels.calls[0].request.body) == {"labels": ["P1"]}
     assert json.loads(comment.calls[0].request.body)["body"].startswith(
         "<!-- dutydesk:incident.status -->"
     )

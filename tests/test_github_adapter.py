@@ -550,7 +550,7 @@ def test_writes_send_the_documented_requests_a_second_apart(
         ("DELETE", f"{REPO}/issues/1/labels/needs-triage"),
     ]
     bodies = [json.loads(c.request.body) if c.request.body else None for c in github.calls]
-    assert bodies[0] == ["P1", "sla-missed"]
+    assert bodies[0] == {"labels": ["P1", "sla-missed"]}
     assert bodies[1] == {"body": "<!-- dutydesk:k -->\nhello"}
     assert bodies[2] == {"body": "<!-- dutydesk:k -->\nedited"}
     assert len(pauses) == 3 and all(0.9 < p <= 1.0 for p in pauses)

@@ -213,7 +213,7 @@ def test_a_review_pull_request_takes_six_requests_and_sends_one_file(
         "body": "Read it end to end.\n",
     }
     assert body(github, 4) == {"reviewers": ["alice-oncall"], "team_reviewers": ["payments-team"]}
-    assert body(github, 5) == ["runbook-review"]
+    assert body(github, 5) == {"labels": ["runbook-review"]}
     assert all(c.request.headers["Authorization"] == "token t0ken" for c in github.calls)
 
 

@@ -625,7 +625,15 @@ class GitHubRepository:
     # -- writes (REST, one request each) --------------------------------------------------
 
     def add_labels(self, number: int, labels: Iterable[str]) -> None:
-        self._call(f"labelling #{number}", self.repo.get_issue(number).add_to_labels, *labels)
+        # GitHub's REST description takes {"labels": [...]}; PyGithub's add_to_labels sends
+        # a bare array, which the description no longer allows.
+        self._call(
+            f"labelling #{number}",
+            self.repo.requester.requestJsonAndCheck,
+            "POST",
+            f"{self.repo.url}/issues/{number}/labels",
+            input={"labels": list(labels)},
+        )
 
     def remove_label(self, number: int, label: str) -> None:
         self._call(f"unlabelling #{number}", self.repo.get_issue(number).remove_from_labels, label)

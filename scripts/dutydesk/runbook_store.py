@@ -295,7 +295,11 @@ class GitHubRunbookStore:
                 )
         if labels:
             try:
-                pr.add_to_labels(*labels)
+                # {"labels": [...]}, as GitHub's REST description asks (PyGithub's
+                # add_to_labels sends a bare array).
+                self.repo.requester.requestJsonAndCheck(
+                    "POST", f"{pr.issue_url}/labels", input={"labels": list(labels)}
+                )
             except GithubException as exc:
                 warnings.append(
                     f"could not add label {', '.join(labels)}: "

@@ -98,9 +98,8 @@ def trim(document: dict[str, Any]) -> dict[str, Any]:
         if ref in seen:
             continue
         seen.add(ref)
-        _, section, name = ref.split("/", 2)[0], *ref[2:].split("/", 2)[1:]
-        section = ref.split("/")[2]
-        name = ref.split("/", 3)[3]
+        # "#/components/<section>/<name>"
+        _, _, section, name = ref.split("/", 3)
         target = lookup(document, ref)
         components.setdefault(section, {})[name] = target
         pending |= refs(target) - seen
