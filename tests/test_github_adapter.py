@@ -587,3 +587,20 @@ def test_missing_configuration_is_explained(
 ) -> None:
     with pytest.raises(ConfigurationError, match=message):
         connect(token, repo, None)
+
+
+def test_a_new_comment_answered_502_is_not_posted_again(github: responses.RequestsMock) -> None:
+    from dutydesk.errors import GitHubError as Failure
+
+    posted = github.post(f"{REPO}/issues/1/comments", status=502, json={"message": "Server Error"})
+    repo = connect("t0ken", "octo-org/ops", API)
+    with pytest.raises(Failure, match="502"):
+        repo.create_comment(1, "<!-- dutydesk:k -->\nhello")
+    assert posted.call_count == 1  # GitHub may have made it: the next run sees it instead
+
+
+def test_removing_a_label_that_is_already_gone_is_done(github: responses.RequestsMock) -> None:
+    github.delete(
+        f"{REPO}/issues/1/labels/needs-triage", status=404, json={"message": "Label does not exist"}
+    )
+    connect("t0ken", "octo-org/ops", API).remove_label(1, "needs-triage")

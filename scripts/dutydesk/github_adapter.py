@@ -284,6 +284,10 @@ _TIMELINE_KINDS = {
 }
 
 
+# Methods safe to repeat after an answer that may have come after the change was made.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
 def connect(token: str | None, repo_name: str | None, api_url: str | None) -> GitHubRepository:
     if not token:
         raise ConfigurationError(
@@ -300,12 +304,16 @@ def connect(token: str | None, repo_name: str | None, api_url: str | None) -> Gi
     # which is what GitHub asks of bulk POST/PATCH/DELETE to avoid content-creation limits.
     # GithubRetry waits out secondary rate limits (403/429 with Retry-After) and retries
     # 5xx a few times with backoff; a 15 s timeout keeps a hung request from eating the job.
+    # Writes that are not idempotent (POST: a new comment) are never retried: GitHub can
+    # answer 502 after it made the comment, and a retry would post it twice. Such a failure
+    # fails the item loudly, and the next run sees the comment and does not repeat it.
+    # GraphQL reads are POSTs too; they go through `reader`, which does retry them.
     # REST listings (collaborators, team members, labels) ask for 100 a page, not 30.
     client = Github(
         base_url=(api_url or DEFAULT_API).rstrip("/"),
         auth=Auth.Token(token),
         timeout=15,
-        retry=GithubRetry(total=5, backoff_factor=0.5),
+        retry=GithubRetry(total=5, backoff_factor=0.5, allowed_methods=IDEMPOTENT),
         seconds_between_requests=0.0,
         seconds_between_writes=1.0,
         per_page=PAGE,
@@ -492,7 +500,13 @@ class GitHubRepository:
         self.owner, _, self.name = full_name.partition("/")
         # GraphQL queries are POSTs, which PyGithub would space like writes (1 s apart); they
         # only read, so they go through a copy of the client's requester without that pause.
-        self.reader = Requester(**{**client.requester.kwargs, "seconds_between_writes": None})
+        self.reader = Requester(
+            **{
+                **client.requester.kwargs,
+                "seconds_between_writes": None,
+                "retry": GithubRetry(total=5, backoff_factor=0.5),  # GET and POST (GraphQL)
+            }
+        )
         # Lazy objects make no request until a value is read: a write costs one request,
         # not a GET of the issue first.
         self.repo = client.get_repo(full_name)
@@ -636,7 +650,17 @@ class GitHubRepository:
         )
 
     def remove_label(self, number: int, label: str) -> None:
-        self._call(f"unlabelling #{number}", self.repo.get_issue(number).remove_from_labels, label)
+        try:
+            self.repo.get_issue(number).remove_from_labels(label)
+        except GithubException as exc:
+            if exc.status == 404:  # already gone (e.g. a retried DELETE): the goal is met
+                return
+            message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
+            raise GitHubError(
+                f"unlabelling #{number}: GitHub answered {exc.status}: {message}"
+            ) from None
+        except RequestException as exc:
+            raise GitHubError(f"unlabelling #{number}: {_transport_problem(exc)}") from None
 
     def create_comment(self, number: int, body: str) -> None:
         self._call(f"commenting on #{number}", self.repo.get_issue(number).create_comment, body)
