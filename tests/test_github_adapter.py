@@ -589,14 +589,30 @@ def test_missing_configuration_is_explained(
         connect(token, repo, None)
 
 
-def test_a_new_comment_answered_502_is_not_posted_again(github: responses.RequestsMock) -> None:
+def test_a_comment_answered_502_but_made_is_not_posted_again(
+    github: responses.RequestsMock,
+) -> None:
+    body = "<!-- dutydesk:k -->\nhello"
+    made = {**fixture("comments.json")[1], "body": body}
+    posted = github.post(f"{REPO}/issues/1/comments", status=502, body="<html>Bad gateway</html>")
+    github.get(f"{REPO}/issues/1/comments", json=[made])
+    connect("t0ken", "octo-org/ops", API).create_comment(1, body)
+    assert posted.call_count == 1  # GitHub had made it: found, not posted twice
+
+
+def test_a_comment_answered_502_and_not_made_is_posted_again(
+    github: responses.RequestsMock,
+) -> None:
+    body = "<!-- dutydesk:k -->\nhello"
+    posted = github.post(f"{REPO}/issues/1/comments", status=502, body="<html>Bad gateway</html>")
+    github.get(f"{REPO}/issues/1/comments", json=[])
+    repo = connect("t0ken", "octo-org/ops", API)
+    repo.repo.requester._Requester__seconds_between_writes = 0  # type: ignore[attr-defined]
     from dutydesk.errors import GitHubError as Failure
 
-    posted = github.post(f"{REPO}/issues/1/comments", status=502, json={"message": "Server Error"})
-    repo = connect("t0ken", "octo-org/ops", API)
     with pytest.raises(Failure, match="502"):
-        repo.create_comment(1, "<!-- dutydesk:k -->\nhello")
-    assert posted.call_count == 1  # GitHub may have made it: the next run sees it instead
+        repo.create_comment(1, body)
+    assert posted.call_count == 3  # tried, looked, tried again: never two comments
 
 
 def test_removing_a_label_that_is_already_gone_is_done(github: responses.RequestsMock) -> None:

@@ -1023,7 +1023,9 @@ def rule_pre_change(facts: Facts) -> Decision:
             key,
             "change_pre.md.j2",
             unticked=_unticked(facts),
-            assignees=item.issue.assignees,
+            # Those assigned, and those the approval assigns: the same text whether or not
+            # the assignment has landed by the time the reminder is written.
+            assignees=tuple(dict.fromkeys([*item.issue.assignees, *_people(facts)[0]])),
             **_common(facts),
         )
     )
@@ -1090,9 +1092,9 @@ def rule_post_change(facts: Facts) -> Decision:
     actions = _replies(item, refusals.values(), Rule.POST_CHANGE)
     if answer is not None:
         key = f"{rule}:{answer.name}:{answer.comment.id}"
+        done = answer.name == Answer.DONE
+        closing = done and not _reopened_after(facts, answer.comment.created_at)
         if key not in item.mine:
-            done = answer.name == Answer.DONE
-            closing = done and not _reopened_after(facts, answer.comment.created_at)
             actions += _comment(
                 item,
                 Rule.POST_CHANGE,
@@ -1106,8 +1108,8 @@ def rule_post_change(facts: Facts) -> Decision:
                 closing=closing,
                 **_common(facts),
             )
-            if closing:
-                actions += (Action(Kind.CLOSE, rule, item.number),)
+        if closing and item.issue.is_open:  # also when the answer was posted but closing failed
+            actions += (Action(Kind.CLOSE, rule, item.number),)
         return Decision(actions)
     if ctx.now < window.end:
         return Decision(actions, next_check=_utc(window.end))

@@ -288,6 +288,36 @@ _TIMELINE_KINDS = {
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
+# Adding labels or assignees (POST) twice has the effect of adding them once.
+REPEATABLE = IDEMPOTENT | {"POST"}
+
+
+class WriteRetry(GithubRetry):
+    """GithubRetry that repeats a POST only when GitHub said it did nothing: a secondary rate
+    limit (403 or 429 with Retry-After, answered before anything is done). After a 5xx, a
+    timeout or a dropped connection GitHub may have made the comment, and a second POST would
+    post it twice: those are not repeated here (see `create_comment`)."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() not in IDEMPOTENT and status_code not in (403, 429):
+            return False
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Any:
+        unsafe = (method or "").upper() not in IDEMPOTENT
+        if error is not None and unsafe and self._is_read_error(error):
+            raise error  # sent, and perhaps done: not repeated
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 def connect(token: str | None, repo_name: str | None, api_url: str | None) -> GitHubRepository:
     if not token:
         raise ConfigurationError(
@@ -304,16 +334,17 @@ def connect(token: str | None, repo_name: str | None, api_url: str | None) -> Gi
     # which is what GitHub asks of bulk POST/PATCH/DELETE to avoid content-creation limits.
     # GithubRetry waits out secondary rate limits (403/429 with Retry-After) and retries
     # 5xx a few times with backoff; a 15 s timeout keeps a hung request from eating the job.
-    # Writes that are not idempotent (POST: a new comment) are never retried: GitHub can
-    # answer 502 after it made the comment, and a retry would post it twice. Such a failure
-    # fails the item loudly, and the next run sees the comment and does not repeat it.
-    # GraphQL reads are POSTs too; they go through `reader`, which does retry them.
+    # A POST is repeated only after a 403/429 rate limit, which GitHub answers before doing
+    # anything (WriteRetry): after a 5xx, a timeout or a dropped connection GitHub may have
+    # made the comment, so `create_comment` looks for it before posting again. Adding labels
+    # or assignees again does no harm. GraphQL reads are POSTs too; they go through `reader`,
+    # which retries them like GETs.
     # REST listings (collaborators, team members, labels) ask for 100 a page, not 30.
     client = Github(
         base_url=(api_url or DEFAULT_API).rstrip("/"),
         auth=Auth.Token(token),
         timeout=15,
-        retry=GithubRetry(total=5, backoff_factor=0.5, allowed_methods=IDEMPOTENT),
+        retry=WriteRetry(total=5, backoff_factor=0.5, allowed_methods=REPEATABLE),
         seconds_between_requests=0.0,
         seconds_between_writes=1.0,
         per_page=PAGE,
@@ -463,6 +494,13 @@ def _where(path: Any, data: Any) -> str:
     return f"issue #{number}: " if number is not None else ""
 
 
+def _message(exc: GithubException) -> str:
+    """GitHub's message for an error, or what its answer was when it had none (an HTML page)."""
+    data = exc.data
+    message = data.get("message") if isinstance(data, Mapping) else data
+    return str(message) if message else "(no message: GitHub's error page)"
+
+
 def _transport_problem(exc: RequestException) -> str:
     """What went wrong on the wire, without the request (whose headers hold the token)."""
     reason = exc.args[0] if exc.args else None
@@ -515,7 +553,7 @@ class GitHubRepository:
         try:
             return func(*args, **kwargs)
         except GithubException as exc:
-            message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
+            message = _message(exc)
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
         except RequestException as exc:
             raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
@@ -532,7 +570,7 @@ class GitHubRepository:
         except GithubException as exc:
             if isinstance(exc.data, Mapping) and exc.data.get("errors"):
                 raise GitHubError(f"{what}: {graphql_errors(exc.data)}") from None
-            message = exc.data.get("message") if isinstance(exc.data, Mapping) else exc.data
+            message = _message(exc)
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
         if not isinstance(answer, Mapping) or answer.get("errors"):
             raise GitHubError(f"{what}: {graphql_errors(answer)}")
@@ -655,7 +693,7 @@ class GitHubRepository:
         except GithubException as exc:
             if exc.status == 404:  # already gone (e.g. a retried DELETE): the goal is met
                 return
-            message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
+            message = _message(exc)
             raise GitHubError(
                 f"unlabelling #{number}: GitHub answered {exc.status}: {message}"
             ) from None
@@ -663,7 +701,26 @@ class GitHubRepository:
             raise GitHubError(f"unlabelling #{number}: {_transport_problem(exc)}") from None
 
     def create_comment(self, number: int, body: str) -> None:
-        self._call(f"commenting on #{number}", self.repo.get_issue(number).create_comment, body)
+        """Post a comment. When GitHub's answer leaves it unknown whether the comment was made
+        (a 5xx, a timeout, a dropped connection), look for it among the issue's comments
+        before posting again: a comment is never posted twice."""
+        what = f"commenting on #{number}"
+        issue = self.repo.get_issue(number)
+        url = f"{self.repo.url}/issues/{number}/comments"
+        for attempt in range(3):
+            try:
+                self.repo.requester.requestJsonAndCheck("POST", url, input={"body": body})
+                return
+            except GithubException as exc:
+                if exc.status is None or exc.status < 500 or attempt == 2:
+                    message = _message(exc)
+                    raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
+            except RequestException as exc:
+                if attempt == 2:
+                    raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
+            found = self._call(f"{what}: looking for it", lambda: list(issue.get_comments()))
+            if any(c.body == body and c.user.type == "Bot" for c in found):
+                return
 
     def update_comment(self, number: int, comment_id: int, body: str) -> None:
         comment = self.repo.get_issue(number).get_comment(comment_id)

@@ -906,7 +906,8 @@ def _trace_to_write(item: Item, incident: Incident) -> int | None:
     command = incident.lead_command
     if command is None:
         return None
-    if incident.leads_to_assign and incident.is_open:
+    # Also once the person is assigned: the card may be written a run after the assignment.
+    if incident.is_open and (incident.leads_to_assign or _assigned_since(item.issue, command)):
         return command.comment_id
     return _lead_trace(item)
 

@@ -25,14 +25,16 @@ the description's response schemas (`shape_problems`), to keep this fake honest.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from .contract import Contract
@@ -51,6 +53,15 @@ def contract() -> Contract:
     if _CONTRACT is None:
         _CONTRACT = Contract()
     return _CONTRACT
+
+
+class FaultHook(Protocol):
+    """Something that may answer a request in place of the server (see `faults.py`)."""
+
+    def serve(self, handler: BaseHTTPRequestHandler, answer: Callable[[], Reply]) -> Reply | None:
+        """The reply to send (`answer()` is the server's own, applied to the repository when
+        called), or None to close the connection with no answer."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,7 @@ class GitHubServer:
         self.url = ""
         self.rest: Rest | None = None
         self.latency = 0.0  # seconds to wait before each answer (benchmarks model GitHub's)
+        self.faults: FaultHook | None = None  # injects failures (tests/e2e/faults.py)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -120,26 +132,48 @@ class GitHubServer:
                 super().setup()
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+            def handle(self) -> None:
+                # A client that gave up waiting (see faults.py) resets the connection.
+                with contextlib.suppress(ConnectionError):
+                    super().handle()
+
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 if server.latency:
                     time.sleep(server.latency)
-                reply = server.dispatch(self.command, self.path, dict(self.headers), body)
-                data = b"" if reply.body is None else json.dumps(reply.body).encode()
+
+                def answer() -> Reply:
+                    return server.dispatch(self.command, self.path, dict(self.headers), body)
+
+                found = answer() if server.faults is None else server.faults.serve(self, answer)
+                if found is None:  # a fault hook dropped the connection: no answer at all
+                    self.close_connection = True
+                    return
+                reply = found
+                if isinstance(reply.body, bytes):  # a fault hook's non-JSON page
+                    data = reply.body
+                else:
+                    data = b"" if reply.body is None else json.dumps(reply.body).encode()
+                headers = dict(reply.headers)
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header(
+                    "Content-Type", headers.pop("Content-Type", "application/json; charset=utf-8")
+                )
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("X-GitHub-Media-Type", "github.v3; format=json")
                 self.send_header("X-RateLimit-Limit", "5000")
                 self.send_header("X-RateLimit-Remaining", "4999")
                 self.send_header("X-RateLimit-Reset", "4102444800")
-                for key, value in reply.headers.items():
+                for key, value in headers.items():
                     self.send_header(key, value)
                 # Headers and body in one write: two small writes on a kept-alive connection
                 # meet Nagle's algorithm and delayed ACKs, and every request takes 40 ms.
                 self._headers_buffer.append(b"\r\n" + data)  # type: ignore[attr-defined]
-                self.flush_headers()
+                try:
+                    self.flush_headers()
+                except OSError:  # the client gave up waiting (a fault hook's slow answer)
+                    self.close_connection = True
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
