@@ -12,37 +12,15 @@ from hypothesis import strategies as st
 
 from dutydesk.errors import EventError, PolicyError, ScenarioError
 from dutydesk.events import target_of
-from dutydesk.policy import parse_policy
+from dutydesk.policy import TOP_KEYS, parse_policy
 from dutydesk.simulate import load_scenario, parse_scenario
 
+# The policy's own top-level keys, and nested keys, so that examples reach deep validation.
 POLICY_KEYS = [
-    "timezone",
-    "bank_holidays",
-    "bot",
-    "hours",
-    "priorities",
-    "incidents",
-    "changes",
-    "maintenance",
-    "rota",
-    "runbooks",
-    "labels",
-    "P1",
-    "P3",
-    "support",
-    "on_call",
-    "working_days",
-    "response",
-    "update_every",
-    "approvers",
-    "notice",
-    "from",
-    "primary",
-    "secondary",
-    "folder",
-    "review_period",
-    "name",
-    "color",
+    *TOP_KEYS,
+    *("P1", "P3", "support", "on_call", "working_days", "response", "update_every"),
+    *("approvers", "notice", "from", "primary", "secondary", "folder", "review_period"),
+    *("name", "color"),
 ]
 SCALARS = st.one_of(
     st.none(),

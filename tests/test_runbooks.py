@@ -457,7 +457,7 @@ def test_missing_sections_are_named_and_headings_in_code_do_not_count() -> None:
 
 
 def test_validate_folder_reports_invalid_runbooks_and_missing_sections() -> None:
-    found = validate_folder(FIXTURES, make_policy(), TODAY)
+    found = validate_folder(FIXTURES, make_policy())
     messages = {(Path(where).name, message.split(":")[0]) for where, message in found}
     assert (
         "broken-yaml.md",
@@ -466,7 +466,7 @@ def test_validate_folder_reports_invalid_runbooks_and_missing_sections() -> None
     ) in {(Path(where).name, message) for where, message in found}
     assert ("missing-owner.md", "missing template sections") in messages
     assert not any(name in {"end-of-august.md", "leap-day.md"} for name, _ in messages)
-    assert validate_folder(FIXTURES / "nowhere", make_policy(), TODAY) == [
+    assert validate_folder(FIXTURES / "nowhere", make_policy()) == [
         (str(FIXTURES / "nowhere"), "the runbooks folder (policy runbooks.folder) does not exist")
     ]
 

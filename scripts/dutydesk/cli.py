@@ -141,7 +141,8 @@ def print_actions(actions: Iterable[Action], at: datetime, opts: Options, prefix
             click.echo(f"{prefix}#{action.issue} {action.rule}: {action.summary()}")
 
 
-def watched_labels(policy: Policy, forms: Mapping[str, FormTemplate]) -> list[str]:
+def watched_labels(forms: Mapping[str, FormTemplate]) -> list[str]:
+    """The first label of each form a handler reconciles: what the sweep lists."""
     from dutydesk.registry import handlers
 
     names = handlers()
@@ -384,7 +385,7 @@ def sweep(opts: Options) -> None:
     policy, forms = load_setup(opts)
     repo = github(opts)
     ctx = context_for(policy, forms, repo, opts.now)
-    issues = repo.open_issues(watched_labels(policy, forms))
+    issues = repo.open_issues(watched_labels(forms))
     failed: list[tuple[int, str]] = []
     rows: list[tuple[Issue, Decision]] = []
     for issue in issues:

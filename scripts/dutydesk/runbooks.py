@@ -431,7 +431,7 @@ def _normal(heading: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", heading.lower()).split())
 
 
-def validate_folder(folder: Path, policy: Policy, today: date) -> list[tuple[str, str]]:
+def validate_folder(folder: Path, policy: Policy) -> list[tuple[str, str]]:
     """(file, message) for every invalid runbook and every missing template section."""
     if not folder.is_dir():
         return [(str(folder), "the runbooks folder (policy runbooks.folder) does not exist")]

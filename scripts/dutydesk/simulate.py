@@ -319,7 +319,7 @@ class Simulation:
             case "edit":
                 issue = repo.get_issue(number)
                 form = self._forms_of[number]
-                answers: dict[str, Any] = _as_answers(form, parse_body(form, issue.body))
+                answers: dict[str, Any] = _as_answers(parse_body(form, issue.body))
                 answers.update(_answers(form, d["fields"], step.index))
                 repo.edit_body(step.by, number, _render(form, answers, step.index))
             case "assign":
@@ -418,7 +418,7 @@ def _render(form: FormTemplate, answers: Mapping[str, Any], index: int) -> str:
         raise ScenarioError(f"step {index}: {exc}") from None
 
 
-def _as_answers(form: FormTemplate, parsed: Mapping[str, Any]) -> dict[str, Any]:
+def _as_answers(parsed: Mapping[str, Any]) -> dict[str, Any]:
     """Parsed answers back into the input shape render_body takes."""
     out: dict[str, Any] = {}
     for key, value in parsed.items():

@@ -26,7 +26,7 @@ def findings(policy_path: Path, forms_path: Path, now: datetime) -> list[Finding
         out.append((str(forms_path), str(exc)))
     if policy is not None:
         out += rota_findings(policy_path, policy, now)
-        out += runbook_findings(policy_path.parent / policy.runbooks.folder, policy, now)
+        out += runbook_findings(policy_path.parent / policy.runbooks.folder, policy)
     return out
 
 
@@ -81,7 +81,7 @@ def rota_findings(policy_path: Path, policy: Policy, now: datetime) -> list[Find
     return [(str(policy_path), f"rota: {p}") for p in rota_problems(policy, today=today)]
 
 
-def runbook_findings(folder: Path, policy: Policy, now: datetime) -> list[Finding]:
+def runbook_findings(folder: Path, policy: Policy) -> list[Finding]:
     from dutydesk.runbooks import validate_folder
 
-    return validate_folder(folder, policy, now.astimezone(policy.timezone).date())
+    return validate_folder(folder, policy)
