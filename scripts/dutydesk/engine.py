@@ -13,7 +13,7 @@ from typing import Any
 
 from dutydesk.actions import Action, Kind
 from dutydesk.forms import FormTemplate, identify_form, parse_body
-from dutydesk.markers import bot_comments
+from dutydesk.markers import bot_comments, with_marker
 from dutydesk.model import Comment, Issue
 from dutydesk.policy import Policy
 from dutydesk.repo import Access
@@ -124,8 +124,6 @@ def post_once(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:
 
 def upsert(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:
     """A comment kept in place: posted once, then edited only when its text changes."""
-    from dutydesk.markers import with_marker
-
     existing = item.mine.get(key)
     if existing is None:
         return (Action(Kind.COMMENT, rule, item.number, body=body, key=key),)
