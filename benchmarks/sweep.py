@@ -53,7 +53,7 @@ RESPONDERS = ["alice", "bob", "carol"]
 
 def naive_repository(token: str | None, repo_name: str | None, api_url: str | None) -> Any:
     """dutydesk's GitHub adapter with its GraphQL reads replaced by plain REST listings."""
-    from dutydesk.github_adapter import GitHubRepository
+    from dutydesk.io.github import GitHubRepository
     from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
 
     kinds = {k.value: k for k in EventKind}
@@ -141,11 +141,11 @@ _CONNECT: list[Any] = []
 
 def child(mode: str, argv: list[str]) -> None:
     """Run the dutydesk CLI in this process, with the naive reader if asked."""
-    import dutydesk.github_adapter
+    import dutydesk.io.github
 
     if mode == "naive":
-        _CONNECT.append(dutydesk.github_adapter.connect)
-        dutydesk.github_adapter.connect = naive_repository  # type: ignore[assignment]
+        _CONNECT.append(dutydesk.io.github.connect)
+        dutydesk.io.github.connect = naive_repository  # type: ignore[assignment]
     from dutydesk.cli import cli
 
     cli.main(args=argv, prog_name="dutydesk")
@@ -224,7 +224,7 @@ def settle(server: Any) -> None:
     from click.testing import CliRunner
     from github import Auth, Github
 
-    import dutydesk.github_adapter as adapter
+    import dutydesk.io.github as adapter
     from dutydesk.cli import cli
     from e2e.server import TOKEN
 

@@ -14,15 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dutydesk.actions import Action, Kind
-from dutydesk.apply import apply_plan
-from dutydesk.changes import handle_change, handle_maintenance
 from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in
 from dutydesk.forms import FormTemplate, load_templates, render_body
+from dutydesk.io.apply import apply_plan
+from dutydesk.io.memory import MemoryRepository
+from dutydesk.io.repository import Access
 from dutydesk.markers import with_marker
-from dutydesk.memory import MemoryRepository
 from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, deep_merge, parse_policy
-from dutydesk.repo import Access
+from dutydesk.rules.changes import handle_change, handle_maintenance
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS: Mapping[str, FormTemplate] = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")

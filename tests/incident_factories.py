@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dutydesk import incidents
 from dutydesk.actions import Action
-from dutydesk.apply import apply_plan
 from dutydesk.engine import Context, Decision, reconcile
 from dutydesk.forms import FormTemplate, load_templates, render_body
+from dutydesk.io.apply import apply_plan
+from dutydesk.io.memory import MemoryRepository
+from dutydesk.io.repository import Access
 from dutydesk.markers import bot_comments
-from dutydesk.memory import MemoryRepository
 from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, parse_policy
-from dutydesk.repo import Access
+from dutydesk.rules import incidents
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS: dict[str, FormTemplate] = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")

@@ -1,4 +1,4 @@
-"""Tests for dutydesk.calendar: support and on-call hours, bank holidays, clock changes.
+"""Tests for dutydesk.time.calendar: support and on-call hours, bank holidays, clock changes.
 
 Moments are written as ISO text. Text without an offset is London local time; text
 with an offset pins one side of a clock change. Results are compared as ISO text with
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutydesk.calendar import (
+from dutydesk.time.calendar import (
     UK_REGIONS,
     BankHolidays,
     BusinessCalendar,
@@ -22,7 +22,7 @@ from dutydesk.calendar import (
     DaySchedule,
     TimeRange,
 )
-from dutydesk.durations import Duration, parse_duration
+from dutydesk.time.durations import Duration, parse_duration
 
 LONDON = ZoneInfo("Europe/London")
 CALENDAR = BusinessCalendar.default_uk()

@@ -1,4 +1,4 @@
-"""Tests for dutydesk.changes: out-of-hours change requests and planned maintenance.
+"""Tests for dutydesk.rules.changes: out-of-hours change requests and planned maintenance.
 
 The default request (see change_factories) is for Wednesday 25 November 2026 18:00-20:00 GMT,
 inside on-call hours, filed by rita; dana and erin are the approvers; the rota puts
@@ -38,9 +38,9 @@ from change_factories import (
     make_policy,
 )
 from dutydesk.actions import Action, Kind
-from dutydesk.changes import Rule, parse_approve
+from dutydesk.io.repository import Access
 from dutydesk.policy import load_policy, parse_policy
-from dutydesk.repo import Access
+from dutydesk.rules.changes import Rule, parse_approve
 from dutydesk.simulate import Simulation, load_scenario
 
 OPENED = at("2026-11-20 10:00")

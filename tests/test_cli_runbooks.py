@@ -13,7 +13,7 @@ import responses
 from click.testing import CliRunner, Result
 from responses import matchers
 
-from dutydesk.cli_runbooks import runbooks
+from dutydesk.cli.runbooks import runbooks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runbooks"
 NOW = "2026-11-25T09:00:00Z"

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from dutydesk.actions import Action, Kind
-from dutydesk.apply import apply_plan
 from dutydesk.commands import commands, parse_command
 from dutydesk.engine import Item, post_once, upsert
 from dutydesk.errors import EventError
-from dutydesk.events import read_event, target_of
+from dutydesk.io.apply import apply_plan
+from dutydesk.io.events import read_event, target_of
+from dutydesk.io.memory import MemoryRepository
+from dutydesk.io.repository import Access
 from dutydesk.markers import bot_comments, marker, marker_key, with_marker
-from dutydesk.memory import MemoryRepository
 from dutydesk.model import Comment
-from dutydesk.repo import Access
 
 BOT = "github-actions[bot]"
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

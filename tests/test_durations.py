@@ -1,4 +1,4 @@
-"""Tests for dutydesk.durations: reading durations from policy text and writing them back."""
+"""Tests for dutydesk.time.durations: reading durations from policy text and writing them back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dutydesk.durations import (
+from dutydesk.time.durations import (
     Clock,
     Duration,
     DurationError,

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dutydesk.errors import EventError, PolicyError, ScenarioError
-from dutydesk.events import target_of
+from dutydesk.io.events import target_of
 from dutydesk.policy import TOP_KEYS, parse_policy
 from dutydesk.simulate import load_scenario, parse_scenario
 

@@ -15,7 +15,7 @@ import responses
 from click.testing import CliRunner
 
 from dutydesk.errors import ConfigurationError, GitHubError
-from dutydesk.github_adapter import (
+from dutydesk.io.github import (
     ISSUE_PAGES_QUERY,
     ISSUE_QUERY,
     ISSUES_SINCE_QUERY,

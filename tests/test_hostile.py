@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.apply import apply_plan
 from dutydesk.engine import Context, reconcile
 from dutydesk.forms import load_templates, render_body
-from dutydesk.memory import MemoryRepository
+from dutydesk.io.apply import apply_plan
+from dutydesk.io.memory import MemoryRepository
 from dutydesk.policy import parse_policy
 from dutydesk.registry import handlers
 
@@ -23,7 +23,7 @@ T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 def ctx(now: datetime) -> Context:
-    from dutydesk.repo import Access
+    from dutydesk.io.repository import Access
 
     return Context(
         policy=parse_policy({"changes": {"approvers": ["dana"]}}),

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from dutydesk import incidents
 from dutydesk.actions import Kind
 from dutydesk.engine import Context, view
-from dutydesk.incidents import Refusal, Rule
 from dutydesk.markers import with_marker
 from dutydesk.model import Comment, Issue
+from dutydesk.rules import incidents
+from dutydesk.rules.incidents import Refusal, Rule
 from incident_factories import (
     BOT,
     WRITERS,

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk import incidents
 from dutydesk.actions import Kind
 from dutydesk.engine import view
-from dutydesk.incidents import Rule, priority_of
 from dutydesk.markers import with_marker
 from dutydesk.model import Issue
 from dutydesk.policy import load_policy
+from dutydesk.rules import incidents
+from dutydesk.rules.incidents import Rule, priority_of
 from dutydesk.simulate import Simulation, load_scenario
 from incident_factories import (
     BOT,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from dutydesk.durations import Clock
 from dutydesk.errors import PolicyError
 from dutydesk.policy import deep_merge, load_policy, parse_policy
+from dutydesk.time.durations import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from dutydesk.model import Issue
-from dutydesk.report import RegisterRow, format_rows, rows
+from dutydesk.views.report import RegisterRow, format_rows, rows
 from incident_factories import at, closed, comment, context, make_issue, reopened, table_cells
 
 MONDAY = at("2026-11-23 10:00")

@@ -1,4 +1,4 @@
-"""Tests for dutydesk.rota: who is on call, what is wrong with the rota, how it prints."""
+"""Tests for dutydesk.views.rota: who is on call, what is wrong with the rota, how it prints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from change_factories import ROTA, at
 from dutydesk.policy import parse_policy
-from dutydesk.rota import format_rota, next_handover, on_call, rota_problems
+from dutydesk.views.rota import format_rota, next_handover, on_call, rota_problems
 
 
 def rota(*entries: tuple[str, str, str]) -> list[dict[str, Any]]:
@@ -174,7 +174,7 @@ def test_outside_cover_the_rota_names_who_is_on_when_cover_resumes() -> None:
     from pathlib import Path
 
     from dutydesk.policy import load_policy
-    from dutydesk.rota import format_rota, on_call
+    from dutydesk.views.rota import format_rota, on_call
 
     policy = load_policy(Path(__file__).resolve().parent.parent / "policy.yaml")
     at = datetime(2026, 11, 28, 23, 30, tzinfo=UTC)
@@ -187,7 +187,7 @@ def test_a_moment_past_the_end_of_the_rota_warns_that_it_has_run_out() -> None:
     from pathlib import Path
 
     from dutydesk.policy import load_policy
-    from dutydesk.rota import format_rota, on_call
+    from dutydesk.views.rota import format_rota, on_call
 
     policy = load_policy(Path(__file__).resolve().parent.parent / "policy.yaml")
     at = datetime(2027, 9, 1, 19, 0, tzinfo=UTC)

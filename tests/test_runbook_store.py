@@ -19,10 +19,10 @@ from github import Auth, Github
 from responses import matchers
 
 from dutydesk.errors import GitHubError
-from dutydesk.github_adapter import GitHubRepository
+from dutydesk.io.github import GitHubRepository
+from dutydesk.io.runbook_store import GitHubRunbookStore, apply_renewals, text_to_commit
 from dutydesk.policy import parse_policy
-from dutydesk.runbook_store import GitHubRunbookStore, apply_renewals, text_to_commit
-from dutydesk.runbooks import (
+from dutydesk.rules.runbooks import (
     BRANCH_PREFIX,
     PullState,
     Reason,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from dutydesk.actions import Kind
+from dutydesk.io.runbook_store import MemoryRunbookStore, apply_renewals
 from dutydesk.policy import Policy, load_policy, parse_policy
-from dutydesk.runbook_store import MemoryRunbookStore, apply_renewals
-from dutydesk.runbooks import (
+from dutydesk.rules.runbooks import (
     REQUIRED_SECTIONS,
     CommitInfo,
     Convention,

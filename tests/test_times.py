@@ -1,4 +1,4 @@
-"""Tests for dutydesk.times: scheduled times read strictly, clock changes refused."""
+"""Tests for dutydesk.time.times: scheduled times read strictly, clock changes refused."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dutydesk.times import TimeParseError, accepted_forms, parse_time
+from dutydesk.time.times import TimeParseError, accepted_forms, parse_time
 
 LONDON = ZoneInfo("Europe/London")
 ZONES = [LONDON, ZoneInfo("America/New_York"), ZoneInfo("Australia/Lord_Howe"), ZoneInfo("UTC")]

@@ -13,10 +13,10 @@ from typing import Any
 
 from dutydesk.actions import Action, Kind
 from dutydesk.forms import FormTemplate, identify_form, parse_body
+from dutydesk.io.repository import Access
 from dutydesk.markers import bot_comments, with_marker
 from dutydesk.model import Comment, Issue
 from dutydesk.policy import Policy
-from dutydesk.repo import Access
 
 
 @dataclass(frozen=True)

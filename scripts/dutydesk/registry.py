@@ -9,7 +9,7 @@ from dutydesk.engine import Handler
 
 def handlers() -> Mapping[str, Handler]:
     """Form name (template file name without .yml) -> the handler that reconciles it."""
-    from dutydesk import changes, incidents
+    from dutydesk.rules import changes, incidents
 
     return {
         "incident": incidents.handle,

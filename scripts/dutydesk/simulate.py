@@ -13,13 +13,13 @@ from typing import Any
 import yaml
 
 from dutydesk.actions import Action
-from dutydesk.apply import apply_plan
-from dutydesk.durations import Clock, DurationError, parse_duration
 from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in
 from dutydesk.errors import ScenarioError
 from dutydesk.forms import FormTemplate, parse_body, render_body
-from dutydesk.memory import MemoryRepository
+from dutydesk.io.apply import apply_plan
+from dutydesk.io.memory import MemoryRepository
 from dutydesk.policy import Policy, load_policy, load_yaml
+from dutydesk.time.durations import Clock, DurationError, parse_duration
 
 STEP_VERBS = ("open", "comment", "edit", "assign", "label", "close", "reopen")
 SCENARIO_KEYS = ("description", "policy", "sweep_every", "until", "steps", "people")

@@ -42,7 +42,7 @@ def local_time(moment: datetime | None, fmt: str = "%a %d %b %Y %H:%M %Z") -> st
 
 
 def human(td: timedelta | None) -> str:
-    from dutydesk.durations import format_timedelta
+    from dutydesk.time.durations import format_timedelta
 
     return format_timedelta(td) if td is not None else "—"
 

@@ -280,7 +280,7 @@ def client_settings(
 ) -> Iterator[ClientSeen]:
     """Build dutydesk's PyGithub client as `connect()` does, with another timeout and pause
     between writes (and, if given, another retry backoff; the retry count stays dutydesk's)."""
-    adapter: Any = importlib.import_module("dutydesk.github_adapter")
+    adapter: Any = importlib.import_module("dutydesk.io.github")
     original = adapter.Github
     seen = ClientSeen()
 

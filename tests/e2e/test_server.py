@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from dutydesk.github_adapter import ISSUE_QUERY, OPEN_ISSUES_QUERY, connect
+from dutydesk.io.github import ISSUE_QUERY, OPEN_ISSUES_QUERY, connect
 
 from .server import TOKEN, GitHubServer
 from .state import RepoState

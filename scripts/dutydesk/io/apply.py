@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dutydesk.actions import Action, Kind
+from dutydesk.io.repository import Repository
 from dutydesk.markers import with_marker
-from dutydesk.repo import Repository
 
 
 def apply_action(repo: Repository, action: Action) -> None:

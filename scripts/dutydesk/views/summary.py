@@ -15,7 +15,7 @@ def _cell(text: str) -> str:
 
 def incident_rows(ctx: Context, rows: Sequence[tuple[Issue, Decision]]) -> list[str]:
     """Open incidents with priority, age, acknowledgement and next update due."""
-    from dutydesk.incidents import next_update_due, read
+    from dutydesk.rules.incidents import next_update_due, read
 
     policy = ctx.policy
     incident_label = policy.label("incident")

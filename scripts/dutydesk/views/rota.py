@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
-from dutydesk.calendar import Cover
 from dutydesk.policy import Policy, RotaEntry
 from dutydesk.templating import render
+from dutydesk.time.calendar import Cover
 
 __all__ = ["Handover", "format_rota", "next_handover", "on_call", "rota_problems"]
 

@@ -59,9 +59,7 @@ from enum import StrEnum
 from typing import Any
 
 from dutydesk.actions import Action, Kind
-from dutydesk.calendar import BusinessCalendar
 from dutydesk.commands import Command, commands
-from dutydesk.durations import Clock, Duration
 from dutydesk.engine import (
     Context,
     Decision,
@@ -75,6 +73,8 @@ from dutydesk.forms import FormTemplate, parse_body
 from dutydesk.model import EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, Priority
 from dutydesk.templating import render
+from dutydesk.time.calendar import BusinessCalendar
+from dutydesk.time.durations import Clock, Duration
 
 
 class Rule(StrEnum):

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from dutydesk.calendar import BankHolidays, BusinessCalendar, DaySchedule, TimeRange
-from dutydesk.durations import Clock, Duration, DurationError, parse_duration
 from dutydesk.errors import PolicyError
+from dutydesk.time.calendar import BankHolidays, BusinessCalendar, DaySchedule, TimeRange
+from dutydesk.time.durations import Clock, Duration, DurationError, parse_duration
 
 PRIORITY_IDS = ("P1", "P2", "P3", "P4")
 MAX_WAIT = timedelta(minutes=40)

@@ -23,8 +23,8 @@ from enum import StrEnum
 from typing import Any
 
 from dutydesk.engine import Context, kind_of, view
-from dutydesk.incidents import figures_of, handle, read
 from dutydesk.model import Issue
+from dutydesk.rules.incidents import figures_of, handle, read
 from dutydesk.templating import defang
 
 
@@ -160,7 +160,7 @@ def as_json(row: RegisterRow) -> dict[str, Any]:
 
 def _text(row: RegisterRow) -> dict[str, str]:
     """One row for people: local times, durations as "2 hours 5 minutes"."""
-    from dutydesk.durations import format_timedelta
+    from dutydesk.time.durations import format_timedelta
 
     def when(moment: datetime | None) -> str:
         return moment.strftime("%Y-%m-%d %H:%M %Z") if moment else ""

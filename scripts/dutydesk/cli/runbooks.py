@@ -1,6 +1,6 @@
 """`dutydesk runbooks`: status, validate and renew.
 
-Thin click commands over `dutydesk.runbooks` (pure) and `dutydesk.runbook_store` (GitHub).
+Thin click commands over `dutydesk.rules.runbooks` (pure) and `dutydesk.io.runbook_store` (GitHub).
 The clock and the environment are read only inside the command functions.
 """
 
@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dutydesk.cli_common import now_option, policy_option, run_safely
+from dutydesk.cli.common import now_option, policy_option, run_safely
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
+    from dutydesk.io.runbook_store import RunbookStore
     from dutydesk.policy import Policy
-    from dutydesk.runbook_store import RunbookStore
-    from dutydesk.runbooks import Runbook, Verdict
+    from dutydesk.rules.runbooks import Runbook, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,7 +55,7 @@ def _options(func: F) -> F:
 def _setup(policy_path: Path, now: datetime | None) -> Setup:
     from dutydesk.errors import ConfigurationError
     from dutydesk.policy import load_policy
-    from dutydesk.runbooks import load_runbooks
+    from dutydesk.rules.runbooks import load_runbooks
 
     policy = load_policy(policy_path)
     moment = now if now is not None else datetime.now(UTC)
@@ -91,7 +91,7 @@ def status(policy_path: Path, now: datetime | None, as_json: bool) -> None:
     States: ok, due-soon (within runbooks.warning_days), expired (on and after the date) and
     invalid (the front matter cannot be used; the message says what to fix). Exit 0 either way.
     """
-    from dutydesk.runbooks import status as state_of
+    from dutydesk.rules.runbooks import status as state_of
 
     setup = _setup(policy_path, now)
     width = max((len(r.path) for r in setup.runbooks), default=0)
@@ -120,7 +120,7 @@ def status(policy_path: Path, now: datetime | None, as_json: bool) -> None:
 @run_safely
 def validate(policy_path: Path, now: datetime | None, as_json: bool) -> None:
     """Report invalid runbooks and missing template sections; exit 1 if there are any."""
-    from dutydesk.runbooks import missing_sections
+    from dutydesk.rules.runbooks import missing_sections
 
     setup = _setup(policy_path, now)
     problems = 0
@@ -164,8 +164,8 @@ def renew(
     most runbooks.max_pull_requests_per_run a run. Exit 1 if any could not be opened.
     """
     from dutydesk.actions import dumps
-    from dutydesk.runbook_store import GitHubRunbookStore, apply_renewals
-    from dutydesk.runbooks import (
+    from dutydesk.io.runbook_store import GitHubRunbookStore, apply_renewals
+    from dutydesk.rules.runbooks import (
         BRANCH_PREFIX,
         Reason,
         last_review,
@@ -178,7 +178,7 @@ def renew(
     repo_name = repo or os.environ.get("GITHUB_REPOSITORY")
     store: RunbookStore | None = None
     if token or not dry_run:
-        from dutydesk.github_adapter import connect
+        from dutydesk.io.github import connect
 
         adapter = connect(token, repo_name, os.environ.get("GITHUB_API_URL"))
         store = GitHubRunbookStore.from_adapter(adapter)
@@ -237,7 +237,7 @@ def renew(
 
 
 def _explain(setup: Setup, verdicts: list[Verdict]) -> None:
-    from dutydesk.runbooks import Reason
+    from dutydesk.rules.runbooks import Reason
 
     for runbook in setup.runbooks:
         if runbook.error:

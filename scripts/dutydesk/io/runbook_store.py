@@ -27,7 +27,7 @@ from urllib.parse import quote
 from dutydesk.actions import Action, Kind
 from dutydesk.errors import GitHubError
 from dutydesk.policy import Policy
-from dutydesk.runbooks import (
+from dutydesk.rules.runbooks import (
     CommitInfo,
     PullInfo,
     PullState,
@@ -39,7 +39,7 @@ from dutydesk.runbooks import (
 if TYPE_CHECKING:  # pragma: no cover
     from github.Repository import Repository as GhRepository
 
-    from dutydesk.github_adapter import GitHubRepository
+    from dutydesk.io.github import GitHubRepository
 
 #: The most commits read for one runbook's review body.
 MAX_COMMITS = 100

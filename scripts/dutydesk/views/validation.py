@@ -75,13 +75,13 @@ def form_findings(
 
 
 def rota_findings(policy_path: Path, policy: Policy, now: datetime) -> list[Finding]:
-    from dutydesk.rota import rota_problems
+    from dutydesk.views.rota import rota_problems
 
     today = now.astimezone(policy.timezone).date()
     return [(str(policy_path), f"rota: {p}") for p in rota_problems(policy, today=today)]
 
 
 def runbook_findings(folder: Path, policy: Policy) -> list[Finding]:
-    from dutydesk.runbooks import validate_folder
+    from dutydesk.rules.runbooks import validate_folder
 
     return validate_folder(folder, policy)

@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dutydesk.cli_common import annotate, now_option, policy_option, run_safely
+from dutydesk.cli.common import annotate, now_option, policy_option, run_safely
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
     from dutydesk.engine import Context, Decision
     from dutydesk.forms import FormTemplate
+    from dutydesk.io.repository import Repository
     from dutydesk.model import Issue
     from dutydesk.policy import Policy
-    from dutydesk.repo import Repository
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,7 +126,7 @@ def load_setup(opts: Options) -> tuple[Policy, Mapping[str, FormTemplate]]:
 
 
 def github(opts: Options) -> Repository:
-    from dutydesk.github_adapter import connect
+    from dutydesk.io.github import connect
 
     return connect(os.environ.get("GITHUB_TOKEN"), opts.repo, os.environ.get("GITHUB_API_URL"))
 
@@ -247,7 +247,7 @@ def parse(template: Path, body_file: Any) -> None:
 @run_safely
 def validate(opts: Options) -> None:
     """Check the policy, the issue forms, the rota and the runbooks; exit 1 on findings."""
-    from dutydesk.validation import findings
+    from dutydesk.views.validation import findings
 
     problems = findings(opts.policy, opts.forms, opts.now)
     for where, message in problems:
@@ -315,7 +315,7 @@ def labels_sync(opts: Options) -> None:
 @run_safely
 def event(opts: Options, event_name: str | None, event_path: Path | None, wait: bool) -> None:
     """Reconcile the issue a GitHub event names (as the event workflow does)."""
-    from dutydesk.events import read_event
+    from dutydesk.io.events import read_event
 
     if not event_name or event_path is None:
         raise click.UsageError("give --event-name and --event-path (or run inside GitHub Actions)")
@@ -358,8 +358,8 @@ def reconcile_one(
     now: datetime,
     opts: Options,
 ) -> Decision:
-    from dutydesk.apply import apply_plan
     from dutydesk.engine import reconcile
+    from dutydesk.io.apply import apply_plan
     from dutydesk.registry import handlers
 
     issue = repo.get_issue(number)
@@ -377,9 +377,9 @@ def sweep(opts: Options) -> None:
 
     One item that fails does not stop the others; the exit status is 1 if any failed.
     """
-    from dutydesk.apply import apply_plan
     from dutydesk.engine import reconcile
     from dutydesk.errors import DutydeskError
+    from dutydesk.io.apply import apply_plan
     from dutydesk.registry import handlers
 
     policy, forms = load_setup(opts)
@@ -421,8 +421,8 @@ def write_summary(
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
-    from dutydesk.runbooks import load_runbooks, summary_lines
-    from dutydesk.summary import summary_markdown
+    from dutydesk.rules.runbooks import load_runbooks, summary_lines
+    from dutydesk.views.summary import summary_markdown
 
     policy = ctx.policy
     folder = opts.policy.parent / policy.runbooks.folder
@@ -453,7 +453,7 @@ def write_summary(
 @run_safely
 def report(opts: Options, since: datetime | None, fmt: str) -> None:
     """The incident register: every incident with its times and whether targets were met."""
-    from dutydesk.report import format_rows, rows
+    from dutydesk.views.report import format_rows, rows
 
     policy, forms = load_setup(opts)
     repo = github(opts)
@@ -471,7 +471,7 @@ def report(opts: Options, since: datetime | None, fmt: str) -> None:
 def rota(now: datetime | None, policy_path: Path) -> None:
     """Who is primary and secondary on call at a moment, from the policy's rota."""
     from dutydesk.policy import load_policy
-    from dutydesk.rota import format_rota, on_call
+    from dutydesk.views.rota import format_rota, on_call
 
     at = now if now is not None else datetime.now(UTC)
     policy = load_policy(policy_path)
@@ -479,7 +479,7 @@ def rota(now: datetime | None, policy_path: Path) -> None:
 
 
 def _register_groups() -> None:
-    from dutydesk.cli_runbooks import runbooks
+    from dutydesk.cli.runbooks import runbooks
 
     cli.add_command(runbooks)
 

@@ -37,9 +37,7 @@ from itertools import pairwise
 from typing import Any
 
 from dutydesk.actions import Action, Kind
-from dutydesk.calendar import Cover
 from dutydesk.commands import Command, commands
-from dutydesk.durations import Duration
 from dutydesk.engine import (
     Context,
     Decision,
@@ -52,7 +50,9 @@ from dutydesk.engine import (
 from dutydesk.forms import FieldType, parse_body
 from dutydesk.model import EventKind, IssueEvent
 from dutydesk.templating import render
-from dutydesk.times import TimeParseError, accepted_forms, parse_time
+from dutydesk.time.calendar import Cover
+from dutydesk.time.durations import Duration
+from dutydesk.time.times import TimeParseError, accepted_forms, parse_time
 
 __all__ = ["Rule", "handle_change", "handle_maintenance"]
 

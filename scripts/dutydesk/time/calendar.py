@@ -27,7 +27,7 @@ from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from dutydesk.durations import Clock, Duration
+from dutydesk.time.durations import Clock, Duration
 
 __all__ = [
     "UK_REGIONS",
