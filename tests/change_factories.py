@@ -18,9 +18,8 @@ from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in
 from dutydesk.forms import FormTemplate, load_templates, render_body
 from dutydesk.io.apply import apply_plan
 from dutydesk.io.memory import MemoryRepository
-from dutydesk.io.repository import Access
 from dutydesk.markers import with_marker
-from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, deep_merge, parse_policy
 from dutydesk.rules.changes import handle_change, handle_maintenance
 

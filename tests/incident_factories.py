@@ -14,9 +14,8 @@ from dutydesk.engine import Context, Decision, reconcile
 from dutydesk.forms import FormTemplate, load_templates, render_body
 from dutydesk.io.apply import apply_plan
 from dutydesk.io.memory import MemoryRepository
-from dutydesk.io.repository import Access
 from dutydesk.markers import bot_comments
-from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, parse_policy
 from dutydesk.rules import incidents
 

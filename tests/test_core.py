@@ -15,9 +15,8 @@ from dutydesk.errors import EventError
 from dutydesk.io.apply import apply_plan
 from dutydesk.io.events import read_event, target_of
 from dutydesk.io.memory import MemoryRepository
-from dutydesk.io.repository import Access
 from dutydesk.markers import bot_comments, marker, marker_key, with_marker
-from dutydesk.model import Comment
+from dutydesk.model import Access, Comment
 
 BOT = "github-actions[bot]"
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

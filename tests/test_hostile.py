@@ -23,7 +23,7 @@ T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 def ctx(now: datetime) -> Context:
-    from dutydesk.io.repository import Access
+    from dutydesk.model import Access
 
     return Context(
         policy=parse_policy({"changes": {"approvers": ["dana"]}}),

@@ -573,9 +573,9 @@ def test_fifty_refused_commands_from_one_stranger_get_one_reply() -> None:
         (
             "another app's bot gets a reply under a key a marker can carry",
             [("dependabot[bot]", "/ack")],
-            ["incident.refused:dependabot-bot-"],
+            ["incident.refused:dependabot+bot+"],
             0,
-            {"incident.refused:dependabot-bot-": "@dependabot[bot], `/ack` changed nothing"},
+            {"incident.refused:dependabot+bot+": "@dependabot[bot], `/ack` changed nothing"},
         ),
         (
             "a login's case does not make a second reply",

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from dutydesk.actions import Action, Kind
 from dutydesk.forms import FormTemplate, identify_form, parse_body
-from dutydesk.io.repository import Access
 from dutydesk.markers import bot_comments, with_marker
-from dutydesk.model import Comment, Issue
+from dutydesk.model import Access, Comment, Issue
 from dutydesk.policy import Policy
 
 
@@ -70,6 +69,30 @@ class Item:
 
 
 Handler = Callable[[Item, Context], Decision]
+"""A form's handler: read the item's facts once, then run that form's rules over them."""
+
+
+class Facts(Protocol):
+    """What a rule reads: the item and the context, and the facts its module read from them."""
+
+    @property
+    def item(self) -> Item: ...
+
+    @property
+    def ctx(self) -> Context: ...
+
+
+F = TypeVar("F", bound=Facts)
+RuleFn = Callable[[F], Decision]
+"""Every rule has this one signature: facts in, a decision out."""
+
+
+def run_rules(facts: F, rules: Iterable[Callable[[F], Decision]]) -> Decision:
+    """Each rule in order over the same facts, their decisions added up."""
+    decision = Decision()
+    for rule in rules:
+        decision += rule(facts)
+    return decision
 
 
 def view(issue: Issue, ctx: Context, kind: str | None = None) -> Item:
@@ -103,16 +126,6 @@ def reconcile(issue: Issue, ctx: Context, handlers: Mapping[str, Handler]) -> De
 
 
 # -- helpers every rule uses -------------------------------------------------------------
-
-
-def add_labels(item: Item, rule: str, *labels: str) -> tuple[Action, ...]:
-    missing = tuple(lbl for lbl in labels if lbl not in item.issue.labels)
-    return (Action(Kind.ADD_LABELS, rule, item.number, labels=missing),) if missing else ()
-
-
-def remove_labels(item: Item, rule: str, *labels: str) -> tuple[Action, ...]:
-    present = tuple(lbl for lbl in labels if lbl in item.issue.labels)
-    return (Action(Kind.REMOVE_LABELS, rule, item.number, labels=present),) if present else ()
 
 
 def post_once(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:

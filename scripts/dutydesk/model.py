@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -75,3 +76,32 @@ class Issue:
         if self.revisions:
             return self.revisions
         return (BodyRevision(at=self.created_at, body=self.body, author=self.author),)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may do what, read once before deciding so that the rules stay pure.
+
+    `writers` is None when it could not be read; a team maps to None when its members could
+    not be read (GITHUB_TOKEN cannot read organisation teams).
+    """
+
+    writers: frozenset[str] | None = None
+    teams: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+
+    def member(self, login: str, people: Iterable[str]) -> bool | None:
+        """Is `login` one of `people` (logins or org/team slugs)? None if a team is unreadable."""
+        unknown = False
+        for person in people:
+            if "/" in person:
+                members = self.teams.get(person.lower())
+                if members is None:
+                    unknown = True
+                elif login.lower() in members:
+                    return True
+            elif person.lower() == login.lower():
+                return True
+        return None if unknown else False
+
+    def can_write(self, login: str) -> bool:
+        return self.writers is not None and login.lower() in self.writers

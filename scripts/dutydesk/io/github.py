@@ -98,8 +98,7 @@ from github.Requester import Requester
 from requests.exceptions import RequestException
 
 from dutydesk.errors import ConfigurationError, GitHubError
-from dutydesk.io.repository import Access
-from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
 
 DEFAULT_API = "https://api.github.com"
 

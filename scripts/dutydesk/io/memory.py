@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from dutydesk.io.repository import Access
-from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
 
 
 @dataclass

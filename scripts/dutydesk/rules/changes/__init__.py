@@ -42,13 +42,14 @@ from dutydesk.engine import (
     Context,
     Decision,
     Item,
-    add_labels,
     post_once,
-    remove_labels,
     upsert,
 )
 from dutydesk.forms import FieldType, parse_body
+from dutydesk.labels import add_labels, remove_labels
+from dutydesk.markers import key_time
 from dutydesk.model import EventKind, IssueEvent
+from dutydesk.people import login_key
 from dutydesk.templating import render
 from dutydesk.time.calendar import Cover
 from dutydesk.time.durations import Duration
@@ -270,11 +271,6 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _stamp(moment: datetime) -> str:
-    """A moment as marker-key text: 20261123T220000Z."""
-    return _utc(moment).strftime("%Y%m%dT%H%M%SZ")
-
-
 def _digest(parts: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:12]
 
@@ -363,12 +359,6 @@ def parse_approve(args: str) -> ApproveArgs:
     return ApproveArgs(emergency, tuple(people), tuple(teams), rest)
 
 
-def _login_key(login: str) -> str:
-    """A login as marker-key text: logins are case-insensitive, and `[bot]` has no place in a
-    key (`+` never appears in a login, so two logins never share a key)."""
-    return re.sub(r"[^a-z0-9-]", "+", login.lower())
-
-
 @dataclass(frozen=True)
 class Reply:
     """A refusal or a note for one person: one comment per person, kept up to date with their
@@ -437,7 +427,7 @@ def _refusal(
 ) -> Reply:
     return _reply(
         Rule.REFUSED,
-        f"{Rule.REFUSED}:{_login_key(who)}",
+        f"{Rule.REFUSED}:{login_key(who)}",
         "change_refused.md.j2",
         reason=str(reason),
         who=who,
@@ -452,7 +442,7 @@ def _refusal(
 def _teams_unreadable(ctx: Context, who: str, what: str) -> Reply:
     return _reply(
         Rule.APPROVAL,
-        f"{Rule.APPROVAL}:teams:{_login_key(who)}",
+        f"{Rule.APPROVAL}:teams:{login_key(who)}",
         "change_teams_unreadable.md.j2",
         who=who,
         what=what,
@@ -533,7 +523,7 @@ class _Replay:
             self.label_steps[event] = LabelStep.REFUSED
         else:
             args = ApproveArgs(emergency=False, people=(), teams=(), reason="")
-            ref = f"label:{_stamp(event.at)}"
+            ref = f"label:{key_time(event.at)}"
             self.label_steps[event] = self.approve(who, event.at, ref, args, "label")
 
     def approve(self, who: str, at: datetime, ref: str, args: ApproveArgs, what: str) -> LabelStep:
@@ -834,7 +824,7 @@ def _notice_rule(
     actions += _comment(
         item,
         rule,
-        f"{rule}:{_stamp(notice.stated_at)}",
+        f"{rule}:{key_time(notice.stated_at)}",
         template,
         requester=item.issue.author,
         approvers=ctx.policy.changes.approvers,
@@ -851,7 +841,7 @@ def rule_hours(facts: Facts) -> Decision:
         return Decision()
     calendar = ctx.policy.calendar
     length = window.end - window.start
-    suffix = f"{_stamp(window.start)}-{_stamp(window.end)}"
+    suffix = f"{key_time(window.start)}-{key_time(window.end)}"
     actions: tuple[Action, ...] = ()
     if calendar.office_time_between(window.start, window.end) == length:
         since = _since(facts.versions, lambda v: (v.window.start, v.window.end))
@@ -965,7 +955,7 @@ def rule_withdrawn(facts: Facts) -> Decision:
     actions += _comment(
         item,
         Rule.WITHDRAWN,
-        f"{Rule.WITHDRAWN}:{_stamp(withdrawal.after.at)}",
+        f"{Rule.WITHDRAWN}:{key_time(withdrawal.after.at)}",
         "change_withdrawn.md.j2",
         approver=withdrawal.approval.by,
         approved_at=ctx.policy.local(withdrawal.approval.at),
@@ -1010,7 +1000,7 @@ def rule_pre_change(facts: Facts) -> Decision:
     item, ctx, window = facts.item, facts.ctx, facts.window
     if not facts.approved or not window.valid or window.start is None:
         return Decision()
-    key = f"{Rule.PRE_CHANGE}:{_stamp(window.start)}"
+    key = f"{Rule.PRE_CHANGE}:{key_time(window.start)}"
     due = _utc(window.start) - ctx.policy.changes.reminder_before.amount
     if ctx.now < due:
         return Decision(next_check=due) if key not in item.mine else Decision()
@@ -1075,7 +1065,7 @@ def rule_post_change(facts: Facts) -> Decision:
             answer = command
             continue
         who = command.comment.author
-        key = f"{rule}:refused:{_login_key(who)}"
+        key = f"{rule}:refused:{login_key(who)}"
         refusals.pop(key, None)
         refusals[key] = _reply(
             Rule.POST_CHANGE,
@@ -1117,7 +1107,7 @@ def rule_post_change(facts: Facts) -> Decision:
     actions += _comment(
         item,
         Rule.POST_CHANGE,
-        f"{rule}:{_stamp(due)}",
+        f"{rule}:{key_time(due)}",
         "change_post.md.j2",
         first=due == _utc(window.end),
         assignees=item.issue.assignees,

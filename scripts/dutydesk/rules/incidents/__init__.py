@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -64,13 +64,14 @@ from dutydesk.engine import (
     Context,
     Decision,
     Item,
-    add_labels,
     post_once,
-    remove_labels,
     upsert,
 )
 from dutydesk.forms import FormTemplate, parse_body
+from dutydesk.labels import add_labels, remove_labels
+from dutydesk.markers import key_time
 from dutydesk.model import EventKind, Issue, IssueEvent
+from dutydesk.people import login_key
 from dutydesk.policy import Policy, Priority
 from dutydesk.templating import render
 from dutydesk.time.calendar import BusinessCalendar
@@ -588,11 +589,6 @@ def missed_updates(incident: Incident, policy: Policy, until: datetime) -> list[
     return missed
 
 
-def key_time(moment: datetime) -> str:
-    """A due time as it appears in a comment key: UTC, to the second."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # -- the rules ---------------------------------------------------------------------------------
 
 
@@ -697,13 +693,9 @@ def _given_priority(answers: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-_KEY_UNSAFE = re.compile(r"[^a-z0-9_.:@/+\-]")
-
-
 def refused_key(login: str) -> str:
-    """The key of the one reply to an author's refused commands (`incident.refused:mallory`);
-    a login's other characters (`dependabot[bot]`) become hyphens."""
-    return "incident.refused:" + _KEY_UNSAFE.sub("-", login.lower())
+    """The key of the one reply to an author's refused commands (`incident.refused:mallory`)."""
+    return "incident.refused:" + login_key(login)
 
 
 def command_replies(item: Item, ctx: Context, incident: Incident) -> Decision:
