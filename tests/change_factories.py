@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dutydesk.actions import Action, Kind
-from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in
+from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in, view
 from dutydesk.forms import FormTemplate, load_templates, render_body
 from dutydesk.io.apply import apply_plan
 from dutydesk.io.memory import MemoryRepository
@@ -22,6 +22,8 @@ from dutydesk.markers import with_marker
 from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, deep_merge, parse_policy
 from dutydesk.rules.changes import handle_change, handle_maintenance
+from dutydesk.rules.changes.facts import Facts, read_facts
+from dutydesk.rules.changes.maintenance import MaintenanceFacts, read_maintenance
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS: Mapping[str, FormTemplate] = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")
@@ -68,6 +70,16 @@ def at(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LONDON)
     return moment.astimezone(UTC)
+
+
+#: The default request's opening, start and end, and three moments after the opening.
+OPENED = at("2026-11-20 10:00")
+START = at("2026-11-25 18:00")
+END = at("2026-11-25 20:00")
+T1 = at("2026-11-20 11:00")
+T2 = at("2026-11-20 12:00")
+T3 = at("2026-11-20 13:00")
+TEAM = "example-org/platform"
 
 
 def make_policy(**changes: Any) -> Policy:
@@ -158,6 +170,19 @@ def decide(
     issue: Issue, now: datetime, policy: Policy | None = None, access: Access | None = None
 ) -> Decision:
     return reconcile(issue, context(now, policy, access), HANDLERS)
+
+
+def facts_of(
+    issue: Issue, now: datetime, policy: Policy | None = None, access: Access | None = None
+) -> Facts:
+    """What the change rules read from `issue` at `now`: revisions, notice, approval outcome."""
+    ctx = context(now, policy, access)
+    return read_facts(view(issue, ctx, CHANGE), ctx)
+
+
+def plan(actions: Iterable[Action]) -> list[tuple[str, str, str | None]]:
+    """(rule, kind, key) of each action: what rule tests compare."""
+    return [(a.rule, str(a.kind), a.key) for a in actions]
 
 
 def kinds(actions: Iterable[Action]) -> list[tuple[str, str]]:
@@ -254,6 +279,16 @@ class Desk:
             assert again.actions == (), f"not idempotent at {now}: {again.actions}"
         return decision
 
+    def facts(self, now: datetime, number: int = 1) -> Facts:
+        """What the change rules read from the issue at `now`."""
+        ctx = self.context(now)
+        return read_facts(view(self.repo.get_issue(number), ctx, CHANGE), ctx)
+
+    def maintenance_facts(self, now: datetime, number: int = 1) -> MaintenanceFacts:
+        """What the maintenance rules read from the issue at `now`."""
+        ctx = self.context(now)
+        return read_maintenance(view(self.repo.get_issue(number), ctx, MAINTENANCE), ctx)
+
     def issue(self, number: int = 1) -> Issue:
         return self.repo.get_issue(number)
 
@@ -262,3 +297,19 @@ class Desk:
 
     def bot_comments(self, number: int = 1) -> list[Comment]:
         return [c for c in self.issue(number).comments if c.author == self.policy.bot]
+
+
+def approved_desk(**policy: Any) -> Desk:
+    """The default request, opened at OPENED and approved by dana at T1."""
+    desk = Desk(make_policy(**policy))
+    desk.open(OPENED)
+    desk.comment(T1, APPROVER, "/approve")
+    assert "approved" in desk.issue().labels
+    return desk
+
+
+def done_desk() -> Desk:
+    """An approved change whose window has ended: the first post-change prompt is posted."""
+    desk = approved_desk()
+    desk.run(END)
+    return desk

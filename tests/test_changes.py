@@ -5,13 +5,16 @@ inside on-call hours, filed by rita; dana and erin are the approvers; the rota p
 alice-oncall and bob-oncall on call that week. Snapshot tables use `make_issue`; flows use a
 `Desk` over the in-memory repository, which also checks at every step that reconciling again
 at the same moment plans nothing.
+
+These tests assert on what is planned, `(rule, kind, key)`, and on the facts the rules read
+(`facts_of`, `Desk.facts`); what the comments say is tested per template in
+tests/templates/test_change_templates.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,91 +23,95 @@ from change_factories import (
     APPROVER,
     BACKUPS,
     BOT,
+    END,
     FORMS,
     HANDLERS,
     MAINTENANCE,
+    OPENED,
     OTHER_APPROVER,
     REQUESTER,
     ROOT,
     STAKEHOLDERS,
     STRANGER,
+    T1,
+    T2,
+    T3,
+    TEAM,
     Desk,
+    approved_desk,
     at,
     by_rule,
     comments_of,
     decide,
+    done_desk,
+    facts_of,
     kinds,
     labelled,
     make_issue,
     make_policy,
+    plan,
 )
 from dutydesk.actions import Action, Kind
+from dutydesk.markers import key_time
 from dutydesk.model import Access
 from dutydesk.policy import load_policy, parse_policy
-from dutydesk.rules.changes import Rule, parse_approve
+from dutydesk.rules.changes import parse_approve
+from dutydesk.rules.changes.facts import PromptAnswers, Support
+from dutydesk.rules.ids import Refusal, Rule
 from dutydesk.simulate import Simulation, load_scenario
-
-OPENED = at("2026-11-20 10:00")
-START = at("2026-11-25 18:00")
-END = at("2026-11-25 20:00")
-
-
-def texts(actions: Any) -> str:
-    return "\n".join(a.body or "" for a in actions)
-
 
 # -- notice ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("opened", "start", "short", "fragments"),
+    ("opened", "start", "given", "qualifying"),
     [
         pytest.param(
             "2026-11-23 18:00",
             "2026-11-25 18:00",
-            False,
-            [],
+            None,
+            None,
             id="exactly 48 hours of notice is enough",
         ),
         pytest.param(
             "2026-11-23 18:01",
             "2026-11-25 18:00",
-            True,
-            [
-                "| Notice given | 1 day 23 hours 59 minutes |",
-                "| Notice needed | 48 hours |",
-                "| Earliest start with enough notice | Wed 25 Nov 2026 18:01 GMT |",
-            ],
+            timedelta(days=1, hours=23, minutes=59),
+            "2026-11-25 18:01",
             id="one minute short of 48 hours is not enough",
         ),
         pytest.param(
             "2026-10-23 19:00",
             "2026-10-25 18:00",
-            False,
-            [],
+            None,
+            None,
             id="48 real hours across the autumn clock change are enough though the clocks show 47",
         ),
         pytest.param(
             "2026-03-27 18:00",
             "2026-03-29 18:00",
-            True,
-            ["| Notice given | 1 day 23 hours |"],
+            timedelta(hours=47),
+            "2026-03-29 19:00",
             id="47 real hours across the spring clock change are not enough though the clocks show 48",
         ),
     ],
 )
-def test_notice(opened: str, start: str, short: bool, fragments: list[str]) -> None:
+def test_notice(opened: str, start: str, given: timedelta | None, qualifying: str | None) -> None:
     end = start[:11] + "20:00"
     issue = make_issue(opened=at(opened), fields={"scheduled_start": start, "scheduled_end": end})
-    actions = by_rule(decide(issue, at(opened)).actions, Rule.NOTICE)
-    if not short:
+    actions = by_rule(decide(issue, at(opened)).actions, Rule.CHANGE_NOTICE)
+    notice = facts_of(issue, at(opened)).notice
+    assert notice is not None
+    if given is None:
         assert actions == []
+        assert notice.enough
         return
-    assert kinds(actions) == [(Rule.NOTICE, "add_labels"), (Rule.NOTICE, "comment")]
+    assert plan(actions) == [
+        (Rule.CHANGE_NOTICE, "add_labels", None),
+        (Rule.CHANGE_NOTICE, "comment", f"change.notice:{key_time(at(opened))}"),
+    ]
     assert actions[0].labels == ("insufficient-notice",)
-    assert "/approve emergency <reason>" in texts(actions)
-    for fragment in fragments:
-        assert fragment in texts(actions)
+    assert (notice.given, notice.qualifying) == (given, at(qualifying or ""))
 
 
 @pytest.mark.parametrize(
@@ -114,7 +121,7 @@ def test_notice(opened: str, start: str, short: bool, fragments: list[str]) -> N
             "2026-11-20 10:00",
             [("2026-11-24 09:00", {"scheduled_start": "2026-11-25 08:00"})],
             True,
-            "Tue 24 Nov 2026 09:00 GMT",
+            "2026-11-24 09:00",
             id="a start moved earlier by an edit counts its notice from the edit",
         ),
         pytest.param(
@@ -127,7 +134,7 @@ def test_notice(opened: str, start: str, short: bool, fragments: list[str]) -> N
                 ),
             ],
             True,
-            "Mon 23 Nov 2026 20:00 GMT",
+            "2026-11-23 20:00",
             id="a start moved later by an edit counts its notice from the edit, not the opening",
         ),
         pytest.param(
@@ -163,7 +170,7 @@ def test_notice(opened: str, start: str, short: bool, fragments: list[str]) -> N
                 ("2026-11-24 11:00", {"scheduled_start": "2026-11-25 18:00"}),
             ],
             True,
-            "Tue 24 Nov 2026 11:00 GMT",
+            "2026-11-24 11:00",
             id="moving the start away and back restarts the count from the move back",
         ),
     ],
@@ -173,10 +180,10 @@ def test_notice_after_edits(
 ) -> None:
     issue = make_issue(opened=at(opened), edits=[(at(t), f) for t, f in edits])
     now = max([at(opened)] + [at(t) for t, _ in edits])
-    actions = by_rule(decide(issue, now).actions, Rule.NOTICE)
+    actions = by_rule(decide(issue, now).actions, Rule.CHANGE_NOTICE)
     assert bool(actions) is short
     if short:
-        assert f"| Start time stated | {stated} |" in texts(actions)
+        assert comments_of(actions)[0].key == f"change.notice:{key_time(at(stated))}"
 
 
 def test_moving_the_start_later_clears_the_insufficient_notice_label() -> None:
@@ -187,14 +194,14 @@ def test_moving_the_start_later_clears_the_insufficient_notice_label() -> None:
         at("2026-11-24 12:30"), scheduled_start="2026-11-26 18:00", scheduled_end="2026-11-26 20:00"
     )
     assert "insufficient-notice" not in desk.issue().labels
-    assert kinds(desk.actions(Rule.NOTICE))[-1] == (Rule.NOTICE, "remove_labels")
+    assert kinds(desk.actions(Rule.CHANGE_NOTICE))[-1] == (Rule.CHANGE_NOTICE, "remove_labels")
 
 
 def test_a_new_start_with_short_notice_gets_a_new_notice_comment() -> None:
     desk = Desk()
     desk.open(at("2026-11-24 12:00"))
     desk.edit(at("2026-11-24 13:00"), scheduled_start="2026-11-25 19:00")
-    notices = comments_of(desk.actions(Rule.NOTICE))
+    notices = comments_of(desk.actions(Rule.CHANGE_NOTICE))
     assert [a.key for a in notices] == [
         "change.notice:2026-11-24T12:00:00Z",
         "change.notice:2026-11-24T13:00:00Z",
@@ -205,67 +212,67 @@ def test_a_new_start_with_short_notice_gets_a_new_notice_comment() -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "end", "expected", "fragments"),
+    ("start", "end", "expected"),
     [
         pytest.param(
             "2026-11-25 10:00",
             "2026-11-25 12:00",
-            [("add_labels", "in-hours"), ("comment", "")],
-            ["lies wholly inside support hours", "does not need out-of-hours support"],
+            [("add_labels", "in-hours"), ("comment", "in")],
             id="a window inside support hours needs no out-of-hours support",
         ),
         pytest.param(
             "2026-12-28 10:00",
             "2026-12-28 12:00",
             [],
-            [],
             id="a window over a bank holiday is on call, not in support hours",
         ),
         pytest.param(
             "2026-11-30 10:00",
             "2026-11-30 12:00",
-            [("add_labels", "in-hours"), ("comment", "")],
-            [],
+            [("add_labels", "in-hours"), ("comment", "in")],
             id="the same window on an ordinary Monday is in support hours",
         ),
         pytest.param(
             "2026-11-25 21:00",
             "2026-11-25 23:00",
-            [("comment", "")],
-            ["nobody is on call for part", "- Wed 25 Nov 2026 22:00 GMT to 23:00 GMT"],
+            [("comment", "uncovered")],
             id="a window crossing 22:00 names the hours with no cover",
         ),
         pytest.param(
             "2026-12-28 21:00",
             "2026-12-29 08:00",
-            [("comment", "")],
-            ["- Mon 28 Dec 2026 22:00 GMT to Tue 29 Dec 2026 07:00 GMT"],
+            [("comment", "uncovered")],
             id="a night after a bank holiday has no cover until on-call starts",
         ),
         pytest.param(
             "2026-11-25 15:00",
             "2026-11-25 17:00",
             [],
-            [],
             id="a window from support into on-call hours is covered throughout",
         ),
         pytest.param(
             "2026-11-28 06:00",
             "2026-11-28 08:00",
-            [("comment", "")],
-            ["- Sat 28 Nov 2026 06:00 GMT to 07:00 GMT"],
+            [("comment", "uncovered")],
             id="a weekend window before 07:00 has no cover",
         ),
     ],
 )
-def test_hours(start: str, end: str, expected: list[tuple[str, str]], fragments: list[str]) -> None:
+def test_hours(start: str, end: str, expected: list[tuple[str, str]]) -> None:
+    """The label for a window wholly in support hours; the comment's key says which case
+    (the periods it names are checked in tests/templates/test_change_templates.py)."""
     issue = make_issue(
         opened=at("2026-11-01 10:00"), fields={"scheduled_start": start, "scheduled_end": end}
     )
-    actions = by_rule(decide(issue, at("2026-11-01 10:00")).actions, Rule.HOURS)
-    assert [(str(a.kind), a.labels[0] if a.labels else "") for a in actions] == expected
-    for fragment in fragments:
-        assert fragment in texts(actions)
+    actions = by_rule(decide(issue, at("2026-11-01 10:00")).actions, Rule.CHANGE_HOURS)
+    window = f"{key_time(at(start))}-{key_time(at(end))}"
+    shapes = [
+        (str(a.kind), a.labels[0]) if a.labels else (str(a.kind), a.key or "") for a in actions
+    ]
+    assert shapes == [
+        (kind, f"change.hours:{what}:{window}" if kind == "comment" else what)
+        for kind, what in expected
+    ]
 
 
 def test_moving_out_of_support_hours_removes_the_in_hours_label() -> None:
@@ -283,56 +290,51 @@ def test_moving_out_of_support_hours_removes_the_in_hours_label() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fields", "fragments"),
+    ("fields", "problems"),
     [
         pytest.param(
             {"scheduled_start": "2026-03-29 01:30", "scheduled_end": "2026-03-29 03:00"},
-            [
-                "**Scheduled start**: '2026-03-29 01:30' does not exist in Europe/London",
-                "2026-03-29T01:30+00:00",
-            ],
+            [("Scheduled start", "unreadable")],
             id="a start in the spring-forward gap does not exist",
         ),
         pytest.param(
             {"scheduled_start": "2026-10-25 00:30", "scheduled_end": "2026-10-25 01:30"},
-            [
-                "**Scheduled end**: '2026-10-25 01:30' happens twice in Europe/London",
-                "2026-10-25T01:30+01:00",
-                "2026-10-25T01:30+00:00",
-            ],
+            [("Scheduled end", "unreadable")],
             id="an end in the autumn repeat is ambiguous",
         ),
         pytest.param(
             {"scheduled_start": "next Tuesday evening"},
-            ["**Scheduled start**: 'next Tuesday evening' is not a time dutydesk can read"],
+            [("Scheduled start", "unreadable")],
             id="words are not a time",
         ),
         pytest.param(
             {"scheduled_end": "2026-11-25 17:00"},
-            ["**Scheduled end** is not after **Scheduled start**"],
+            [("Scheduled end", "order")],
             id="an end before its start",
         ),
         pytest.param(
             {"scheduled_end": None},
-            ["**Scheduled end** is empty."],
+            [("Scheduled end", "missing")],
             id="an empty end",
         ),
         pytest.param(
             {"scheduled_start": "@everyone <b>now</b>"},
-            ["'@\u200beveryone &lt;b&gt;now&lt;/b&gt;'"],
+            [("Scheduled start", "unreadable")],
             id="the quoted text is defanged",
         ),
     ],
 )
-def test_invalid_requests(fields: dict[str, Any], fragments: list[str]) -> None:
+def test_invalid_requests(fields: dict[str, Any], problems: list[tuple[str, str]]) -> None:
     issue = make_issue(opened=at("2026-01-05 10:00"), fields=fields)
     actions = decide(issue, at("2026-01-05 10:00")).actions
-    assert kinds(actions) == [(Rule.INVALID, "add_labels"), (Rule.INVALID, "comment")]
+    assert kinds(actions) == [
+        (Rule.CHANGE_INVALID, "add_labels"),
+        (Rule.CHANGE_INVALID, "comment"),
+    ]
     assert actions[0].labels == ("needs-info",)
-    body = texts(actions)
-    assert "Times are accepted in two forms" in body
-    for fragment in fragments:
-        assert fragment in body
+    assert (actions[1].key or "").startswith("change.invalid:")
+    window = facts_of(issue, at("2026-01-05 10:00")).window
+    assert [(p.field, p.kind) for p in window.problems] == problems
 
 
 def test_fixing_the_times_removes_needs_info_and_a_new_mistake_gets_a_new_comment() -> None:
@@ -343,7 +345,7 @@ def test_fixing_the_times_removes_needs_info_and_a_new_mistake_gets_a_new_commen
     assert "needs-info" not in desk.issue().labels
     desk.edit(at("2026-11-20 10:20"), scheduled_end="2026-11-25 17:00")
     assert "needs-info" in desk.issue().labels
-    assert len(comments_of(desk.actions(Rule.INVALID))) == 2
+    assert len(comments_of(desk.actions(Rule.CHANGE_INVALID))) == 2
 
 
 def test_a_needs_info_label_added_by_a_person_is_left_alone() -> None:
@@ -351,40 +353,40 @@ def test_a_needs_info_label_added_by_a_person_is_left_alone() -> None:
         labels={"change-request", "needs-info"},
         events=[labelled("needs-info", APPROVER, at("2026-11-20 10:05"))],
     )
-    assert by_rule(decide(issue, at("2026-11-20 10:10")).actions, Rule.INVALID) == []
+    assert by_rule(decide(issue, at("2026-11-20 10:10")).actions, Rule.CHANGE_INVALID) == []
 
 
 # -- approval ----------------------------------------------------------------------------
 
-T1 = at("2026-11-20 11:00")
-T2 = at("2026-11-20 12:00")
-T3 = at("2026-11-20 13:00")
 SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
-TEAM = "example-org/platform"
+
+
+APPROVED = "change.approval:2000"  # the confirmation of the first comment's /approve
+APPROVE = [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")]
+SHORT_NOTICE = [("notice", "add_labels"), ("notice", "comment")]
+#: The rules whose comments say what became of an approval, a rejection or a label.
+DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
 
 
 @pytest.mark.parametrize(
-    ("setup", "policy", "access", "expected", "fragments"),
+    ("setup", "policy", "access", "expected", "key", "reason"),
     [
         pytest.param(
             {"comments": [(T1, APPROVER, "/approve")]},
             {},
             None,
-            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
-            [
-                "**Approved** by @dana.",
-                "@alice-oncall, @bob-oncall (the on-call primary and secondary from the rota)",
-                "Wed 25 Nov 2026 18:00 GMT to 20:00 GMT",
-                "- [ ] Stakeholders have been informed",
-            ],
+            APPROVE,
+            APPROVED,
+            None,
             id="an approver's /approve labels, assigns the rota pair and confirms",
         ),
         pytest.param(
             {"comments": [(T1, APPROVER, "/approve @zoe @yan, looks good")]},
             {},
             None,
-            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
-            ["Support: @zoe, @yan, now assigned"],
+            APPROVE,
+            APPROVED,
+            None,
             id="/approve naming people assigns them instead of the rota",
         ),
         pytest.param(
@@ -392,7 +394,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [("refused", "comment")],
-            ["@dana, you asked for this change, so you cannot approve it yourself"],
+            "change.refused:dana",
+            Refusal.SELF,
             id="self-approval is refused",
         ),
         pytest.param(
@@ -400,7 +403,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [("refused", "comment")],
-            ["@sam, only an approver can approve a change request: @dana, @erin"],
+            "change.refused:sam",
+            Refusal.NOT_APPROVER,
             id="approval by a non-approver is refused",
         ),
         pytest.param(
@@ -408,15 +412,17 @@ TEAM = "example-org/platform"
             {"approvers": []},
             None,
             [("refused", "comment")],
-            ["policy.yaml lists no approvers"],
+            "change.refused:dana",
+            Refusal.NOT_APPROVER,
             id="with no approvers in the policy nobody can approve",
         ),
         pytest.param(
             {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve")]},
             {},
             None,
-            [("notice", "add_labels"), ("notice", "comment"), ("refused", "comment")],
-            ["has 1 day of notice and the policy asks for 48 hours", "/approve emergency <reason>"],
+            [*SHORT_NOTICE, ("refused", "comment")],
+            "change.refused:dana",
+            Refusal.NOTICE,
             id="approval with too little notice is refused",
         ),
         pytest.param(
@@ -432,26 +438,18 @@ TEAM = "example-org/platform"
             },
             {},
             None,
-            [
-                ("notice", "add_labels"),
-                ("notice", "comment"),
-                ("approve", "add_labels"),
-                ("approve", "assign"),
-                ("approve", "comment"),
-            ],
-            [
-                "as an **emergency change**",
-                "Emergency reason: card payments are failing",
-                "(Notice given: 1 day; the policy asks for 48 hours.)",
-            ],
+            [*SHORT_NOTICE, *APPROVE],
+            APPROVED,
+            None,
             id="emergency approval with a reason approves and records the reason",
         ),
         pytest.param(
             {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve emergency")]},
             {},
             None,
-            [("notice", "add_labels"), ("notice", "comment"), ("refused", "comment")],
-            ["an emergency approval needs a reason"],
+            [*SHORT_NOTICE, ("refused", "comment")],
+            "change.refused:dana",
+            Refusal.EMERGENCY_NO_REASON,
             id="emergency approval without a reason is refused",
         ),
         pytest.param(
@@ -461,8 +459,9 @@ TEAM = "example-org/platform"
             },
             {"allow_emergency": False},
             None,
-            [("notice", "add_labels"), ("notice", "comment"), ("refused", "comment")],
-            ["emergency approvals are turned off"],
+            [*SHORT_NOTICE, ("refused", "comment")],
+            "change.refused:dana",
+            Refusal.EMERGENCY_OFF,
             id="emergency approval is refused when the policy turns it off",
         ),
         pytest.param(
@@ -470,19 +469,17 @@ TEAM = "example-org/platform"
             {"approvers": [TEAM]},
             Access(teams={TEAM: None}),
             [("approve", "comment")],
-            [
-                "I cannot tell whether you are an approver",
-                "read:org",
-                "neither accepted nor refused",
-            ],
+            "change.approval:teams:dana",
+            None,
             id="a team approver that cannot be read gets an explanation, not a decision",
         ),
         pytest.param(
             {"comments": [(T1, APPROVER, "/approve")]},
             {"approvers": [TEAM]},
             Access(teams={TEAM: frozenset({"dana"})}),
-            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
-            [],
+            APPROVE,
+            APPROVED,
+            None,
             id="a member of a readable approver team approves",
         ),
         pytest.param(
@@ -490,7 +487,8 @@ TEAM = "example-org/platform"
             {"approvers": [TEAM, APPROVER]},
             Access(teams={TEAM: frozenset({"dana"})}),
             [("refused", "comment")],
-            ["only an approver"],
+            "change.refused:sam",
+            Refusal.NOT_APPROVER,
             id="someone in no readable approver team is refused",
         ),
         pytest.param(
@@ -498,7 +496,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [("approve", "add_labels"), ("approve", "comment")],
-            ["**Rejected** by @dana.", "Reason: the rollback plan is untested"],
+            "change.approval:reject:2000",
+            None,
             id="/reject with a reason rejects",
         ),
         pytest.param(
@@ -506,7 +505,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [("refused", "comment")],
-            ["a rejection needs a reason"],
+            "change.refused:dana",
+            Refusal.REJECT_NO_REASON,
             id="/reject without a reason is refused",
         ),
         pytest.param(
@@ -514,7 +514,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [("refused", "comment")],
-            ["only an approver can reject a change request"],
+            "change.refused:sam",
+            Refusal.NOT_APPROVER,
             id="/reject from a non-approver is refused",
         ),
         pytest.param(
@@ -522,15 +523,17 @@ TEAM = "example-org/platform"
             {},
             None,
             [("invalid", "add_labels"), ("invalid", "comment"), ("refused", "comment")],
-            ["its scheduled times cannot be used"],
+            "change.refused:dana",
+            Refusal.INVALID,
             id="approval of an invalid request is refused",
         ),
         pytest.param(
             {"comments": [(T1, APPROVER, "/reject not yet"), (T2, OTHER_APPROVER, "/approve")]},
             {},
             None,
-            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
-            ["**Approved** by @erin."],
+            APPROVE,
+            "change.approval:2001",
+            None,
             id="an approval after a rejection stands",
         ),
         pytest.param(
@@ -543,7 +546,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [("approve", "add_labels"), ("approve", "comment")],
-            ["**Rejected** by @erin."],
+            "change.approval:reject:2001",
+            None,
             id="a rejection after an approval stands",
         ),
         pytest.param(
@@ -554,7 +558,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [("withdrawn", "comment")],
-            ["**Approval withdrawn.**", "- **Rollback plan** changed."],
+            "change.approval_withdrawn:2026-11-20T12:00:00Z",
+            None,
             id="approval before an edit does not count",
         ),
         pytest.param(
@@ -564,8 +569,9 @@ TEAM = "example-org/platform"
             },
             {},
             None,
-            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
-            [],
+            APPROVE,
+            APPROVED,
+            None,
             id="approval after an edit counts",
         ),
         pytest.param(
@@ -575,8 +581,9 @@ TEAM = "example-org/platform"
             },
             {},
             None,
-            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
-            ["All pre-change checks are ticked."],
+            APPROVE,
+            APPROVED,
+            None,
             id="ticking checks after approval is not a change to the request",
         ),
         pytest.param(
@@ -584,7 +591,8 @@ TEAM = "example-org/platform"
             {},
             None,
             [],
-            [],
+            None,
+            None,
             id="a command not on the first line is not a command",
         ),
         pytest.param(
@@ -596,8 +604,9 @@ TEAM = "example-org/platform"
             },
             {},
             None,
-            [("approve", "add_labels"), ("approve", "assign"), ("approve", "comment")],
-            [],
+            APPROVE,
+            APPROVED,
+            None,
             id="a forged confirmation marker in a person's comment does not stop the real one",
         ),
     ],
@@ -607,29 +616,33 @@ def test_approval(
     policy: dict[str, Any],
     access: Access | None,
     expected: list[tuple[str, str]],
-    fragments: list[str],
+    key: str | None,
+    reason: Refusal | None,
 ) -> None:
+    """What the approval rules plan, the key of the comment that decides, and (for a reply)
+    why it was refused."""
     setup = dict(setup)
     setup["edits"] = setup.get("edits", [])
     issue = make_issue(**setup)
     now = max([issue.updated_at])
     decision = decide(issue, now, make_policy(**policy), access)
     short = {
-        Rule.APPROVAL: "approve",
-        Rule.REFUSED: "refused",
-        Rule.NOTICE: "notice",
-        Rule.INVALID: "invalid",
-        Rule.WITHDRAWN: "withdrawn",
+        Rule.CHANGE_APPROVAL: "approve",
+        Rule.CHANGE_REFUSED: "refused",
+        Rule.CHANGE_NOTICE: "notice",
+        Rule.CHANGE_INVALID: "invalid",
+        Rule.CHANGE_WITHDRAWN: "withdrawn",
     }
     planned = [
         (short[Rule(a.rule)], str(a.kind))
         for a in decision.actions
-        if a.rule not in (Rule.HOURS, Rule.PRE_CHANGE, Rule.POST_CHANGE)
+        if a.rule not in (Rule.CHANGE_HOURS, Rule.CHANGE_PRE, Rule.CHANGE_POST)
     ]
     assert planned == expected
-    body = texts(decision.actions)
-    for fragment in fragments:
-        assert fragment in body
+    decisive = [a.key for a in comments_of(decision.actions) if a.rule in DECIDING]
+    assert decisive[-1:] == ([key] if key else [])
+    outcome = facts_of(issue, now, make_policy(**policy), access).outcome
+    assert {r.key: dict(r.values).get("reason") for r in outcome.replies}.get(key or "") == reason
 
 
 def test_approval_assigns_the_rota_pair_for_the_window_not_for_today() -> None:
@@ -644,11 +657,12 @@ def test_approval_assigns_the_rota_pair_for_the_window_not_for_today() -> None:
 def test_approval_with_no_rota_entry_assigns_nobody_and_says_so() -> None:
     issue = make_issue(comments=[(T1, APPROVER, "/approve")])
     decision = decide(issue, T1, parse_policy({"changes": {"approvers": [APPROVER]}}))
-    assert [a.kind for a in decision.actions if a.rule == Rule.APPROVAL] == [
+    assert [a.kind for a in decision.actions if a.rule == Rule.CHANGE_APPROVAL] == [
         Kind.ADD_LABELS,
         Kind.COMMENT,
     ]
-    assert "**nobody is assigned**" in texts(decision.actions)
+    policy = parse_policy({"changes": {"approvers": [APPROVER]}})
+    assert facts_of(issue, T1, policy).support == Support(people=(), from_rota=True)
 
 
 def test_teams_named_in_approve_are_not_assigned() -> None:
@@ -656,9 +670,8 @@ def test_teams_named_in_approve_are_not_assigned() -> None:
     decision = decide(issue, T1)
     assign = [a for a in decision.actions if a.kind is Kind.ASSIGN]
     assert assign[0].users == ("zoe",)
-    assert "Teams cannot be assigned to an issue, so @example-org/dbas was not assigned" in texts(
-        decision.actions
-    )
+    approval = facts_of(issue, T1).outcome.approval
+    assert approval is not None and approval.args.teams == ("example-org/dbas",)
 
 
 @pytest.mark.parametrize(
@@ -705,57 +718,50 @@ def test_parse_approve(
 # -- withdrawal and labels by hand --------------------------------------------------------
 
 
-def approved_desk(**policy: Any) -> Desk:
-    desk = Desk(make_policy(**policy))
-    desk.open(OPENED)
-    desk.comment(T1, APPROVER, "/approve")
-    assert "approved" in desk.issue().labels
-    return desk
-
-
 @pytest.mark.parametrize(
-    ("edit", "fragments"),
+    ("edit", "changed"),
     [
         pytest.param(
             {"scheduled_start": "2026-11-25 18:30"},
-            ["- **Scheduled start**: `2026-11-25 18:00` → `2026-11-25 18:30`"],
+            ["scheduled-start"],
             id="moving the start withdraws the approval and shows the old and new start",
         ),
         pytest.param(
             {"change_details": "Upgrade to PostgreSQL 17 instead."},
-            ["- **Change details** changed."],
+            ["change-details"],
             id="changing the details withdraws the approval",
         ),
         pytest.param(
             {"service": "Payments API and Refunds"},
-            ["- **Service**: `Payments API` → `Payments API and Refunds`"],
+            ["service"],
             id="changing the service withdraws the approval",
         ),
     ],
 )
-def test_an_edit_after_approval_withdraws_it(edit: dict[str, Any], fragments: list[str]) -> None:
+def test_an_edit_after_approval_withdraws_it(edit: dict[str, Any], changed: list[str]) -> None:
     desk = approved_desk()
     desk.edit(T2, **edit)
     issue = desk.issue()
     assert "approved" not in issue.labels
-    withdrawn = desk.actions(Rule.WITHDRAWN)
-    assert kinds(withdrawn) == [(Rule.WITHDRAWN, "remove_labels"), (Rule.WITHDRAWN, "comment")]
+    withdrawn = desk.actions(Rule.CHANGE_WITHDRAWN)
+    assert kinds(withdrawn) == [
+        (Rule.CHANGE_WITHDRAWN, "remove_labels"),
+        (Rule.CHANGE_WITHDRAWN, "comment"),
+    ]
     assert withdrawn[1].key == "change.approval_withdrawn:2026-11-20T12:00:00Z"
-    body = texts(withdrawn)
-    assert (
-        "@rita changed this request on Fri 20 Nov 2026 12:00 GMT, after @dana approved it on Fri 20 Nov 2026 11:00 GMT"
-        in body
-    )
-    assert "@dana, @erin: please review the change again" in body
-    for fragment in fragments:
-        assert fragment in body
+    withdrawal = desk.facts(T2).outcome.withdrawal
+    assert withdrawal is not None
+    assert (withdrawal.approval.by, withdrawal.approval.at) == (APPROVER, T1)
+    assert (withdrawal.after.author, withdrawal.after.at) == (REQUESTER, T2)
+    before, after = withdrawal.before.fields, withdrawal.after.fields
+    assert [f for (f, old), (_, new) in zip(before, after, strict=True) if old != new] == changed
 
 
 def test_ticking_checks_after_approval_keeps_it() -> None:
     desk = approved_desk()
     desk.edit(T2, checks=[STAKEHOLDERS])
     assert "approved" in desk.issue().labels
-    assert desk.actions(Rule.WITHDRAWN) == []
+    assert desk.actions(Rule.CHANGE_WITHDRAWN) == []
 
 
 def test_a_new_approval_after_a_withdrawal_approves_again() -> None:
@@ -763,9 +769,11 @@ def test_a_new_approval_after_a_withdrawal_approves_again() -> None:
     desk.edit(T2, scheduled_start="2026-11-25 18:30")
     desk.comment(T3, OTHER_APPROVER, "/approve")
     assert "approved" in desk.issue().labels
-    confirmations = [a for a in comments_of(desk.actions(Rule.APPROVAL))]
-    assert len(confirmations) == 2
-    assert "Wed 25 Nov 2026 18:30 GMT to 20:00 GMT" in confirmations[1].body  # type: ignore[operator]
+    confirmations = [a.key for a in comments_of(desk.actions(Rule.CHANGE_APPROVAL))]
+    assert len(set(confirmations)) == 2
+    facts = desk.facts(T3)
+    assert facts.outcome.approval is not None and facts.outcome.approval.by == OTHER_APPROVER
+    assert facts.window.start == at("2026-11-25 18:30")
 
 
 def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
@@ -776,19 +784,19 @@ def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
     desk.edit(T2, scheduled_start="2026-11-25 18:30")
     assert "approved" not in desk.issue().labels
     assert not desk.issue().assignees
-    assert [a.kind for a in desk.actions(Rule.APPROVAL)] == []
-    assert len(comments_of(desk.actions(Rule.WITHDRAWN))) == 1
+    assert [a.kind for a in desk.actions(Rule.CHANGE_APPROVAL)] == []
+    assert len(comments_of(desk.actions(Rule.CHANGE_WITHDRAWN))) == 1
 
 
 @pytest.mark.parametrize(
-    ("actor", "approvers", "teams", "kept", "fragment"),
+    ("actor", "approvers", "teams", "kept", "reply"),
     [
         pytest.param(
             STRANGER,
             [APPROVER],
             None,
             False,
-            "@sam, the `approved` label was removed: only an approver can approve a change",
+            ("change.refused:sam", {"reason": "label", "by_requester": False}),
             id="a label added by hand by a non-approver is removed",
         ),
         pytest.param(
@@ -796,7 +804,7 @@ def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
             [APPROVER, REQUESTER],
             None,
             False,
-            "the requester cannot approve their own change",
+            ("change.refused:rita", {"reason": "label", "by_requester": True}),
             id="a label added by the requester is removed even if they approve others' changes",
         ),
         pytest.param(
@@ -804,7 +812,7 @@ def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
             [APPROVER],
             None,
             True,
-            "",
+            None,
             id="a label added by hand by an approver is left alone",
         ),
         pytest.param(
@@ -812,7 +820,7 @@ def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
             [TEAM],
             {},
             True,
-            "I cannot tell whether you are an approver",
+            ("change.approval:teams:dana", {"what": "label"}),
             id="a label added when the approver team cannot be read is explained and left",
         ),
     ],
@@ -822,16 +830,19 @@ def test_a_label_added_by_hand(
     approvers: list[str],
     teams: dict[str, Iterable[str]] | None,
     kept: bool,
-    fragment: str,
+    reply: tuple[str, dict[str, Any]] | None,
 ) -> None:
     desk = Desk(make_policy(approvers=approvers), teams=teams)
     desk.open(OPENED)
     desk.label(T1, actor, add=["approved"])
     assert ("approved" in desk.issue().labels) is kept
-    if fragment:
-        assert fragment in texts(desk.actions())
-    else:
-        assert comments_of(desk.actions(Rule.REFUSED)) == []
+    if reply is None:
+        assert comments_of(desk.actions(Rule.CHANGE_REFUSED)) == []
+        return
+    key, values = reply
+    assert key in [a.key for a in comments_of(desk.actions())]
+    replies = {r.key: dict(r.values) for r in desk.facts(T1).outcome.replies}
+    assert {name: replies[key][name] for name in values} == values
 
 
 def test_a_label_added_by_hand_after_approval_changes_nothing() -> None:
@@ -839,7 +850,7 @@ def test_a_label_added_by_hand_after_approval_changes_nothing() -> None:
     desk.label(T2, STRANGER, remove=["approved"])
     desk.label(T3, STRANGER, add=["approved"])
     assert "approved" in desk.issue().labels
-    assert desk.actions(Rule.REFUSED) == []
+    assert desk.actions(Rule.CHANGE_REFUSED) == []
 
 
 # -- before and after the change ------------------------------------------------------------
@@ -877,13 +888,16 @@ def test_a_label_added_by_hand_after_approval_changes_nothing() -> None:
 def test_pre_change_reminder(now: str, reminds: bool, next_check: str) -> None:
     desk = approved_desk()
     decision = desk.run(at(now))
-    reminder = by_rule(decision.actions, Rule.PRE_CHANGE)
+    reminder = by_rule(decision.actions, Rule.CHANGE_PRE)
     assert bool(reminder) is reminds
     assert decision.next_check == at(next_check)
     if reminds:
-        assert reminder[0].key == "change.pre_change:2026-11-25T18:00:00Z"
-        assert f"- [ ] {STAKEHOLDERS}" in texts(reminder)
-        assert "@rita, @alice-oncall, @bob-oncall" in texts(reminder)
+        assert plan(reminder) == [
+            (Rule.CHANGE_PRE, "comment", "change.pre_change:2026-11-25T18:00:00Z")
+        ]
+        facts = desk.facts(at(now))
+        assert facts.unticked == (STAKEHOLDERS, BACKUPS)
+        assert facts.support.people == ("alice-oncall", "bob-oncall")
 
 
 def test_pre_change_reminder_names_only_the_unticked_checks_and_comes_once() -> None:
@@ -891,24 +905,24 @@ def test_pre_change_reminder_names_only_the_unticked_checks_and_comes_once() -> 
     desk.edit(T2, checks=[STAKEHOLDERS])
     desk.run(at("2026-11-24 18:00"))
     desk.run(at("2026-11-24 18:05"))
-    reminders = desk.actions(Rule.PRE_CHANGE)
+    reminders = desk.actions(Rule.CHANGE_PRE)
     assert len(reminders) == 1
-    assert f"- [ ] {BACKUPS}" in texts(reminders)
-    assert STAKEHOLDERS not in texts(reminders)
+    assert desk.facts(at("2026-11-24 18:00")).unticked == (BACKUPS,)
 
 
 def test_pre_change_reminder_when_all_checks_are_ticked() -> None:
     desk = approved_desk()
     desk.edit(T2, checks=[STAKEHOLDERS, BACKUPS])
     desk.run(at("2026-11-24 18:00"))
-    assert "all pre-change checks are ticked" in texts(desk.actions(Rule.PRE_CHANGE))
+    assert len(desk.actions(Rule.CHANGE_PRE)) == 1
+    assert desk.facts(at("2026-11-24 18:00")).unticked == ()
 
 
 def test_an_emergency_approved_inside_the_lead_time_is_reminded_at_once() -> None:
     desk = Desk()
     desk.open(at("2026-11-25 12:00"))
     desk.comment(at("2026-11-25 12:30"), APPROVER, "/approve emergency certificate expires tonight")
-    assert len(desk.actions(Rule.PRE_CHANGE)) == 1
+    assert len(desk.actions(Rule.CHANGE_PRE)) == 1
 
 
 @pytest.mark.parametrize(
@@ -951,82 +965,86 @@ def test_post_change_prompts(sweeps: list[str], prompts: list[str], next_check: 
     decision = None
     for moment in sweeps:
         decision = desk.run(at(moment))
-    keys = [a.key for a in comments_of(desk.actions(Rule.POST_CHANGE))]
+    keys = [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))]
     assert keys == [f"change.post_change:{p}" for p in prompts]
     assert decision is not None and decision.next_check == at(next_check)
 
 
-def test_the_first_and_later_post_change_prompts_read_differently() -> None:
-    desk = approved_desk()
-    desk.run(END)
-    desk.run(at("2026-11-26 16:00"))
-    first, second = comments_of(desk.actions(Rule.POST_CHANGE))
-    assert "`/done`" in (first.body or "") and "reminder follows each business day" in (
-        first.body or ""
-    )
-    assert "**Still waiting:**" in (second.body or "")
-
-
 @pytest.mark.parametrize(
-    ("by", "text", "closed", "fragment"),
+    ("by", "text", "closed", "answer", "refusal"),
     [
         pytest.param(
             REQUESTER,
             "/done",
             True,
-            "recorded as **done**",
+            "done",
+            None,
             id="/done from the requester closes the issue",
         ),
         pytest.param(
             "alice-oncall",
             "/done all good",
             True,
-            "recorded as **done**",
+            "done",
+            None,
             id="/done from an assignee closes the issue",
         ),
         pytest.param(
             APPROVER,
             "/done",
             True,
-            "recorded as **done**",
+            "done",
+            None,
             id="/done from an approver closes the issue",
         ),
         pytest.param(
             REQUESTER,
             "/rolled-back migration timed out",
             False,
-            "Note: migration timed out",
+            "rolled-back",
+            None,
             id="/rolled-back with a note is recorded and the issue stays open",
         ),
         pytest.param(
             REQUESTER,
             "/rolled-back",
             False,
-            "please say what happened",
+            None,
+            "no-note",
             id="/rolled-back without a note is refused",
         ),
         pytest.param(
             STRANGER,
             "/done",
             False,
-            "only the requester, the assigned support people",
+            None,
+            "not-allowed",
             id="/done from a stranger is refused",
         ),
     ],
 )
-def test_answers_to_the_post_change_prompt(by: str, text: str, closed: bool, fragment: str) -> None:
+def test_answers_to_the_post_change_prompt(
+    by: str, text: str, closed: bool, answer: str | None, refusal: str | None
+) -> None:
     desk = approved_desk()
     desk.run(END)
-    desk.comment(at("2026-11-25 20:30"), by, text)
+    said = desk.comment(at("2026-11-25 20:30"), by, text)
     assert (desk.issue().state == "closed") is closed
-    assert fragment in texts(desk.actions(Rule.POST_CHANGE))
+    keys = [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))]
+    answers = desk.facts(at("2026-11-25 20:30")).answers
+    if answer is not None:
+        assert keys[-1] == f"change.post_change:{answer}:{said}"
+        assert answers.accepted is not None and answers.accepted.comment.id == said
+    else:
+        assert keys[-1] == f"change.post_change:refused:{by}"
+        assert [(c.comment.id, why) for c, why in answers.refused] == [(said, refusal)]
 
 
 def test_an_answered_change_gets_no_more_prompts() -> None:
     desk = approved_desk()
     answer = desk.comment(at("2026-11-25 19:50"), REQUESTER, "/rolled-back the upgrade failed")
     decision = desk.run(at("2026-11-27 16:00"))
-    assert [a.key for a in comments_of(desk.actions(Rule.POST_CHANGE))] == [
+    assert [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))] == [
         f"change.post_change:rolled-back:{answer}"
     ]
     assert decision.next_check is None
@@ -1036,7 +1054,10 @@ def test_done_before_the_start_is_refused() -> None:
     desk = approved_desk()
     desk.comment(at("2026-11-24 10:00"), REQUESTER, "/done")
     assert desk.issue().state == "open"
-    assert "has not started yet" in texts(desk.actions(Rule.POST_CHANGE))
+    assert [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))] == [
+        "change.post_change:refused:rita"
+    ]
+    assert [why for _, why in desk.facts(at("2026-11-24 10:00")).answers.refused] == ["early"]
 
 
 def test_an_unapproved_change_gets_no_prompts() -> None:
@@ -1045,7 +1066,7 @@ def test_an_unapproved_change_gets_no_prompts() -> None:
     for moment in ("2026-11-24 18:00", "2026-11-25 20:00", "2026-11-26 16:00"):
         decision = desk.run(at(moment))
         assert decision.next_check is None
-    assert desk.actions(Rule.PRE_CHANGE) == desk.actions(Rule.POST_CHANGE) == []
+    assert desk.actions(Rule.CHANGE_PRE) == desk.actions(Rule.CHANGE_POST) == []
 
 
 def test_a_closed_request_plans_nothing() -> None:
@@ -1070,15 +1091,15 @@ def test_an_approved_change_from_request_to_done() -> None:
     assert issue.state == "closed"
     assert set(issue.assignees) == {"alice-oncall", "bob-oncall"}
     assert [(a.rule, a.summary().split(" [")[0]) for _, a in desk.log] == [
-        (Rule.REFUSED, "comment"),
-        (Rule.REFUSED, "comment"),
-        (Rule.APPROVAL, "add labels approved"),
-        (Rule.APPROVAL, "assign @alice-oncall, @bob-oncall"),
-        (Rule.APPROVAL, "comment"),
-        (Rule.PRE_CHANGE, "comment"),
-        (Rule.POST_CHANGE, "comment"),
-        (Rule.POST_CHANGE, "comment"),
-        (Rule.POST_CHANGE, "close"),
+        (Rule.CHANGE_REFUSED, "comment"),
+        (Rule.CHANGE_REFUSED, "comment"),
+        (Rule.CHANGE_APPROVAL, "add labels approved"),
+        (Rule.CHANGE_APPROVAL, "assign @alice-oncall, @bob-oncall"),
+        (Rule.CHANGE_APPROVAL, "comment"),
+        (Rule.CHANGE_PRE, "comment"),
+        (Rule.CHANGE_POST, "comment"),
+        (Rule.CHANGE_POST, "comment"),
+        (Rule.CHANGE_POST, "close"),
     ]
     assert all(c.author in (REQUESTER, STRANGER, APPROVER, BOT) for c in issue.comments)
 
@@ -1087,50 +1108,50 @@ def test_an_approved_change_from_request_to_done() -> None:
 
 
 @pytest.mark.parametrize(
-    ("opened", "start", "short", "fragments"),
+    ("opened", "start", "qualifying"),
     [
         pytest.param(
             "2026-11-23 10:00",
             "2026-11-30 10:00",
-            False,
-            [],
+            None,
             id="exactly five working days is enough",
         ),
         pytest.param(
             "2026-11-23 10:01",
             "2026-11-30 10:00",
-            True,
-            [
-                "at least 5 business days",
-                "| Earliest start with enough notice | Mon 30 Nov 2026 10:01 GMT |",
-            ],
+            "2026-11-30 10:01",
             id="a minute short of five working days is not enough",
         ),
         pytest.param(
             "2026-12-21 10:00",
             "2026-12-30 10:00",
-            False,
-            [],
+            None,
             id="bank holidays are not working days",
         ),
         pytest.param(
             "2026-12-21 10:00",
             "2026-12-29 16:00",
-            True,
-            ["| Earliest start with enough notice | Wed 30 Dec 2026 10:00 GMT |"],
+            "2026-12-30 10:00",
             id="nine calendar days over Christmas are under five working days",
         ),
     ],
 )
-def test_maintenance_notice(opened: str, start: str, short: bool, fragments: list[str]) -> None:
+def test_maintenance_notice(opened: str, start: str, qualifying: str | None) -> None:
     desk = Desk()
     end = start[:11] + "23:00"
     desk.open(at(opened), form=MAINTENANCE, downtime_start=start, downtime_end=end)
     actions = desk.actions(Rule.MAINTENANCE_NOTICE)
-    assert bool(actions) is short
+    short = qualifying is not None
     assert ("insufficient-notice" in desk.issue().labels) is short
-    for fragment in fragments:
-        assert fragment in texts(actions)
+    if not short:
+        assert actions == []
+        return
+    assert plan(actions) == [
+        (Rule.MAINTENANCE_NOTICE, "add_labels", None),
+        (Rule.MAINTENANCE_NOTICE, "comment", f"maintenance.notice:{key_time(at(opened))}"),
+    ]
+    notice = desk.maintenance_facts(at(opened)).notice
+    assert notice is not None and notice.qualifying == at(qualifying or "")
 
 
 def test_maintenance_with_unusable_times() -> None:
@@ -1142,7 +1163,12 @@ def test_maintenance_with_unusable_times() -> None:
         downtime_end="2026-03-29 03:00",
     )
     assert "needs-info" in desk.issue().labels
-    assert "does not exist in Europe/London" in texts(desk.actions(Rule.MAINTENANCE_INVALID))
+    assert kinds(desk.actions(Rule.MAINTENANCE_INVALID)) == [
+        (Rule.MAINTENANCE_INVALID, "add_labels"),
+        (Rule.MAINTENANCE_INVALID, "comment"),
+    ]
+    problems = desk.maintenance_facts(at("2026-03-01 10:00")).revisions[-1].window.problems
+    assert [(p.field, p.kind) for p in problems] == [("Downtime start", "unreadable")]
     desk.edit(at("2026-03-01 10:05"), downtime_start="2026-03-29 00:15")
     assert "needs-info" not in desk.issue().labels
     assert desk.actions(Rule.MAINTENANCE_NOTICE) == []
@@ -1203,9 +1229,10 @@ def test_an_answer_about_an_earlier_approval_does_not_answer_for_new_times() -> 
     )
     desk.comment(at("2026-11-26 09:30"), APPROVER, "/approve")
     desk.run(at("2026-12-02 20:00"))
-    post = comments_of(desk.actions(Rule.POST_CHANGE))
+    post = comments_of(desk.actions(Rule.CHANGE_POST))
     assert [a.key for a in post][-1] == "change.post_change:2026-12-02T20:00:00Z"
-    assert "has not started yet" not in texts(post)
+    assert not [a for a in post if ":refused:" in (a.key or "")]
+    assert desk.facts(at("2026-12-02 20:00")).answers == PromptAnswers()
 
 
 # -- /done closes once -----------------------------------------------------------------------
@@ -1213,20 +1240,14 @@ def test_an_answer_about_an_earlier_approval_does_not_answer_for_new_times() -> 
 REOPEN = at("2026-11-26 09:00")
 
 
-def done_desk() -> Desk:
-    desk = approved_desk()
-    desk.run(END)
-    return desk
-
-
 @pytest.mark.parametrize(
-    ("steps", "state", "closes", "fragment"),
+    ("steps", "state", "closes", "recorded"),
     [
         pytest.param(
             [("say", "2026-11-25 20:30", REQUESTER, "/done")],
             "closed",
             1,
-            "Closing this issue",
+            ["done"],
             id="/done closes the issue",
         ),
         pytest.param(
@@ -1239,7 +1260,7 @@ def done_desk() -> Desk:
             ],
             "open",
             1,
-            "",
+            ["done"],
             id="an issue reopened after /done stays open on every later run",
         ),
         pytest.param(
@@ -1251,7 +1272,7 @@ def done_desk() -> Desk:
             ],
             "open",
             0,
-            "recorded as **done**. Keep watching Payments API",
+            ["done"],
             id="/done seen only after a person reopened the issue is recorded without closing",
         ),
         pytest.param(
@@ -1262,7 +1283,7 @@ def done_desk() -> Desk:
             ],
             "closed",
             2,
-            "",
+            ["done", "done"],
             id="a new /done after a reopen closes the issue again",
         ),
         pytest.param(
@@ -1273,13 +1294,13 @@ def done_desk() -> Desk:
             ],
             "open",
             1,
-            "Note: errors came back overnight",
+            ["done", "rolled-back"],
             id="/rolled-back after a reopen is recorded and the issue stays open",
         ),
     ],
 )
 def test_done_closes_once(
-    steps: list[tuple[str, str, str, str]], state: str, closes: int, fragment: str
+    steps: list[tuple[str, str, str, str]], state: str, closes: int, recorded: list[str]
 ) -> None:
     desk = done_desk()
     for what, moment, who, text in steps:
@@ -1294,8 +1315,9 @@ def test_done_closes_once(
         else:
             desk.run(at(moment))
     assert desk.issue().state == state
-    assert [a.kind for a in desk.actions(Rule.POST_CHANGE)].count(Kind.CLOSE) == closes
-    assert fragment in texts(desk.actions(Rule.POST_CHANGE))
+    assert [a.kind for a in desk.actions(Rule.CHANGE_POST)].count(Kind.CLOSE) == closes
+    keys = [(a.key or "").split(":") for a in comments_of(desk.actions(Rule.CHANGE_POST))]
+    assert [k[1] for k in keys if k[1] in ("done", "rolled-back")] == recorded
 
 
 # -- an `approved` label added by hand by an approver -------------------------------------------
@@ -1304,16 +1326,14 @@ LABELLED_AT = at("2026-11-20 10:30")
 
 
 @pytest.mark.parametrize(
-    ("setup", "policy", "expected", "fragments"),
+    ("setup", "policy", "expected", "key", "reason"),
     [
         pytest.param(
             {},
             {},
             [("approval", "assign"), ("approval", "comment")],
-            [
-                "**Approved** by @dana, who added the `approved` label.",
-                "@alice-oncall, @bob-oncall (the on-call primary and secondary from the rota)",
-            ],
+            "change.approval:label:2026-11-20T10:30:00Z",
+            None,
             id="with enough notice it approves like /approve: the rota pair is assigned and told",
         ),
         pytest.param(
@@ -1330,11 +1350,8 @@ LABELLED_AT = at("2026-11-20 10:30")
                 ("refused", "remove_labels"),
                 ("refused", "comment"),
             ],
-            [
-                "so adding the `approved` label by hand does not count",
-                "use `/approve emergency <reason>`",
-                "The `approved` label you added was taken off.",
-            ],
+            "change.refused:dana",
+            Refusal.NOTICE,
             id="with too little notice it is taken off and the approver told to approve an emergency",
         ),
         pytest.param(
@@ -1351,7 +1368,8 @@ LABELLED_AT = at("2026-11-20 10:30")
                 ("refused", "remove_labels"),
                 ("refused", "comment"),
             ],
-            ["Emergency approvals are turned off in policy.yaml"],
+            "change.refused:dana",
+            Refusal.NOTICE,
             id="with too little notice and no emergencies allowed it is taken off",
         ),
         pytest.param(
@@ -1363,32 +1381,32 @@ LABELLED_AT = at("2026-11-20 10:30")
                 ("refused", "remove_labels"),
                 ("refused", "comment"),
             ],
-            ["its scheduled times cannot be used", "The `approved` label you added was taken off."],
+            "change.refused:dana",
+            Refusal.INVALID,
             id="on a request with unusable times it is taken off",
         ),
         pytest.param(
             {"edits": [(at("2026-11-20 11:00"), {"change_details": "Also drop the audit table"})]},
             {},
             [("withdrawn", "remove_labels"), ("withdrawn", "comment")],
-            [
-                "after @dana approved it (by adding the `approved` label) on Fri 20 Nov 2026 10:30 GMT",
-                "- **Change details** changed.",
-                "the `approved` label has been taken off",
-            ],
+            "change.approval_withdrawn:2026-11-20T11:00:00Z",
+            None,
             id="an edit after it withdraws it",
         ),
         pytest.param(
             {"edits": [(at("2026-11-20 10:15"), {"change_details": "Also drop the audit table"})]},
             {},
             [("approval", "assign"), ("approval", "comment")],
-            [],
+            "change.approval:label:2026-11-20T10:30:00Z",
+            None,
             id="an edit before it does not withdraw it",
         ),
         pytest.param(
             {"comments": [(at("2026-11-20 11:00"), OTHER_APPROVER, "/reject not this week")]},
             {},
             [("approval", "remove_labels"), ("approval", "add_labels"), ("approval", "comment")],
-            ["**Rejected** by @erin."],
+            "change.approval:reject:2000",
+            None,
             id="a rejection after it takes the label off",
         ),
     ],
@@ -1397,7 +1415,8 @@ def test_an_approvers_label_counts_as_approve(
     setup: dict[str, Any],
     policy: dict[str, Any],
     expected: list[tuple[str, str]],
-    fragments: list[str],
+    key: str,
+    reason: Refusal | None,
 ) -> None:
     issue = make_issue(
         labels={"change-request", "approved"},
@@ -1406,22 +1425,25 @@ def test_an_approvers_label_counts_as_approve(
     )
     decision = decide(issue, max(issue.updated_at, LABELLED_AT), make_policy(**policy))
     short = {
-        Rule.APPROVAL: "approval",
-        Rule.REFUSED: "refused",
-        Rule.NOTICE: "notice",
-        Rule.INVALID: "invalid",
-        Rule.WITHDRAWN: "withdrawn",
+        Rule.CHANGE_APPROVAL: "approval",
+        Rule.CHANGE_REFUSED: "refused",
+        Rule.CHANGE_NOTICE: "notice",
+        Rule.CHANGE_INVALID: "invalid",
+        Rule.CHANGE_WITHDRAWN: "withdrawn",
     }
     planned = [
         (short[Rule(a.rule)], str(a.kind))
         for a in decision.actions
-        if a.rule not in (Rule.HOURS, Rule.PRE_CHANGE, Rule.POST_CHANGE)
+        if a.rule not in (Rule.CHANGE_HOURS, Rule.CHANGE_PRE, Rule.CHANGE_POST)
     ]
     assert planned == expected
     removed = [lbl for a in decision.actions if a.kind is Kind.REMOVE_LABELS for lbl in a.labels]
     assert removed.count("approved") == ("remove_labels" in {k for _, k in expected})
-    for fragment in fragments:
-        assert fragment in texts(decision.actions)
+    decisive = [a.key for a in comments_of(decision.actions) if a.rule in DECIDING]
+    assert decisive[-1] == key
+    now = max(issue.updated_at, LABELLED_AT)
+    outcome = facts_of(issue, now, make_policy(**policy)).outcome
+    assert {r.key: dict(r.values).get("reason") for r in outcome.replies}.get(key) == reason
 
 
 @pytest.mark.parametrize(
@@ -1439,7 +1461,7 @@ def test_an_approvers_label_in_a_flow(opened: str, reminders: int) -> None:
     desk.label(at(opened) + (T1 - OPENED), APPROVER, add=["approved"])
     desk.run(at("2026-11-25 17:00"))
     assert ("approved" in desk.issue().labels) is bool(reminders)
-    assert len(desk.actions(Rule.PRE_CHANGE)) == reminders
+    assert len(desk.actions(Rule.CHANGE_PRE)) == reminders
 
 
 def test_an_approvers_label_taken_off_and_added_again_replies_once() -> None:
@@ -1448,7 +1470,7 @@ def test_an_approvers_label_taken_off_and_added_again_replies_once() -> None:
     desk.label(at("2026-11-24 20:10"), APPROVER, add=["approved"])
     desk.label(at("2026-11-24 20:20"), APPROVER, add=["approved"])
     assert "approved" not in desk.issue().labels
-    assert [a.kind for a in desk.actions(Rule.REFUSED)] == [
+    assert [a.kind for a in desk.actions(Rule.CHANGE_REFUSED)] == [
         Kind.REMOVE_LABELS,
         Kind.COMMENT,
         Kind.REMOVE_LABELS,
@@ -1458,12 +1480,12 @@ def test_an_approvers_label_taken_off_and_added_again_replies_once() -> None:
 def test_an_approved_label_with_no_record_of_who_added_it_is_taken_off() -> None:
     issue = make_issue(labels={"change-request", "approved"})
     decision = decide(issue, T1)
-    assert kinds(by_rule(decision.actions, Rule.REFUSED)) == [
-        (Rule.REFUSED, "remove_labels"),
-        (Rule.REFUSED, "comment"),
+    assert kinds(by_rule(decision.actions, Rule.CHANGE_REFUSED)) == [
+        (Rule.CHANGE_REFUSED, "remove_labels"),
+        (Rule.CHANGE_REFUSED, "comment"),
     ]
-    assert "@rita, the `approved` label was removed: there is no record of an approver" in texts(
-        decision.actions
+    assert comments_of(by_rule(decision.actions, Rule.CHANGE_REFUSED))[0].key == (
+        "change.refused:label:unknown"
     )
 
 
@@ -1585,56 +1607,59 @@ def test_no_label_tug_of_war_with_a_person(rounds: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("said", "posted", "edited", "fragment"),
+    ("said", "posted", "edited", "reply"),
     [
         pytest.param(
             [(STRANGER, "/approve")] * 50,
             1,
             0,
-            "@sam, only an approver can approve",
+            ("change.refused:sam", "not-approver", "approve"),
             id="50 refused /approve from one person get one reply",
         ),
         pytest.param(
             [(STRANGER, "/approve"), (STRANGER, "/reject no")],
             1,
             1,
-            "@sam, only an approver can reject",
+            ("change.refused:sam", "not-approver", "reject"),
             id="a different refused command edits that person's reply",
         ),
         pytest.param(
             [(STRANGER, "/approve"), (REQUESTER, "/approve"), (STRANGER, "/approve")],
             2,
             0,
-            "@rita, you asked for this change",
+            ("change.refused:rita", "self", "approve"),
             id="two people get a reply each",
         ),
         pytest.param(
             [("renovate[bot]", "/approve")] * 3,
             1,
             0,
-            "@renovate[bot], only an approver",
+            ("change.refused:renovate+bot+", "not-approver", "approve"),
             id="a bot account's login makes a valid key",
         ),
         pytest.param(
             [(APPROVER, "/reject"), (APPROVER, "/reject")],
             1,
             0,
-            "a rejection needs a reason",
+            ("change.refused:dana", "reject-no-reason", "reject"),
             id="an approver's repeated slip gets one reply",
         ),
     ],
 )
 def test_one_refusal_reply_per_person(
-    said: list[tuple[str, str]], posted: int, edited: int, fragment: str
+    said: list[tuple[str, str]], posted: int, edited: int, reply: tuple[str, str, str]
 ) -> None:
     desk = Desk()
     desk.open(OPENED)
     for n, (who, text) in enumerate(said):
         desk.comment(T1 + (T2 - T1) * n / 100, who, text)
-    refused = comments_of(desk.actions(Rule.REFUSED))
+    refused = comments_of(desk.actions(Rule.CHANGE_REFUSED))
     assert len([a for a in refused if a.comment_id is None]) == posted
     assert len([a for a in refused if a.comment_id is not None]) == edited
-    assert fragment in "\n".join(c.body for c in desk.bot_comments())
+    key, reason, command = reply
+    assert key in {a.key for a in refused}
+    replies = {r.key: dict(r.values) for r in desk.facts(T2).outcome.replies}
+    assert (replies[key]["reason"], replies[key]["command"]) == (reason, command)
 
 
 def test_a_person_s_label_and_command_refusals_share_one_reply() -> None:
@@ -1643,9 +1668,11 @@ def test_a_person_s_label_and_command_refusals_share_one_reply() -> None:
     desk.comment(T1, STRANGER, "/approve")
     for moment in (T2, T3):
         desk.label(moment, STRANGER, add=["approved"])
-    replies = [c for c in desk.bot_comments() if "@sam" in c.body]
-    assert len(replies) == 1
-    assert "the `approved` label was removed" in replies[0].body
+    refused = comments_of(desk.actions(Rule.CHANGE_REFUSED))
+    assert {a.key for a in refused} == {"change.refused:sam"}
+    assert len([a for a in refused if a.comment_id is None]) == 1
+    replies = {r.key: dict(r.values) for r in desk.facts(T3).outcome.replies}
+    assert replies["change.refused:sam"]["reason"] == "label"
 
 
 def test_teams_that_cannot_be_read_are_explained_once_per_person() -> None:
@@ -1653,7 +1680,7 @@ def test_teams_that_cannot_be_read_are_explained_once_per_person() -> None:
     desk.open(OPENED)
     for moment in (T1, T2, T3):
         desk.comment(moment, APPROVER, "/approve")
-    notes = comments_of(desk.actions(Rule.APPROVAL))
+    notes = comments_of(desk.actions(Rule.CHANGE_APPROVAL))
     assert [a.key for a in notes] == ["change.approval:teams:dana"]
 
 
@@ -1661,56 +1688,11 @@ def test_refused_answers_to_the_prompt_get_one_reply_per_person() -> None:
     desk = done_desk()
     for minute in range(5):
         desk.comment(at(f"2026-11-25 20:3{minute}"), STRANGER, "/done")
-    refused = comments_of(desk.actions(Rule.POST_CHANGE))
+    refused = comments_of(desk.actions(Rule.CHANGE_POST))
     assert [a.key for a in refused if "refused" in (a.key or "")] == [
         "change.post_change:refused:sam"
     ]
     assert desk.issue().state == "open"
-
-
-# -- quoting what people wrote ----------------------------------------------------------------
-
-HOSTILE = "Payments\n\n## Approved by @mallory <!-- dutydesk:change.approval:1 --> *x* & <b>y</b>"
-HOSTILE_LINE = HOSTILE.replace("\n", " ")
-
-
-def _hostile_flow(desk: Desk) -> None:
-    """Every change comment that quotes a person: the service, reasons, a note, an edit."""
-    desk.open(at("2026-11-24 20:00"), service=HOSTILE)
-    desk.comment(at("2026-11-24 20:10"), APPROVER, f"/approve emergency {HOSTILE_LINE}")
-    desk.edit(at("2026-11-24 20:20"), service=HOSTILE + " v2")
-    desk.comment(at("2026-11-24 20:30"), OTHER_APPROVER, f"/reject {HOSTILE_LINE}")
-    desk.comment(at("2026-11-24 20:40"), OTHER_APPROVER, f"/approve emergency {HOSTILE_LINE}")
-    desk.run(END)
-    desk.comment(at("2026-11-25 20:30"), REQUESTER, f"/rolled-back {HOSTILE_LINE}")
-    desk.comment(at("2026-11-25 20:40"), REQUESTER, "/done")
-
-
-def test_what_people_wrote_is_quoted_inline_and_defanged() -> None:
-    desk = Desk()
-    _hostile_flow(desk)
-    bodies = {a.key or "": a.body or "" for a in comments_of(desk.actions())}
-    quoting = [k for k, b in bodies.items() if "Approved by @\u200bmallory" in b]
-    # A key less its last part: a comment id or a moment (which has colons of its own).
-    assert {re.sub(r":(\d+|[0-9-]+T[0-9:]+Z)$", "", k) for k in quoting} >= {
-        "change.approval",  # the service and the emergency reason
-        "change.approval:reject",
-        "change.approval_withdrawn",
-        "change.post_change:rolled-back",
-        "change.post_change:done",
-    }
-    for key, body in bodies.items():
-        assert "@mallory" not in body, key
-        assert "<b>" not in body and "<!--" not in body, key
-        for line in body.splitlines():
-            assert not line.lstrip().startswith(("#", "Approved by", "*x*")), (key, line)
-
-
-def test_the_withdrawal_quotes_old_and_new_values_as_code() -> None:
-    desk = approved_desk()
-    desk.edit(T2, service="Pay `ments` & <b>")
-    body = texts(comments_of(desk.actions(Rule.WITHDRAWN)))
-    assert "- **Service**: `Payments API` → ``Pay `ments` & &lt;b&gt;``" in body
 
 
 # -- the example scenarios ---------------------------------------------------------------------
@@ -1727,17 +1709,19 @@ def run_example(name: str) -> tuple[Simulation, list[tuple[str, Action]]]:
 def test_the_approved_change_example_closes_once_and_stays_reopened() -> None:
     simulation, entries = run_example("approved-change.yaml")
     closes = [a for _, a in entries if a.kind is Kind.CLOSE]
-    assert [a.rule for a in closes] == [Rule.POST_CHANGE]
+    assert [a.rule for a in closes] == [Rule.CHANGE_POST]
     issue = simulation.repo.get_issue(1)
     assert issue.state == "open"
     assert "approved" in issue.labels
-    assert [a.key for _, a in entries if a.rule == Rule.REFUSED] == ["change.refused:sam"]
+    assert [a.key for _, a in entries if a.rule == Rule.CHANGE_REFUSED] == ["change.refused:sam"]
 
 
 def test_the_refused_change_example_refuses_every_approval_and_rejects() -> None:
     simulation, entries = run_example("refused-change.yaml")
     refused = [
-        (str(a.kind), a.key, a.comment_id is not None) for _, a in entries if a.rule == Rule.REFUSED
+        (str(a.kind), a.key, a.comment_id is not None)
+        for _, a in entries
+        if a.rule == Rule.CHANGE_REFUSED
     ]
     assert refused == [
         ("comment", "change.refused:rita", False),
