@@ -9,7 +9,7 @@ import pytest
 
 from change_factories import ROTA, at
 from dutydesk.policy import parse_policy
-from dutydesk.views.rota import format_rota, next_handover, on_call, rota_problems
+from dutydesk.views.rota import ProblemKind, format_rota, next_handover, on_call, rota_problems
 
 
 def rota(*entries: tuple[str, str, str]) -> list[dict[str, Any]]:
@@ -74,20 +74,28 @@ def test_next_handover() -> None:
             rota(("2026-11-09", "bob", "carol"), ("2026-11-02", "alice", "bob")),
             None,
             [
-                "rota[1] (from 2026-11-02) is listed after rota[0] (from 2026-11-09), which starts later"
+                (
+                    ProblemKind.OUT_OF_ORDER,
+                    "rota[1] (from 2026-11-02) is listed after rota[0] (from 2026-11-09), which starts later",
+                )
             ],
             id="entries out of date order",
         ),
         pytest.param(
             rota(("2026-11-02", "alice", "bob"), ("2026-11-02", "carol", "dave")),
             None,
-            ["rota[0] and rota[1] both start on 2026-11-02: they overlap"],
+            [(ProblemKind.OVERLAP, "rota[0] and rota[1] both start on 2026-11-02: they overlap")],
             id="two entries on the same date overlap",
         ),
         pytest.param(
             rota(("2026-11-02", "alice", "Alice")),
             None,
-            ["rota[0] (from 2026-11-02): alice is both primary and secondary"],
+            [
+                (
+                    ProblemKind.SAME_PERSON,
+                    "rota[0] (from 2026-11-02): alice is both primary and secondary",
+                )
+            ],
             id="one person primary and secondary",
         ),
         pytest.param(
@@ -99,14 +107,22 @@ def test_next_handover() -> None:
             ),
             None,
             [
-                "rota[2] (from 2026-11-16) lasts 14 days, until 2026-11-30, where the rota otherwise hands over every 7 days"
+                (
+                    ProblemKind.GAP,
+                    "rota[2] (from 2026-11-16) lasts 14 days, until 2026-11-30, where the rota otherwise hands over every 7 days",
+                )
             ],
             id="a missing week is a gap",
         ),
         pytest.param(
             WEEKLY,
             date(2026, 11, 23),
-            ["the rota runs out: rota[2] (from 2026-11-16) was due to hand over on 2026-11-23"],
+            [
+                (
+                    ProblemKind.RAN_OUT,
+                    "the rota runs out: rota[2] (from 2026-11-16) was due to hand over on 2026-11-23",
+                )
+            ],
             id="a rota that has run out",
         ),
         pytest.param(
@@ -118,12 +134,12 @@ def test_next_handover() -> None:
     ],
 )
 def test_rota_problems(
-    entries: list[dict[str, Any]], today: date | None, expected: list[str]
+    entries: list[dict[str, Any]], today: date | None, expected: list[tuple[ProblemKind, str]]
 ) -> None:
     problems = rota_problems(parse_policy({"rota": entries}), today)
-    assert len(problems) == len(expected)
-    for problem, fragment in zip(problems, expected, strict=True):
-        assert fragment in problem
+    assert [p.kind for p in problems] == [kind for kind, _ in expected]
+    for problem, (_, fragment) in zip(problems, expected, strict=True):
+        assert fragment in problem.message
 
 
 @pytest.mark.parametrize(

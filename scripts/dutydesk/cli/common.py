@@ -1,16 +1,23 @@
-"""Pieces every click command shares: the --now parser, the policy option, error mapping."""
+"""Pieces every click command shares: the options (`common`), the --now parser, loading the
+policy and forms, the GitHub adapter, and error mapping."""
 
 from __future__ import annotations
 
 import functools
 import os
 import sys
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dutydesk.forms import FormTemplate
+    from dutydesk.io.repository import Repository
+    from dutydesk.policy import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,3 +86,91 @@ def run_safely(func: F) -> F:
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+# -- the shared options ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    policy: Path
+    forms: Path
+    repo: str | None
+    now: datetime
+    dry_run: bool
+    as_json: bool
+
+
+_OPTIONS: dict[str, Callable[[F], F]] = {
+    "policy": policy_option(),
+    "forms": click.option(
+        "--forms",
+        "forms_path",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(".github/ISSUE_TEMPLATE"),
+        show_default=True,
+        help="Folder of the issue-form templates.",
+    ),
+    "repo": click.option(
+        "--repo",
+        envvar="GITHUB_REPOSITORY",
+        help="OWNER/NAME of the repository [default: $GITHUB_REPOSITORY].",
+    ),
+    "now": now_option(),
+    "dry_run": click.option(
+        "--dry-run", is_flag=True, help="Plan and print; write nothing to GitHub."
+    ),
+    "json": click.option(
+        "--json", "as_json", is_flag=True, help="One JSON object a line per action."
+    ),
+}
+
+
+def common(*names: str) -> Callable[[F], F]:
+    """Add the named shared options (policy, forms, repo, now, dry_run, json) to a command;
+    the command receives them, and defaults for the others, as one Options."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            now = kwargs.pop("now", None)
+            opts = Options(
+                policy=kwargs.pop("policy_path", Path("policy.yaml")),
+                forms=kwargs.pop("forms_path", Path(".github/ISSUE_TEMPLATE")),
+                repo=kwargs.pop("repo", None),
+                now=now if now is not None else datetime.now(UTC),
+                dry_run=kwargs.pop("dry_run", False),
+                as_json=kwargs.pop("as_json", False),
+            )
+            return func(opts, **kwargs)
+
+        decorated: Any = wrapper
+        for name in reversed(names):
+            decorated = _OPTIONS[name](decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+# -- shared plumbing ---------------------------------------------------------------------
+
+
+def load_setup(opts: Options) -> tuple[Policy, Mapping[str, FormTemplate]]:
+    from dutydesk.errors import ConfigurationError
+    from dutydesk.forms import FormError, load_templates
+    from dutydesk.policy import load_policy
+
+    policy = load_policy(opts.policy)
+    try:
+        forms = load_templates(opts.forms)
+    except FormError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if not forms:
+        raise ConfigurationError(f"no issue forms in {opts.forms}")
+    return policy, forms
+
+
+def github(opts: Options) -> Repository:
+    from dutydesk.io.github import connect
+
+    return connect(os.environ.get("GITHUB_TOKEN"), opts.repo, os.environ.get("GITHUB_API_URL"))

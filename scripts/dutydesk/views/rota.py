@@ -8,15 +8,25 @@ moment and today's date.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from itertools import pairwise
 
 from dutydesk.policy import Policy, RotaEntry
 from dutydesk.templating import render
 from dutydesk.time.calendar import Cover
 
-__all__ = ["Handover", "format_rota", "next_handover", "on_call", "rota_problems"]
+__all__ = [
+    "Handover",
+    "ProblemKind",
+    "RotaProblem",
+    "format_rota",
+    "next_handover",
+    "on_call",
+    "rota_problems",
+]
 
 
 @dataclass(frozen=True)
@@ -39,8 +49,27 @@ def next_handover(policy: Policy, moment: datetime) -> Handover | None:
     return Handover(later[0].start, later[0]) if later else None
 
 
-def rota_problems(policy: Policy, today: date | None = None) -> list[str]:
-    """Everything wrong with the rota, one sentence each.
+class ProblemKind(StrEnum):
+    """What is wrong with the rota."""
+
+    OUT_OF_ORDER = "out-of-order"  # an entry listed after one that starts later
+    OVERLAP = "overlap"  # two entries from the same date
+    SAME_PERSON = "same-person"  # one person both primary and secondary
+    GAP = "gap"  # an entry lasting longer than the usual turn
+    RAN_OUT = "ran-out"  # the last entry has lasted a whole turn and nobody follows
+
+
+@dataclass(frozen=True)
+class RotaProblem:
+    kind: ProblemKind
+    message: str  # one sentence, naming the entries
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def rota_problems(policy: Policy, today: date | None = None) -> list[RotaProblem]:
+    """Everything wrong with the rota, one problem each, in this order:
 
     * entries out of date order;
     * two entries from the same date (they overlap: only one can be in force);
@@ -50,47 +79,80 @@ def rota_problems(policy: Policy, today: date | None = None) -> list[str]:
     * with ``today``: the rota has run out (its last entry has lasted a whole usual turn
       and nobody follows). A rota that starts after today is fine.
     """
-    problems: list[str] = []
     entries = list(policy.rota)
+    starts = _first_of_each_date(entries)
+    turn = _usual_turn([b - a for (a, _), (b, _) in pairwise(starts)])
+    return [
+        *_out_of_order(entries),
+        *_entry_problems(entries),
+        *_gaps(starts, turn),
+        *_ran_out(starts, turn, today),
+    ]
+
+
+def _first_of_each_date(entries: list[RotaEntry]) -> list[tuple[date, int]]:
+    """(start date, index of the first entry from it), in date order."""
+    seen: dict[date, int] = {}
+    for index, entry in enumerate(entries):
+        seen.setdefault(entry.start, index)
+    return sorted(seen.items())
+
+
+def _out_of_order(entries: list[RotaEntry]) -> Iterator[RotaProblem]:
     for index, (first, second) in enumerate(pairwise(entries)):
         if second.start < first.start:
-            problems.append(
+            yield RotaProblem(
+                ProblemKind.OUT_OF_ORDER,
                 f"rota[{index + 1}] (from {second.start}) is listed after rota[{index}] "
-                f"(from {first.start}), which starts later: list the entries in date order"
+                f"(from {first.start}), which starts later: list the entries in date order",
             )
+
+
+def _entry_problems(entries: list[RotaEntry]) -> Iterator[RotaProblem]:
+    """Per entry, in order: does it overlap an earlier one; are its two people one."""
     seen: dict[date, int] = {}
     for index, entry in enumerate(entries):
         if entry.start in seen:
-            problems.append(
+            yield RotaProblem(
+                ProblemKind.OVERLAP,
                 f"rota[{seen[entry.start]}] and rota[{index}] both start on {entry.start}: "
-                "they overlap and only one can be in force; keep one"
+                "they overlap and only one can be in force; keep one",
             )
-        else:
-            seen[entry.start] = index
+        seen.setdefault(entry.start, index)
         if entry.primary.lower() == entry.secondary.lower():
-            problems.append(
+            yield RotaProblem(
+                ProblemKind.SAME_PERSON,
                 f"rota[{index}] (from {entry.start}): {entry.primary} is both primary and "
-                "secondary; name two different people"
+                "secondary; name two different people",
             )
-    ordered = sorted(seen.items())
-    turn = _usual_turn([b - a for (a, _), (b, _) in pairwise(ordered)])
-    if turn is not None:
-        for (start, index), (after, _) in pairwise(ordered):
-            days = (after - start).days
-            if days > turn:
-                problems.append(
-                    f"rota[{index}] (from {start}) lasts {days} days, until {after}, where the "
-                    f"rota otherwise hands over every {turn} days: is an entry missing?"
-                )
-    if today is not None and turn is not None and ordered:
-        last, index = ordered[-1]
-        due = date.fromordinal(last.toordinal() + turn)
-        if today >= due:
-            problems.append(
-                f"the rota runs out: rota[{index}] (from {last}) was due to hand over on {due} "
-                "and no entry follows; add the coming turns"
+
+
+def _gaps(starts: list[tuple[date, int]], turn: int | None) -> Iterator[RotaProblem]:
+    if turn is None:
+        return
+    for (start, index), (after, _) in pairwise(starts):
+        days = (after - start).days
+        if days > turn:
+            yield RotaProblem(
+                ProblemKind.GAP,
+                f"rota[{index}] (from {start}) lasts {days} days, until {after}, where the "
+                f"rota otherwise hands over every {turn} days: is an entry missing?",
             )
-    return problems
+
+
+def _ran_out(
+    starts: list[tuple[date, int]], turn: int | None, today: date | None
+) -> Iterator[RotaProblem]:
+    if today is None or turn is None or not starts:
+        return
+    last, index = starts[-1]
+    due = date.fromordinal(last.toordinal() + turn)
+    if today >= due:
+        yield RotaProblem(
+            ProblemKind.RAN_OUT,
+            f"the rota runs out: rota[{index}] (from {last}) was due to hand over on {due} "
+            "and no entry follows; add the coming turns",
+        )
 
 
 def _usual_turn(gaps: list[timedelta]) -> int | None:
@@ -112,7 +174,8 @@ def format_rota(entry: RotaEntry | None, moment: datetime, policy: Policy) -> st
         following = calendar.next_change(moment)
         resumes = policy.local(following) if following is not None else None
     today = policy.local(moment).date()
-    ran_out = [p for p in rota_problems(policy, today=today) if "runs out" in p]
+    problems = rota_problems(policy, today=today)
+    ran_out = [p.message for p in problems if p.kind is ProblemKind.RAN_OUT]
     return render(
         "change_rota.md.j2",
         entry=entry,

@@ -45,40 +45,46 @@ def form_findings(
     form's priority options match the policy's priorities."""
     out: list[Finding] = []
     for name, role in FORM_ROLES.items():
-        form = forms.get(name)
-        where = str(forms_path / f"{name}.yml")
-        if form is None:
-            out.append((where, f"the {name} form is missing (dutydesk handles it)"))
-            continue
-        if policy is not None:
-            label = policy.label(role)
-            if label not in form.labels:
-                out.append(
-                    (
-                        where,
-                        f"the form's labels {list(form.labels)} lack {label!r}, the policy's "
-                        f"labels.{role}; dutydesk finds these issues by that label",
-                    )
-                )
+        out += _form_label_findings(forms_path, name, role, forms.get(name), policy)
     incident = forms.get("incident")
     if incident is None:
         return out
-    where = str(forms_path / "incident.yml")
+    return out + _priority_findings(str(forms_path / "incident.yml"), incident)
+
+
+def _form_label_findings(
+    forms_path: Path, name: str, role: str, form: FormTemplate | None, policy: Policy | None
+) -> list[Finding]:
+    where = str(forms_path / f"{name}.yml")
+    if form is None:
+        return [(where, f"the {name} form is missing (dutydesk handles it)")]
+    if policy is None or policy.label(role) in form.labels:
+        return []
+    message = (
+        f"the form's labels {list(form.labels)} lack {policy.label(role)!r}, the policy's "
+        f"labels.{role}; dutydesk finds these issues by that label"
+    )
+    return [(where, message)]
+
+
+def _priority_findings(where: str, incident: FormTemplate) -> list[Finding]:
     field = incident.field("priority")
     if field is None:
-        return [*out, (where, "the incident form has no `priority` field")]
+        return [(where, "the incident form has no `priority` field")]
     starts = [opt.split()[0] if opt.split() else "" for opt in field.options]
-    for pid in PRIORITY_IDS:
-        if pid not in starts:
-            out.append((where, f"the priority dropdown has no option starting with {pid}"))
-    return out
+    return [
+        (where, f"the priority dropdown has no option starting with {pid}")
+        for pid in PRIORITY_IDS
+        if pid not in starts
+    ]
 
 
 def rota_findings(policy_path: Path, policy: Policy, now: datetime) -> list[Finding]:
     from dutydesk.views.rota import rota_problems
 
     today = now.astimezone(policy.timezone).date()
-    return [(str(policy_path), f"rota: {p}") for p in rota_problems(policy, today=today)]
+    problems = rota_problems(policy, today=today)
+    return [(str(policy_path), f"rota: {p.message}") for p in problems]
 
 
 def runbook_findings(folder: Path, policy: Policy) -> list[Finding]:

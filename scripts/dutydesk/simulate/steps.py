@@ -1,0 +1,213 @@
+"""One step of a scenario: who does what, when. A table maps each verb to its parser.
+
+A step is a mapping with `at` (ISO 8601 with an offset), `by` (a GitHub login) and exactly one
+verb: `open: FORM` (with `title` and `fields`), or one of comment, edit, assign, label, close,
+reopen, each a mapping naming the `issue` it acts on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dutydesk.errors import ScenarioError
+from dutydesk.people import is_login
+
+STEP_VERBS = ("open", "comment", "edit", "assign", "label", "close", "reopen")
+VERB_KEYS: dict[str, tuple[set[str], set[str]]] = {
+    # verb: (required keys, optional keys) of its mapping
+    "comment": ({"issue", "body"}, set()),
+    "edit": ({"issue", "fields"}, set()),
+    "assign": ({"issue", "users"}, set()),
+    "label": ({"issue"}, {"add", "remove"}),
+    "close": ({"issue"}, set()),
+    "reopen": ({"issue"}, set()),
+}
+OPEN_KEYS = {"title", "fields"}  # beside `open:` in the step itself
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    at: datetime
+    by: str
+    verb: str
+    data: Mapping[str, Any]
+
+    def describe(self) -> str:
+        return DESCRIBE.get(self.verb, _acts)(self)
+
+
+def _opens(step: Step) -> str:
+    return f"{step.by} opens {step.data['form']}: {step.data.get('title', '')}"
+
+
+def _comments(step: Step) -> str:
+    first = str(step.data.get("body", "")).strip().splitlines()[0:1]
+    return f"{step.by} comments on #{step.data['issue']}: {first[0] if first else ''}"
+
+
+def _edits(step: Step) -> str:
+    return f"{step.by} edits #{step.data['issue']}: " + ", ".join(step.data.get("fields", {}))
+
+
+def _assigns(step: Step) -> str:
+    users = ", ".join(step.data.get("users", []))
+    return f"{step.by} assigns #{step.data['issue']} to {users}"
+
+
+def _labels(step: Step) -> str:
+    d = step.data
+    return f"{step.by} labels #{d['issue']}: +{d.get('add', [])} -{d.get('remove', [])}"
+
+
+def _acts(step: Step) -> str:
+    return f"{step.by} {step.verb}s #{step.data['issue']}"
+
+
+DESCRIBE: dict[str, Callable[[Step], str]] = {
+    "open": _opens,
+    "comment": _comments,
+    "edit": _edits,
+    "assign": _assigns,
+    "label": _labels,
+}
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def when(value: Any, where: str) -> datetime:
+    """An aware moment: a YAML timestamp or ISO 8601 text with a UTC offset."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ScenarioError(f"{where}: {value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ScenarioError(
+            f"{where}: '{moment.isoformat()}' has no UTC offset (write e.g. +00:00)"
+        )
+    return moment
+
+
+def strings(value: Any, where: str, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ScenarioError(f"{where}: {what} must be a list of names, e.g. [alice, bob]")
+    return tuple(value)
+
+
+def parse_step(raw: Any, index: int, where: str, opened: int) -> Step:
+    """Step number `index`, when `opened` issues exist before it."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: a step is a mapping with at, by and one action")
+    if "at" not in raw or "by" not in raw:
+        raise ScenarioError(f"{where}: needs `at` and `by`")
+    at = when(raw["at"], where)
+    by = raw["by"]
+    if not isinstance(by, str) or not is_login(by, app=True):
+        raise ScenarioError(f"{where}: by {by!r} is not a GitHub login")
+    verb = _verb(raw, where)
+    data = PARSERS[verb](raw, where, opened)
+    return Step(index=index, at=at, by=by, verb=verb, data=data)
+
+
+def _verb(raw: Mapping[Any, Any], where: str) -> str:
+    verbs = [v for v in STEP_VERBS if v in raw]
+    if len(verbs) != 1:
+        raise ScenarioError(f"{where}: needs exactly one of " + ", ".join(STEP_VERBS))
+    allowed = {"at", "by", verbs[0]} | (OPEN_KEYS if verbs[0] == "open" else set())
+    extra = set(raw) - allowed
+    if extra:
+        raise ScenarioError(f"{where}: unknown keys " + ", ".join(sorted(map(str, extra))))
+    return verbs[0]
+
+
+StepParser = Callable[[Mapping[str, Any], str, int], dict[str, Any]]
+"""(the step's mapping, where it is, issues opened before it) -> the step's data."""
+
+
+def _open(raw: Mapping[str, Any], where: str, opened: int) -> dict[str, Any]:
+    if not isinstance(raw["open"], str):
+        raise ScenarioError(f"{where}: open names a form, e.g. `open: incident`")
+    fields = raw.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise ScenarioError(f"{where}: fields are answers by field id")
+    title = raw.get("title") or ""
+    if not isinstance(title, str):
+        raise ScenarioError(f"{where}: title must be text")
+    return {"form": raw["open"], "title": title, "fields": fields}
+
+
+def _on_issue(verb: str, check: Callable[[Mapping[str, Any], str], None]) -> StepParser:
+    """The parser of a verb that acts on an issue: its mapping's keys, the issue, then
+    `check` for the verb's own values."""
+
+    def parse(raw: Mapping[str, Any], where: str, opened: int) -> dict[str, Any]:
+        value = raw[verb]
+        _keys(verb, value, where)
+        _issue(value["issue"], where, opened)
+        check(value, where)
+        return dict(value)
+
+    return parse
+
+
+def _keys(verb: str, value: Any, where: str) -> None:
+    required, optional = VERB_KEYS[verb]
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where}: {verb} needs a mapping with " + ", ".join(sorted(required)))
+    missing, unknown = required - set(value), set(value) - required - optional
+    if missing or unknown:
+        raise ScenarioError(
+            f"{where}: {verb} takes "
+            + ", ".join(sorted(required | optional))
+            + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+            + (f"; unknown {', '.join(sorted(map(str, unknown)))}" if unknown else "")
+        )
+
+
+def _issue(number: Any, where: str, opened: int) -> None:
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise ScenarioError(f"{where}: issue must be an issue number")
+    if not 1 <= number <= opened:
+        raise ScenarioError(f"{where}: there is no issue #{number} yet")
+
+
+def _body(value: Mapping[str, Any], where: str) -> None:
+    if not isinstance(value["body"], str):
+        raise ScenarioError(f"{where}: comment needs a `body` of text")
+
+
+def _fields(value: Mapping[str, Any], where: str) -> None:
+    if not isinstance(value["fields"], dict):
+        raise ScenarioError(f"{where}: edit needs `fields`, answers by field id")
+
+
+def _users(value: Mapping[str, Any], where: str) -> None:
+    strings(value["users"], where, "assign.users")
+
+
+def _label_names(value: Mapping[str, Any], where: str) -> None:
+    for key in ("add", "remove"):
+        if key in value:
+            strings(value[key], where, f"label.{key}")
+
+
+def _nothing_more(value: Mapping[str, Any], where: str) -> None:
+    """The issue is all the verb takes."""
+
+
+PARSERS: dict[str, StepParser] = {
+    "open": _open,
+    "comment": _on_issue("comment", _body),
+    "edit": _on_issue("edit", _fields),
+    "assign": _on_issue("assign", _users),
+    "label": _on_issue("label", _label_names),
+    "close": _on_issue("close", _nothing_more),
+    "reopen": _on_issue("reopen", _nothing_more),
+}
