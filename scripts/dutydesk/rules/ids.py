@@ -54,3 +54,7 @@ class Refusal(StrEnum):
     EMERGENCY_OFF = "emergency-off"
     EMERGENCY_NO_REASON = "emergency-no-reason"
     REJECT_NO_REASON = "reject-no-reason"
+    # answers to the post-change prompt
+    EARLY = "early"
+    NOT_ALLOWED = "not-allowed"
+    NO_NOTE = "no-note"

@@ -28,10 +28,10 @@ from dutydesk.rules.changes.revisions import (
     read_revisions,
     utc,
 )
-from dutydesk.rules.ids import Rule
+from dutydesk.rules.ids import Refusal, Rule
 
 #: Why an answer to the post-change prompt was not accepted (change_post_answer.md.j2 reads it).
-AnswerRefusal = Literal["early", "not-allowed", "no-note"]
+AnswerRefusal = Literal[Refusal.EARLY, Refusal.NOT_ALLOWED, Refusal.NO_NOTE]
 
 
 @dataclass(frozen=True)
@@ -157,11 +157,11 @@ def _answer_refusal(
     item: Item, ctx: Context, start: datetime, command: Command
 ) -> AnswerRefusal | None:
     if utc(command.comment.created_at) < utc(start):
-        return "early"
+        return Refusal.EARLY
     if not may_answer(item, ctx, command.comment.author):
-        return "not-allowed"
+        return Refusal.NOT_ALLOWED
     if command.name == Answer.ROLLED_BACK and not command.args.strip():
-        return "no-note"
+        return Refusal.NO_NOTE
     return None
 
 
