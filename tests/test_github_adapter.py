@@ -23,6 +23,8 @@ from dutydesk.io.github import (
     connect,
     revisions,
 )
+from dutydesk.io.github_queries import merge_pages, pages_variables, unfinished
+from dutydesk.io.github_snapshot import snapshot
 from dutydesk.model import BodyRevision, EventKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,6 +222,37 @@ def test_github_enterprise_server_reads_from_its_own_graphql_endpoint(
     repo = connect("t0ken", "octo-org/ops", "https://ghe.example.com/api/v3/")
     assert repo.get_issue(1).number == 1
     assert [c.request.url for c in github.calls] == ["https://ghe.example.com:443/api/graphql"]
+
+
+def test_the_snapshot_translation_needs_no_github() -> None:
+    node = graphql_fixture("issue.json")["data"]["repository"]["issue"]
+    issue = snapshot(node)
+    assert (issue.number, issue.author, issue.state) == (1, "alice", "open")
+    assert [c.author for c in issue.comments] == ["github-actions[bot]", "bob"]
+    assert issue.revisions == revisions(node) and issue.revisions[-1].body == issue.body
+
+
+def test_the_next_page_is_asked_for_the_unfinished_connections_only() -> None:
+    def page(cursor: str, more: bool, *items: str) -> dict[str, Any]:
+        return {"pageInfo": {"hasNextPage": more, "endCursor": cursor}, "nodes": list(items)}
+
+    node: dict[str, Any] = {
+        "number": 7,
+        "labels": page("l1", False, "a"),
+        "comments": page("c1", True, "c"),
+        "userContentEdits": page("e1", True, "e"),
+    }
+    cursors = unfinished(node)
+    assert cursors == {"comments": "c1", "userContentEdits": "e1"}
+    variables = pages_variables(7, cursors)
+    assert variables["commentsAfter"] == "c1" and variables["withComments"] is True
+    assert variables["labelsAfter"] is None and variables["withLabels"] is False
+    answer = {"comments": page("c2", True, "d"), "userContentEdits": page("e1", True, "f")}
+    assert merge_pages(node, answer, cursors) == {"comments": "c2"}  # e1 again: stop
+    assert node["comments"]["nodes"] == ["c", "d"] and node["userContentEdits"]["nodes"] == [
+        "e",
+        "f",
+    ]
 
 
 # -- body history ------------------------------------------------------------------------------

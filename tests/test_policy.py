@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dutydesk.errors import PolicyError
-from dutydesk.policy import deep_merge, load_policy, parse_policy
+from dutydesk.policy import deep_merge, load_policy, parse_policy, readers
 from dutydesk.time.durations import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +71,9 @@ BAD = [
     ({"hours": {"support": ["09:00-12:00", "11:00-16:00"]}}, "hours.support", "do not overlap"),
     ({"hours": {"workdays": ["Funday"]}}, "hours.workdays", "Mon"),
     ({"changes": {"approvers": "not a login!"}}, "changes.approvers", "GitHub login"),
+    ({"changes": {"approvers": ["a--b"]}}, "changes.approvers", "GitHub login"),
+    ({"incidents": {"responders": ["alice-"]}}, "incidents.responders", "GitHub login"),
+    ({"incidents": {"security_contacts": ["org-/team"]}}, "incidents.security_contacts", "slug"),
     ({"changes": {"allow_emergency": "yes"}}, "changes.allow_emergency", "true or false"),
     ({"changes": {"reminder_before": "1 business day"}}, "changes.reminder_before", "wall"),
     ({"rota": [{"from": "soon", "primary": "a", "secondary": "b"}]}, "rota[0].from", "YYYY-MM-DD"),
@@ -140,3 +143,31 @@ def test_an_unreadable_policy_names_the_file_once(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policy(path)
     assert str(caught.value).count(str(path)) == 1
+
+
+def test_people_are_logins_apps_or_teams_with_an_optional_at() -> None:
+    policy = parse_policy(
+        {
+            "changes": {"approvers": ["@alice", "a-b", "org/ops.team", "renovate[bot]"]},
+            "incidents": {"responders": "@org/responders"},
+        }
+    )
+    assert policy.changes.approvers == ("alice", "a-b", "org/ops.team", "renovate[bot]")
+    assert policy.incidents.responders == ("org/responders",)
+
+
+def test_every_policy_key_is_a_key_the_parser_reads() -> None:
+    from dutydesk.policy import POLICY_KEYS, TOP_KEYS
+
+    assert {key.split(".")[0] for key in POLICY_KEYS} == set(TOP_KEYS)
+    found, unknown = readers(
+        {
+            "a": "Escalation.\n\nEmits: x\nReads: priorities.<P>.response, rota, labels.sla_missed",
+            "b": "Hours.\n\nReads: the calendar (workdays, on_call),\n  changes, no.such.key\n",
+        }
+    )
+    assert found["priorities.<P>.response"] == ("a",)
+    assert found["hours.on_call.other_days"] == ("b",)
+    assert found["changes.notice"] == ("b",)
+    assert found["maintenance.notice"] == ()
+    assert unknown == {"b": ("no.such.key",)}

@@ -1,80 +1,27 @@
 """The Repository interface over PyGithub: reads through GraphQL, writes through REST.
 
-Imported only by commands that talk to GitHub.
+Imported only by commands that talk to GitHub. This is the transport: requests, retries and
+errors. What is asked is in `github_queries`; how an answer becomes an `Issue` is the pure
+`github_snapshot`.
 
 Reads
 =====
-Every snapshot comes from one GraphQL selection, ``fragment IssueSnapshot`` below, so that a
-sweep costs a request per 100 open items rather than three per item, and so that the body's
-edit history (which REST does not expose) comes with it. The queries are sent through
-PyGithub's requester (``Requester.graphql_query``; a copy of the client's, without the pause
-PyGithub puts between POSTs, since these only read), which posts to the GraphQL endpoint it
-derives from the base URL: ``https://api.github.com`` gives ``https://api.github.com/graphql``
-and a GitHub Enterprise Server base URL ``https://HOST/api/v3`` gives
-``https://HOST/api/graphql`` (``Requester.get_graphql_prefix`` drops the ``/v3``).
+The queries are sent through PyGithub's requester (``Requester.graphql_query``; a copy of the
+client's, without the pause PyGithub puts between POSTs, since these only read), which posts to
+the GraphQL endpoint it derives from the base URL: ``https://api.github.com`` gives
+``https://api.github.com/graphql`` and a GitHub Enterprise Server base URL
+``https://HOST/api/v3`` gives ``https://HOST/api/graphql`` (``Requester.get_graphql_prefix``
+drops the ``/v3``).
 
-* ``open_issues(labels)`` is one paginated listing, ``repository.issues(labels: $labels,
-  states: [OPEN], first: 100, after: $after)``, 100 issues a page, each with its labels (first
-  100), assignees (first 20), comments (first 100), label/assignment/close/reopen timeline items
-  (first 100) and body edits (first 100). ``labels`` there matches an issue carrying *any* of
-  the labels: the schema only says "a list of label names to filter by", but this is the
-  argument that GitHub's own CLI used for ``gh issue list --label a,b`` and that returned issues
-  with either label (cli/cli#419), whereas the REST ``labels=`` parameter requires all of them.
-  The result is also filtered here, so an issue is kept only if it carries one of the labels
-  (ignoring case, as GitHub does).
-  With no labels, every open issue is listed. Pull requests are never included (``issues`` lists
-  issues only).
+* ``open_issues(labels)`` is one paginated listing of open issues carrying *any* of the labels
+  (``OPEN_ISSUES_QUERY``). The result is also filtered here, so an issue is kept only if it
+  carries one of the labels (ignoring case, as GitHub does).
 * ``get_issue(number)`` reads the same selection for one issue: one request.
-* ``issues_since(label, since)`` (the incident register) is the same listing with both states
-  and ``filterBy: {since: ...}`` ("issues that have been updated at or after the given date").
-* When an issue has more than a page of comments, timeline items, edits, labels or assignees,
-  ``IssuePages`` fetches the next page of *each* unfinished connection of that issue together
-  (``@include`` skips the finished ones) until none is left: one more request per extra 100,
-  for that issue only. So for N open items with at most 100 comments, timeline items and
-  edits each, a sweep reads ``ceil(N / 100)`` pages plus what ``access()`` costs (one listing
-  of collaborators and one per team named in the policy; REST listings ask for 100 a page).
-
-Logins are spelled as REST spells them: GraphQL gives a ``Bot``'s login without the ``[bot]``
-suffix (``github-actions``, where REST and the policy say ``github-actions[bot]``), so every
-actor is read with its ``__typename`` and a bot's login gets the suffix back. Without that the
-bot would not recognise its own marked comments and would post them again on every run.
-
-Comments are identified by ``fullDatabaseId`` (a ``BigInt``, sent as a string): ``databaseId`` is
-a 32-bit ``Int`` and issue-comment ids have outgrown it, and the id is what the REST edit of a
-bot comment needs. ``Comment.updated_at`` is ``updatedAt``, the same column as REST's
-``updated_at``.
-
-Body history (``Issue.revisions``)
-----------------------------------
-From ``Issue.userContentEdits`` (schema: ``@octokit/graphql-schema`` 15.26.1; the slice used is
-in ``tests/fixtures/graphql/schema.graphql``):
-
-* the connection takes only ``first``/``last``/``after``/``before``: there is **no**
-  ``orderBy``. GitHub returns the newest edit first (its web edit-history menu marks the first
-  entry "most recent" and the last one "created"), so the edits are sorted here by
-  ``editedAt`` rather than trusting the order;
-* ``UserContentEdit`` has ``editedAt: DateTime!`` ("when this content was edited"),
-  ``editor: Actor``, ``deletedAt``/``deletedBy`` (a revision someone deleted from the history)
-  and ``diff: String``, documented only as "a summary of the changes for this edit". In
-  practice it is the *full text of the body as of that edit*, not a patch (GitHub's web
-  history viewer shows a revision by diffing its ``diff`` against the text before it), and it
-  is null for a deleted revision;
-* ``Issue.includesCreatedEdit`` ("this comment was edited and includes an edit with the
-  creation data") says the oldest edit is the original body as opened.
-
-``revisions`` is then: the original body at ``createdAt`` by the author, then each edit's text
-at its ``editedAt`` by its editor, oldest first; the last one is always the current body.
-An issue never edited has the single revision (``createdAt``, body, author). Fallbacks --
-nothing is invented and nothing is backdated:
-
-* the original is unknown (edited, but without a creation entry, or that entry was deleted):
-  the history starts at the first edit whose text is known, at that edit's time; with no
-  readable edit at all, at ``lastEditedAt`` with the current body. A rule that needs to know
-  whether the opening text is known can compare ``revisions[0].at`` with ``created_at``;
-* a revision deleted from the history (or with no text) is left out; the revisions either
-  side still carry their full text. If it was the newest, the current body stands in for it;
-* if the newest edit's text differs from the current body (beyond line endings), the current
-  body is added at ``lastEditedAt`` by ``editor``.
+* ``issues_since(label, since)`` (the incident register) lists both states, updated since.
+* An issue with more than a page of some connection gets the rest of each, for that issue only
+  (``_complete``). So for N open items with at most 100 comments, timeline items and edits
+  each, a sweep reads ``ceil(N / 100)`` pages plus what ``access()`` costs (one listing of
+  collaborators and one per team named in the policy; REST listings ask for 100 a page).
 
 Errors
 ======
@@ -89,7 +36,7 @@ Writes stay on REST through PyGithub's lazy objects: one request per write.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,189 +45,41 @@ from github.Requester import Requester
 from requests.exceptions import RequestException
 
 from dutydesk.errors import ConfigurationError, GitHubError
-from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.io.github_queries import (
+    CONNECTIONS,
+    FRAGMENTS,
+    ISSUE_PAGES_QUERY,
+    ISSUE_QUERY,
+    ISSUES_SINCE_QUERY,
+    OPEN_ISSUES_QUERY,
+    PAGE,
+    merge_pages,
+    pages_variables,
+    unfinished,
+)
+from dutydesk.io.github_snapshot import aware, carries, graphql_errors, nodes, revisions, snapshot
+from dutydesk.model import Access, Issue
+
+__all__ = [
+    "CONNECTIONS",
+    "DEFAULT_API",
+    "FRAGMENTS",
+    "IDEMPOTENT",
+    "ISSUES_SINCE_QUERY",
+    "ISSUE_PAGES_QUERY",
+    "ISSUE_QUERY",
+    "OPEN_ISSUES_QUERY",
+    "PAGE",
+    "REPEATABLE",
+    "GitHubRepository",
+    "WriteRetry",
+    "connect",
+    "graphql_errors",
+    "revisions",
+    "snapshot",
+]
 
 DEFAULT_API = "https://api.github.com"
-
-PAGE = 100  # GitHub's largest page, for GraphQL connections and REST listings alike
-
-# Connections read with every issue, and the fragment that reads one page of each.
-CONNECTIONS = ("labels", "assignees", "comments", "timelineItems", "userContentEdits")
-
-_TIMELINE_TYPES = (
-    "LABELED_EVENT, UNLABELED_EVENT, ASSIGNED_EVENT, UNASSIGNED_EVENT, CLOSED_EVENT, REOPENED_EVENT"
-)
-
-SNAPSHOT_FRAGMENT = f"""
-fragment IssueSnapshot on Issue {{
-  number
-  title
-  body
-  state
-  createdAt
-  updatedAt
-  closedAt
-  lastEditedAt
-  includesCreatedEdit
-  author {{ ...ActorLogin }}
-  editor {{ ...ActorLogin }}
-  labels(first: {PAGE}) {{ ...LabelPage }}
-  assignees(first: 20) {{ ...AssigneePage }}
-  comments(first: {PAGE}) {{ ...CommentPage }}
-  timelineItems(first: {PAGE}, itemTypes: [{_TIMELINE_TYPES}]) {{ ...TimelinePage }}
-  userContentEdits(first: {PAGE}) {{ ...EditPage }}
-}}
-"""
-
-PAGE_FRAGMENTS = """
-fragment LabelPage on LabelConnection {
-  pageInfo { hasNextPage endCursor }
-  nodes { name }
-}
-
-fragment AssigneePage on UserConnection {
-  pageInfo { hasNextPage endCursor }
-  nodes { ...ActorLogin }
-}
-
-fragment CommentPage on IssueCommentConnection {
-  pageInfo { hasNextPage endCursor }
-  nodes {
-    fullDatabaseId
-    author { ...ActorLogin }
-    body
-    createdAt
-    updatedAt
-  }
-}
-
-fragment TimelinePage on IssueTimelineItemsConnection {
-  pageInfo { hasNextPage endCursor }
-  nodes {
-    __typename
-    ... on LabeledEvent { actor { ...ActorLogin } createdAt label { name } }
-    ... on UnlabeledEvent { actor { ...ActorLogin } createdAt label { name } }
-    ... on AssignedEvent { actor { ...ActorLogin } createdAt assignee { ...ActorLogin } }
-    ... on UnassignedEvent { actor { ...ActorLogin } createdAt assignee { ...ActorLogin } }
-    ... on ClosedEvent { actor { ...ActorLogin } createdAt }
-    ... on ReopenedEvent { actor { ...ActorLogin } createdAt }
-  }
-}
-
-fragment EditPage on UserContentEditConnection {
-  pageInfo { hasNextPage endCursor }
-  nodes {
-    editedAt
-    deletedAt
-    editor { ...ActorLogin }
-    diff
-  }
-}
-
-fragment ActorLogin on Actor {
-  __typename
-  login
-}
-"""
-
-FRAGMENTS = SNAPSHOT_FRAGMENT + PAGE_FRAGMENTS
-
-OPEN_ISSUES_QUERY = (
-    f"""
-query OpenIssues($owner: String!, $name: String!, $labels: [String!], $after: String) {{
-  repository(owner: $owner, name: $name) {{
-    issues(
-      first: {PAGE}
-      after: $after
-      states: [OPEN]
-      labels: $labels
-      orderBy: {{field: CREATED_AT, direction: ASC}}
-    ) {{
-      pageInfo {{ hasNextPage endCursor }}
-      nodes {{ ...IssueSnapshot }}
-    }}
-  }}
-}}
-"""
-    + FRAGMENTS
-)
-
-ISSUES_SINCE_QUERY = (
-    f"""
-query IssuesSince($owner: String!, $name: String!, $labels: [String!], $since: DateTime,
-                  $after: String) {{
-  repository(owner: $owner, name: $name) {{
-    issues(
-      first: {PAGE}
-      after: $after
-      labels: $labels
-      filterBy: {{since: $since}}
-      orderBy: {{field: CREATED_AT, direction: ASC}}
-    ) {{
-      pageInfo {{ hasNextPage endCursor }}
-      nodes {{ ...IssueSnapshot }}
-    }}
-  }}
-}}
-"""
-    + FRAGMENTS
-)
-
-ISSUE_QUERY = (
-    """
-query Issue($owner: String!, $name: String!, $number: Int!) {
-  repository(owner: $owner, name: $name) {
-    issue(number: $number) { ...IssueSnapshot }
-  }
-}
-"""
-    + FRAGMENTS
-)
-
-# The next page of each unfinished connection of one issue; finished ones are skipped.
-ISSUE_PAGES_QUERY = (
-    f"""
-query IssuePages($owner: String!, $name: String!, $number: Int!,
-                 $labelsAfter: String, $withLabels: Boolean!,
-                 $assigneesAfter: String, $withAssignees: Boolean!,
-                 $commentsAfter: String, $withComments: Boolean!,
-                 $timelineItemsAfter: String, $withTimelineItems: Boolean!,
-                 $userContentEditsAfter: String, $withUserContentEdits: Boolean!) {{
-  repository(owner: $owner, name: $name) {{
-    issue(number: $number) {{
-      labels(first: {PAGE}, after: $labelsAfter) @include(if: $withLabels) {{ ...LabelPage }}
-      assignees(first: {PAGE}, after: $assigneesAfter) @include(if: $withAssignees) {{
-        ...AssigneePage
-      }}
-      comments(first: {PAGE}, after: $commentsAfter) @include(if: $withComments) {{
-        ...CommentPage
-      }}
-      timelineItems(
-        first: {PAGE}
-        after: $timelineItemsAfter
-        itemTypes: [{_TIMELINE_TYPES}]
-      ) @include(if: $withTimelineItems) {{
-        ...TimelinePage
-      }}
-      userContentEdits(first: {PAGE}, after: $userContentEditsAfter)
-        @include(if: $withUserContentEdits) {{
-        ...EditPage
-      }}
-    }}
-  }}
-}}
-"""
-    + PAGE_FRAGMENTS
-)
-
-_TIMELINE_KINDS = {
-    "LabeledEvent": EventKind.LABELED,
-    "UnlabeledEvent": EventKind.UNLABELED,
-    "AssignedEvent": EventKind.ASSIGNED,
-    "UnassignedEvent": EventKind.UNASSIGNED,
-    "ClosedEvent": EventKind.CLOSED,
-    "ReopenedEvent": EventKind.REOPENED,
-}
 
 
 # Methods safe to repeat after an answer that may have come after the change was made.
@@ -352,147 +151,6 @@ def connect(token: str | None, repo_name: str | None, api_url: str | None) -> Gi
     return GitHubRepository(client, repo_name)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _time(value: Any) -> datetime:
-    if not isinstance(value, str) or not value:
-        return datetime.fromtimestamp(0, UTC)
-    return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
-
-
-def _maybe_time(value: Any) -> datetime | None:
-    return _time(value) if isinstance(value, str) and value else None
-
-
-def _login(actor: Any) -> str:
-    """The login as REST and the rest of dutydesk spell it: GraphQL gives a `Bot`'s login
-    without the `[bot]` that REST (and so every comment's author) carries."""
-    if not isinstance(actor, Mapping) or not actor.get("login"):
-        return ""
-    login = str(actor["login"])
-    if actor.get("__typename") == "Bot" and not login.endswith("[bot]"):
-        return f"{login}[bot]"
-    return login
-
-
-def _nodes(connection: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(connection, Mapping):
-        for node in connection.get("nodes") or ():
-            if isinstance(node, dict):
-                yield node
-
-
-def _same_text(a: str, b: str) -> bool:
-    return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
-
-
-def revisions(node: Mapping[str, Any]) -> tuple[BodyRevision, ...]:
-    """Every version of an issue's body from its GraphQL snapshot, oldest first, ending with
-    the current body (see the module docstring for what is done when history is missing)."""
-    body = str(node.get("body") or "")
-    author = _login(node.get("author"))
-    created = _time(node.get("createdAt"))
-    edited = _maybe_time(node.get("lastEditedAt"))
-    editor = _login(node.get("editor"))
-    # GitHub lists edits newest first; reverse before the stable sort so ties keep their order.
-    edits = sorted(
-        reversed(list(_nodes(node.get("userContentEdits")))),
-        key=lambda e: _time(e.get("editedAt")),
-    )
-    if not edits:
-        if edited is None:
-            return (BodyRevision(at=created, body=body, author=author),)
-        return (BodyRevision(at=edited, body=body, author=editor or author),)
-    found: list[BodyRevision] = []
-    for index, edit in enumerate(edits):
-        text = edit.get("diff")
-        if edit.get("deletedAt") or not isinstance(text, str):
-            if index < len(edits) - 1:
-                continue  # deleted from the history: not guessed
-            text = body  # the newest revision is the current body
-        if index == 0 and node.get("includesCreatedEdit"):
-            found.append(BodyRevision(at=created, body=text, author=author))
-        else:
-            at = _time(edit.get("editedAt"))
-            found.append(BodyRevision(at=at, body=text, author=_login(edit.get("editor"))))
-    last = found[-1]
-    if _same_text(last.body, body):
-        found[-1] = BodyRevision(at=last.at, body=body, author=last.author)
-    else:
-        found.append(BodyRevision(at=edited or last.at, body=body, author=editor or author))
-    return tuple(found)
-
-
-def _event(item: Mapping[str, Any]) -> IssueEvent | None:
-    kind = _TIMELINE_KINDS.get(str(item.get("__typename")))
-    if kind is None:
-        return None
-    label = item.get("label")
-    assignee = item.get("assignee")
-    return IssueEvent(
-        kind=kind,
-        actor=_login(item.get("actor")),
-        at=_time(item.get("createdAt")),
-        label=str(label["name"]) if isinstance(label, Mapping) and label.get("name") else None,
-        assignee=_login(assignee) or None,
-    )
-
-
-def _comment(item: Mapping[str, Any]) -> Comment:
-    return Comment(
-        id=int(item.get("fullDatabaseId") or 0),
-        author=_login(item.get("author")),
-        body=str(item.get("body") or ""),
-        created_at=_time(item.get("createdAt")),
-        updated_at=_time(item.get("updatedAt")),
-    )
-
-
-def snapshot(node: Mapping[str, Any]) -> Issue:
-    """An `Issue` from one `IssueSnapshot` (with every page of its connections merged in)."""
-    events = [e for e in map(_event, _nodes(node.get("timelineItems"))) if e is not None]
-    return Issue(
-        number=int(node["number"]),
-        title=str(node.get("title") or ""),
-        body=str(node.get("body") or ""),
-        author=_login(node.get("author")),
-        state=str(node.get("state") or "OPEN").lower(),
-        created_at=_time(node.get("createdAt")),
-        updated_at=_time(node.get("updatedAt")),
-        closed_at=_maybe_time(node.get("closedAt")),
-        labels=frozenset(str(n["name"]) for n in _nodes(node.get("labels")) if n.get("name")),
-        assignees=tuple(_login(n) for n in _nodes(node.get("assignees")) if _login(n)),
-        comments=tuple(_comment(c) for c in _nodes(node.get("comments"))),
-        events=tuple(sorted(events, key=lambda e: e.at)),
-        revisions=revisions(node),
-    )
-
-
-def _carries(issue: Issue, labels: Iterable[str]) -> bool:
-    """Does the issue carry one of the labels? GitHub matches label names ignoring case."""
-    return bool({lbl.lower() for lbl in issue.labels} & {lbl.lower() for lbl in labels})
-
-
-def _where(path: Any, data: Any) -> str:
-    """ "issue #N" when a GraphQL error's path points into an issue of the answer."""
-    if not isinstance(path, list):
-        return ""
-    here = data
-    number: Any = None
-    for step in path:
-        if isinstance(here, Mapping) and isinstance(step, str):
-            here = here.get(step)
-        elif isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here):
-            here = here[step]
-        else:
-            break
-        if isinstance(here, Mapping) and isinstance(here.get("number"), int):
-            number = here["number"]
-    return f"issue #{number}: " if number is not None else ""
-
-
 def _message(exc: GithubException) -> str:
     """GitHub's message for an error, or what its answer was when it had none (an HTML page)."""
     data = exc.data
@@ -512,22 +170,6 @@ def _unknown_unless_failure(what: str, exc: GithubException) -> frozenset[str] |
     if exc.status is not None and exc.status >= 500:
         raise GitHubError(f"{what}: GitHub answered {exc.status}") from None
     return None
-
-
-def graphql_errors(answer: Any) -> str:
-    """GitHub's GraphQL error messages, each with the issue it concerns when known."""
-    if not isinstance(answer, Mapping):
-        return str(answer)
-    data = answer.get("data")
-    messages = []
-    for error in answer.get("errors") or ():
-        if isinstance(error, Mapping):
-            kind = f" ({error['type']})" if error.get("type") else ""
-            where = _where(error.get("path"), data)
-            messages.append(f"{where}{error.get('message') or 'error'}{kind}")
-        else:
-            messages.append(str(error))
-    return "; ".join(messages) or str(answer.get("message") or answer)
 
 
 class GitHubRepository:
@@ -581,29 +223,11 @@ class GitHubRepository:
     def _complete(self, node: dict[str, Any]) -> dict[str, Any]:
         """Fetch the remaining pages of an issue's connections, for that issue only."""
         number = int(node["number"])
-        cursors = {
-            key: node[key]["pageInfo"]["endCursor"]
-            for key in CONNECTIONS
-            if isinstance(node.get(key), dict) and node[key]["pageInfo"]["hasNextPage"]
-        }
+        cursors = unfinished(node)
         while cursors:
-            variables: dict[str, Any] = {"number": number}
-            for key in CONNECTIONS:
-                wanted = key in cursors
-                variables[f"{key}After"] = cursors.get(key)
-                variables[f"with{key[0].upper()}{key[1:]}"] = wanted
+            variables = pages_variables(number, cursors)
             data = self._graphql(f"reading issue #{number}", ISSUE_PAGES_QUERY, variables)
-            page = data["repository"].get("issue") or {}
-            following: dict[str, Any] = {}
-            for key in cursors:
-                more = page.get(key)
-                if not isinstance(more, dict):
-                    continue
-                node[key]["nodes"] = [*(node[key].get("nodes") or []), *(more.get("nodes") or [])]
-                cursor = more["pageInfo"]["endCursor"]
-                if more["pageInfo"]["hasNextPage"] and cursor and cursor != cursors[key]:
-                    following[key] = cursor
-            cursors = following
+            cursors = merge_pages(node, data["repository"].get("issue") or {}, cursors)
         return node
 
     def _listing(self, what: str, query: str, variables: dict[str, Any]) -> list[Issue]:
@@ -612,7 +236,7 @@ class GitHubRepository:
         while True:
             data = self._graphql(what, query, {**variables, "after": after})
             issues = data["repository"].get("issues") or {}
-            for node in _nodes(issues):
+            for node in nodes(issues):
                 issue = snapshot(self._complete(node))
                 found[issue.number] = issue
             info = issues.get("pageInfo") or {}
@@ -633,17 +257,17 @@ class GitHubRepository:
     def open_issues(self, labels: Iterable[str]) -> list[Issue]:
         wanted = list(dict.fromkeys(labels))
         found = self._listing("listing open issues", OPEN_ISSUES_QUERY, {"labels": wanted or None})
-        return [i for i in found if not wanted or _carries(i, wanted)]
+        return [i for i in found if not wanted or carries(i, wanted)]
 
     def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
         """Open and closed issues with `label` updated since `since` (for the register)."""
-        moment = _aware(since).astimezone(UTC).isoformat().replace("+00:00", "Z") if since else None
+        moment = aware(since).astimezone(UTC).isoformat().replace("+00:00", "Z") if since else None
         found = self._listing(
             "listing issues for the register",
             ISSUES_SINCE_QUERY,
             {"labels": [label], "since": moment},
         )
-        return [i for i in found if _carries(i, [label])]
+        return [i for i in found if carries(i, [label])]
 
     # -- access and labels (REST) ---------------------------------------------------------
 

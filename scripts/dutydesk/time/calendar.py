@@ -14,20 +14,23 @@ timezone-aware; results are aware datetimes in the calendar's timezone. Internal
 all arithmetic and comparison happens in UTC, because Python compares and subtracts
 two datetimes that share a tzinfo by their wall-clock reading, which is wrong across
 a clock change.
+
+The hours themselves (`TimeRange`, `DaySchedule`, `Cover`) are in `dutydesk.time.schedule`
+and the bank holidays in `dutydesk.time.bank_holidays`; both are importable from here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from dutydesk.time.bank_holidays import UK_REGIONS, BankHolidays
 from dutydesk.time.durations import Clock, Duration
+from dutydesk.time.schedule import MIDNIGHT, Cover, DaySchedule, TimeRange
 
 __all__ = [
     "UK_REGIONS",
@@ -39,215 +42,8 @@ __all__ = [
 ]
 
 _ONE_DAY = timedelta(days=1)
-_MIDNIGHT = time(0)
-_SECONDS_PER_DAY = 86400
 #: How far ahead :meth:`BusinessCalendar.next_change` looks before giving up.
 _NEXT_CHANGE_HORIZON = timedelta(days=400)
-
-
-# --- time ranges ----------------------------------------------------------------------
-
-_TIME_RANGE = re.compile(
-    r"\s*([0-9]{1,2}):([0-9]{2})\s*[-–—]\s*([0-9]{1,2}):([0-9]{2})\s*", re.ASCII
-)
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    """A range of local wall-clock time within one day, from ``start`` up to ``end``.
-
-    The range is half-open: ``start`` is inside, ``end`` is not. ``end`` is strictly
-    after ``start``, except that ``end == time(0)`` means midnight at the end of the
-    day (written "24:00"), so "00:00-24:00" is the whole day.
-    """
-
-    start: time
-    end: time
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ValueError("a time range holds local wall-clock times, without a timezone")
-        if self.end_seconds <= self.start_seconds:
-            raise ValueError(
-                f"{self} is not a time range: the end must be after the start on the same "
-                "day; split a range that crosses midnight into two, e.g. 22:00-24:00 and "
-                "00:00-07:00"
-            )
-
-    @classmethod
-    def parse(cls, text: str) -> TimeRange:
-        """Read "09:00-16:00" (also with an en dash or spaces, "9:00 - 16:00", "24:00")."""
-        match = _TIME_RANGE.fullmatch(text) if isinstance(text, str) else None
-        if match is None:
-            raise ValueError(
-                f"{text!r} is not a time range: write two 24-hour times, for example '09:00-16:00'"
-            )
-        start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
-        start = _parse_time(start_h, start_m, text, allow_24=False)
-        end = _parse_time(end_h, end_m, text, allow_24=True)
-        if end != _MIDNIGHT and end <= start:
-            raise ValueError(
-                f"{text!r} is not a time range: it ends before it starts; a range must end "
-                "later on the same day (split a range that crosses midnight into two)"
-            )
-        return cls(start, end)
-
-    @property
-    def start_seconds(self) -> int:
-        """Seconds from midnight to the start."""
-        return _seconds_of_day(self.start)
-
-    @property
-    def end_seconds(self) -> int:
-        """Seconds from midnight to the end (86400 for "24:00")."""
-        return _SECONDS_PER_DAY if self.end == _MIDNIGHT else _seconds_of_day(self.end)
-
-    @property
-    def length(self) -> timedelta:
-        """The nominal length, by the clock on the wall (ignores clock changes)."""
-        return timedelta(seconds=self.end_seconds - self.start_seconds)
-
-    def __str__(self) -> str:
-        end = "24:00" if self.end == _MIDNIGHT else _format_time(self.end)
-        return f"{_format_time(self.start)}-{end}"
-
-
-def _parse_time(hour: int, minute: int, text: str, *, allow_24: bool) -> time:
-    if allow_24 and (hour, minute) == (24, 0):
-        return _MIDNIGHT
-    if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r} is not a time range: {hour}:{minute:02d} is not a time")
-    return time(hour, minute)
-
-
-def _seconds_of_day(t: time) -> int:
-    return t.hour * 3600 + t.minute * 60 + t.second
-
-
-def _format_time(t: time) -> str:
-    return t.strftime("%H:%M:%S" if t.second else "%H:%M")
-
-
-@dataclass(frozen=True)
-class DaySchedule:
-    """When a kind of cover runs: its ranges on working days and on other days.
-
-    A working day is a weekday in the calendar's ``workdays`` that is not a bank
-    holiday; other days are the remaining weekdays (weekends) and bank holidays.
-    """
-
-    working_days: tuple[TimeRange, ...]
-    other_days: tuple[TimeRange, ...] = ()
-
-    @classmethod
-    def parse(cls, working_days: Iterable[str], other_days: Iterable[str] = ()) -> DaySchedule:
-        """Build a schedule from range texts such as "07:00-09:00"."""
-        return cls(
-            tuple(TimeRange.parse(text) for text in working_days),
-            tuple(TimeRange.parse(text) for text in other_days),
-        )
-
-
-class Cover(StrEnum):
-    """Who is covering at a moment."""
-
-    SUPPORT = "support"
-    ON_CALL = "on-call"
-    NONE = "none"
-
-
-# --- bank holidays --------------------------------------------------------------------
-
-#: UK regions accepted by :meth:`BankHolidays.uk`, with their `holidays` subdivision.
-UK_REGIONS: Mapping[str, str | None] = {
-    "england-and-wales": "ENG",
-    "scotland": "SCT",
-    "northern-ireland": "NIR",
-    "none": None,
-}
-
-YearLoader = Callable[[int], Mapping[date, str]]
-
-
-class BankHolidays:
-    """Named bank holidays: some fixed dates, plus any loaded a year at a time.
-
-    ``loader`` (if given) is called once per year, the first time a date in that year
-    is asked about, so the calendar works for any year. Fixed ``dates`` win over loaded
-    ones with the same date.
-    """
-
-    def __init__(
-        self,
-        dates: Mapping[date, str],
-        *,
-        loader: YearLoader | None = None,
-        region: str | None = None,
-    ) -> None:
-        self._fixed = dict(dates)
-        self._loader = loader
-        self._loaded: dict[int, dict[date, str]] = {}
-        self.region = region
-
-    @classmethod
-    def uk(cls, region: str, years: Iterable[int] = ()) -> BankHolidays:
-        """Bank holidays for a UK region, from the `holidays` package.
-
-        ``region`` is one of :data:`UK_REGIONS`. Years load on demand; ``years`` only
-        loads some up front. Every date the package gives is included, such as a
-        Saturday Boxing Day beside its Monday "(observed)" substitute: the weekend date
-        is not a working day anyway.
-        """
-        if region not in UK_REGIONS:
-            accepted = ", ".join(repr(name) for name in UK_REGIONS)
-            raise ValueError(f"{region!r} is not a UK region: use one of {accepted}")
-        subdivision = UK_REGIONS[region]
-        if subdivision is None:
-            return cls({}, region=region)
-
-        import holidays  # here, not at the top: importing it is slow
-
-        def load(year: int) -> dict[date, str]:
-            found = holidays.country_holidays("GB", subdiv=subdivision, years=year)
-            return {day: str(name) for day, name in found.items()}
-
-        result = cls({}, loader=load, region=region)
-        for year in years:
-            result.for_year(year)
-        return result
-
-    def with_dates(self, extra: Mapping[date, str]) -> BankHolidays:
-        """A copy with more fixed dates (for example an office closure day)."""
-        return BankHolidays(self._fixed | dict(extra), loader=self._loader, region=self.region)
-
-    def _year(self, year: int) -> dict[date, str]:
-        if year not in self._loaded:
-            self._loaded[year] = dict(self._loader(year)) if self._loader else {}
-        return self._loaded[year]
-
-    def is_holiday(self, d: date) -> bool:
-        """Whether ``d`` is a bank holiday."""
-        return self.name(d) is not None
-
-    def name(self, d: date) -> str | None:
-        """The holiday's name, or None if ``d`` is not a bank holiday."""
-        if d in self._fixed:
-            return self._fixed[d]
-        return self._year(d.year).get(d)
-
-    def for_year(self, year: int) -> dict[date, str]:
-        """All bank holidays in ``year``, in date order."""
-        found = self._year(year) | {d: n for d, n in self._fixed.items() if d.year == year}
-        return dict(sorted(found.items()))
-
-    def __contains__(self, d: object) -> bool:
-        return isinstance(d, date) and self.is_holiday(d)
-
-    def __repr__(self) -> str:
-        return f"BankHolidays(region={self.region!r}, fixed={len(self._fixed)})"
-
-
-# --- the calendar ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +229,7 @@ class BusinessCalendar:
 
     def _compute_day_segments(self, d: date) -> tuple[_Segment, ...]:
         """Split local day ``d`` (midnight to midnight) into stretches of one cover."""
-        day_start, day_end = self._utc(d, _MIDNIGHT), self._utc(d + _ONE_DAY, _MIDNIGHT)
+        day_start, day_end = self._utc(d, MIDNIGHT), self._utc(d + _ONE_DAY, MIDNIGHT)
         support = self._utc_ranges(d, self.support, day_start, day_end)
         on_call = self._utc_ranges(d, self.on_call, day_start, day_end)
         cuts = sorted({day_start, day_end, *(t for r in support + on_call for t in r)})
@@ -453,7 +249,7 @@ class BusinessCalendar:
         ranges = schedule.working_days if self.is_working_day(d) else schedule.other_days
         found = []
         for r in ranges:
-            end_day = d + _ONE_DAY if r.end == _MIDNIGHT else d
+            end_day = d + _ONE_DAY if r.end == MIDNIGHT else d
             start = max(self._utc(d, r.start), day_start)
             end = min(self._utc(end_day, r.end), day_end)
             if start < end:

@@ -1,0 +1,116 @@
+"""The typed policy: frozen dataclasses that `parse_policy` builds once from policy.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dutydesk.time.calendar import BankHolidays, BusinessCalendar, DaySchedule
+from dutydesk.time.durations import Duration
+
+PRIORITY_IDS = ("P1", "P2", "P3", "P4")
+
+
+@dataclass(frozen=True)
+class Priority:
+    id: str
+    name: str
+    example: str
+    response: Duration
+    update_every: Duration | None
+    update_after: Duration | None
+    escalate_to: tuple[str, ...]
+    review_on_close: bool
+
+    @property
+    def label(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class IncidentsPolicy:
+    responders: tuple[str, ...]
+    security_contacts: tuple[str, ...]
+    wait_for_due: Duration  # the event job stays to fire an escalation due within this
+
+
+@dataclass(frozen=True)
+class ChangesPolicy:
+    notice: Duration
+    approvers: tuple[str, ...]
+    allow_emergency: bool
+    reminder_before: Duration
+    maintenance_notice: Duration
+
+
+@dataclass(frozen=True)
+class RotaEntry:
+    start: date
+    primary: str
+    secondary: str
+
+
+@dataclass(frozen=True)
+class RunbooksPolicy:
+    folder: str
+    review_period: str
+    warning_days: int
+    renotify_after_days: int
+    max_pull_requests_per_run: int
+
+
+@dataclass(frozen=True)
+class LabelSpec:
+    name: str
+    color: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    source: str
+    timezone: ZoneInfo
+    bank_holidays: str
+    workdays: frozenset[int]
+    support: DaySchedule
+    on_call: DaySchedule
+    bot: str
+    priorities: Mapping[str, Priority]
+    incidents: IncidentsPolicy
+    changes: ChangesPolicy
+    rota: tuple[RotaEntry, ...]
+    runbooks: RunbooksPolicy
+    labels: Mapping[str, LabelSpec]
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            tz=self.timezone,
+            workdays=self.workdays,
+            support=self.support,
+            on_call=self.on_call,
+            holidays=BankHolidays.uk(self.bank_holidays),
+        )
+
+    def label(self, role: str) -> str:
+        return self.labels[role].name
+
+    def priority_labels(self) -> tuple[str, ...]:
+        return tuple(p.label for p in self.priorities.values())
+
+    def rota_at(self, moment: datetime) -> RotaEntry | None:
+        """The rota entry in force at a moment (the last whose `from` date has come)."""
+        day = moment.astimezone(self.timezone).date()
+        current: RotaEntry | None = None
+        for entry in sorted(self.rota, key=lambda e: e.start):
+            if entry.start <= day:
+                current = entry
+        return current
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.timezone)
