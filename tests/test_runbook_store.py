@@ -19,8 +19,9 @@ from github import Auth, Github
 from responses import matchers
 
 from dutydesk.errors import GitHubError
+from dutydesk.io.apply import apply_plan
 from dutydesk.io.github import GitHubRepository
-from dutydesk.io.runbook_store import GitHubRunbookStore, apply_renewals, text_to_commit
+from dutydesk.io.runbook_store import GitHubRunbookStore, text_to_commit
 from dutydesk.policy import parse_policy
 from dutydesk.rules.runbooks import (
     BRANCH_PREFIX,
@@ -507,9 +508,7 @@ def test_a_whole_run_counts_its_requests(
     prs = store.pulls_for_prefix(BRANCH_PREFIX)
     commits = {runbook.path: store.commits_touching(runbook.path, date(2026, 5, 2))}
     actions = plan_renewals([runbook], prs, TODAY, policy, commits)
-    [outcome] = apply_renewals(
-        store, actions, {runbook.path: runbook}, TODAY, policy, dry_run=False
-    )
+    [outcome] = apply_plan(None, actions, dry_run=False, store=store)
 
     assert outcome.opened is not None and outcome.opened.number == 42
     assert len(github.calls) == 1 + 1 + 2 + 6

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from dutydesk.actions import Kind
-from dutydesk.io.runbook_store import MemoryRunbookStore, apply_renewals
+from dutydesk.actions import Action, Kind, PullRequest
+from dutydesk.io.apply import apply_plan
 from dutydesk.policy import Policy, load_policy, parse_policy
 from dutydesk.rules.runbooks import (
     REQUIRED_SECTIONS,
@@ -31,9 +31,9 @@ from dutydesk.rules.runbooks import (
     renewed_text,
     review_verdicts,
     status,
-    summary_lines,
     validate_folder,
 )
+from memory_runbook_store import MemoryRunbookStore
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "runbooks"
@@ -62,6 +62,19 @@ def expired(n: int, start: date = date(2026, 1, 1)) -> list[Runbook]:
         )
         for i in range(n)
     ]
+
+
+def pull_of(action: Action) -> PullRequest:
+    assert isinstance(action.payload, PullRequest)
+    return action.payload
+
+
+def planned_pulls(actions: list[Action]) -> list[tuple[str, Kind, str]]:
+    """(rule, kind, path) of each planned review pull request."""
+    return [(a.rule, a.kind, pull_of(a).path) for a in actions]
+
+
+RENEWAL = ("runbook.renewal", Kind.OPEN_PULL_REQUEST)
 
 
 def changed_lines(old: str, new: str) -> list[tuple[str, str]]:
@@ -471,24 +484,6 @@ def test_validate_folder_reports_invalid_runbooks_and_missing_sections() -> None
     ]
 
 
-def test_the_job_summary_lists_expired_then_invalid_then_due_soon() -> None:
-    runbooks = [
-        make_runbook("runbooks/a.md", front="expires: 2026-12-01\nowner: a\n"),
-        make_runbook("runbooks/b.md", front="expires: 2027-06-01\nowner: a\n"),
-        make_runbook("runbooks/c.md", front="expires: 2026-11-01\nowner: example-org/t\n"),
-        parse_runbook("runbooks/d.md", "---\nexpires: a|b\nowner: a\n---\n"),
-    ]
-    lines = summary_lines(runbooks, TODAY, make_policy())
-    assert lines[0] == "### Runbooks due for review"
-    rows = [line for line in lines if line.startswith("| `")]
-    assert rows == [
-        "| `runbooks/c.md` | expired | 2026-11-01 | example-org/t |",
-        "| `runbooks/d.md` | invalid: `expires: a\\|b` is not a date; write YYYY-MM-DD, e.g. 2027-05-31 | — | a |",
-        "| `runbooks/a.md` | due-soon | 2026-12-01 | a |",
-    ]
-    assert summary_lines(runbooks[1:2], TODAY, make_policy()) == []
-
-
 # -- branches and earlier pull requests --------------------------------------------------
 
 
@@ -582,17 +577,17 @@ def test_only_expired_valid_runbooks_are_planned() -> None:
         make_runbook("runbooks/expired.md", front="expires: 2026-11-25\nowner: a\n"),
     ]
     actions = plan_renewals(runbooks, {}, TODAY, make_policy(), {})
-    assert [dict(a.extra)["path"] for a in actions] == ["runbooks/expired.md"]
+    assert planned_pulls(actions) == [(*RENEWAL, "runbooks/expired.md")]
 
 
 def test_a_run_is_capped_by_max_pull_requests_per_run_most_overdue_first() -> None:
     runbooks = list(reversed(expired(7)))
     policy = make_policy(max_pull_requests_per_run=3)
     actions = plan_renewals(runbooks, {}, TODAY, policy, {})
-    assert [dict(a.extra)["path"] for a in actions] == [
-        "runbooks/service-00.md",
-        "runbooks/service-01.md",
-        "runbooks/service-02.md",
+    assert planned_pulls(actions) == [
+        (*RENEWAL, "runbooks/service-00.md"),
+        (*RENEWAL, "runbooks/service-01.md"),
+        (*RENEWAL, "runbooks/service-02.md"),
     ]
     reasons = [v.reason for v in review_verdicts(runbooks, {}, TODAY, policy)]
     assert reasons == [Reason.PLANNED] * 3 + [Reason.CAPPED] * 4
@@ -602,9 +597,9 @@ def test_skipped_runbooks_do_not_use_up_the_cap() -> None:
     runbooks = expired(4)
     prs = {branch_for(runbooks[0].path): PullInfo(1, PullState.OPEN, branch="x")}
     actions = plan_renewals(runbooks, prs, TODAY, make_policy(max_pull_requests_per_run=2), {})
-    assert [dict(a.extra)["path"] for a in actions] == [
-        "runbooks/service-01.md",
-        "runbooks/service-02.md",
+    assert planned_pulls(actions) == [
+        (*RENEWAL, "runbooks/service-01.md"),
+        (*RENEWAL, "runbooks/service-02.md"),
     ]
 
 
@@ -616,53 +611,30 @@ def test_the_action_carries_path_branch_title_diff_reviewers_and_label() -> None
     [action] = plan_renewals(
         [make_runbook()], {}, TODAY, make_policy(), {"runbooks/payments-api.md": commits}
     )
-    extra = dict(action.extra)
-    assert action.kind is Kind.OPEN_PULL_REQUEST and action.rule == "runbook.renewal"
+    pull = pull_of(action)
+    assert (action.rule, action.kind, action.key, action.issue) == (*RENEWAL, None, None)
     assert action.labels == ("runbook-review",)
-    assert extra["path"] == "runbooks/payments-api.md"
-    assert extra["branch"] == BRANCH
-    assert extra["title"] == "Review runbook: Payments API (review was due 2026-11-02)"
-    assert extra["reviewers"] == ("example-org/payments-team",)
-    assert extra["message"].startswith(
-        "Review runbook runbooks/payments-api.md: expires 2027-05-25"
-    )
-    assert extra["diff"] == (
+    assert (pull.path, pull.branch) == ("runbooks/payments-api.md", BRANCH)
+    assert pull.reviewers == ("example-org/payments-team",)
+    assert (pull.expired_on, pull.next_expiry) == (date(2026, 11, 2), date(2027, 5, 25))
+    assert pull.title and pull.message and action.body  # worded by the runbook_* templates
+    assert pull.old_text == make_runbook().text
+    assert pull.new_text == renewed_text(make_runbook(), TODAY, make_policy())
+    assert pull.diff == (
         "--- a/runbooks/payments-api.md\n+++ b/runbooks/payments-api.md\n"
         "@@ -1,6 +1,6 @@\n ---\n category: runbooks\n-expires: 2026-11-02\n+expires: 2027-05-25\n"
         " owner: example-org/payments-team\n ---\n # Payments API Runbook\n"
     )
-    body = action.body or ""
-    assert "Read the runbook end to end" in body
-    assert "**Incident contact details**" in body and "**URLs**" in body
-    assert "since its last review (2026-05-02)" in body
-    assert "- a1b2c3d 2026-09-03 Move the dashboards to Grafana (dan-price)" in body
-    assert "Update @\u200btom-okafor's number &lt;b&gt;" in body  # no pings, no HTML
-    assert "30 days" in body
-
-
-@pytest.mark.parametrize(
-    ("commits", "wording"),
-    [
-        pytest.param(
-            None, "Not looked up: this plan was made without access to GitHub.", id="not-looked-up"
-        ),
-        pytest.param(
-            [], "None. Nothing in the file has changed since its last review", id="none-since"
-        ),
-    ],
-)
-def test_the_body_says_when_there_are_no_commits_to_list(
-    commits: list[CommitInfo] | None, wording: str
-) -> None:
-    by_path = None if commits is None else {"runbooks/payments-api.md": commits}
-    [action] = plan_renewals([make_runbook()], {}, TODAY, make_policy(), by_path)
-    assert wording in (action.body or "")
-
-
-def test_a_replacement_for_a_closed_pull_request_says_so() -> None:
-    pull = PullInfo(7, PullState.CLOSED, False, at(1, 9), branch=BRANCH)
-    [action] = plan_renewals([make_runbook()], {BRANCH: pull}, TODAY, make_policy(), {})
-    assert "#7, was closed without merging" in (action.body or "")
+    assert [name for name, _ in action.extra] == [
+        "path",
+        "branch",
+        "title",
+        "message",
+        "reviewers",
+        "expired_on",
+        "next_expiry",
+        "diff",
+    ]
 
 
 # -- idempotency, applied ----------------------------------------------------------------
@@ -672,14 +644,13 @@ def test_applying_the_plan_then_planning_again_plans_nothing_until_it_is_needed(
     policy = make_policy()
     runbooks = [make_runbook()]
     store = MemoryRunbookStore(files={r.path: r.text for r in runbooks})
-    by_path = {r.path: r for r in runbooks}
 
     def plan(today: date) -> list[Any]:
         prs = store.pulls_for_prefix("dutydesk/runbook-review/")
         return plan_renewals(runbooks, prs, today, policy, {})
 
     first = plan(TODAY)
-    [outcome] = apply_renewals(store, first, by_path, TODAY, policy, dry_run=False)
+    [outcome] = apply_plan(None, first, dry_run=False, store=store)
     assert outcome.opened is not None and outcome.error is None
     assert store.pulls[0].content == renewed_text(runbooks[0], TODAY, policy)
     assert store.pulls[0].reviewers == ("example-org/payments-team",)
@@ -691,7 +662,7 @@ def test_applying_the_plan_then_planning_again_plans_nothing_until_it_is_needed(
     assert len(plan(date(2026, 12, 26))) == 1  # 30 days after closing
 
     again = plan(date(2026, 12, 26))
-    apply_renewals(store, again, by_path, date(2026, 12, 26), policy, dry_run=False)
+    apply_plan(None, again, dry_run=False, store=store)
     store.close_pull(2, datetime(2026, 12, 27, 10, tzinfo=UTC), merged=True)
     merged = [parse_runbook(p, text) for p, text in store.files.items()]
     assert merged[0].expires == date(2027, 6, 26)
@@ -703,10 +674,7 @@ def test_a_dry_run_applies_nothing() -> None:
     runbooks = [make_runbook()]
     store = MemoryRunbookStore(files={r.path: r.text for r in runbooks})
     actions = plan_renewals(runbooks, {}, TODAY, make_policy(), {})
-    assert (
-        apply_renewals(store, actions, {r.path: r for r in runbooks}, TODAY, make_policy(), True)
-        == []
-    )
+    assert apply_plan(None, actions, dry_run=True, store=store) == []
     assert store.pulls == [] and store.requests == 0
 
 
@@ -714,8 +682,23 @@ def test_one_failure_does_not_stop_the_others() -> None:
     runbooks = expired(2)
     store = MemoryRunbookStore(files={runbooks[1].path: runbooks[1].text})
     actions = plan_renewals(runbooks, {}, TODAY, make_policy(), {})
-    outcomes = apply_renewals(
-        store, actions, {r.path: r for r in runbooks}, TODAY, make_policy(), dry_run=False
-    )
+    outcomes = apply_plan(None, actions, dry_run=False, store=store)
     assert [o.error is None for o in outcomes] == [False, True]
     assert outcomes[0].error is not None and "404" in outcomes[0].error
+
+
+def test_the_default_branch_is_read_once_for_every_pull_request_of_a_run() -> None:
+    runbooks = expired(2)
+    store = MemoryRunbookStore(files={r.path: r.text for r in runbooks})
+    actions = plan_renewals(runbooks, {}, TODAY, make_policy(), {})
+    outcomes = apply_plan(None, actions, dry_run=False, store=store)
+    assert [o.opened.number for o in outcomes if o.opened] == [1, 2]
+    assert store.requests == 2 + 2 * 6  # the head once; per pull request, six
+
+
+def test_a_pull_request_needs_a_store_and_an_issue_write_a_repository() -> None:
+    [action] = plan_renewals(expired(1), {}, TODAY, make_policy(), {})
+    with pytest.raises(ValueError, match="runbook store"):
+        apply_plan(None, [action], dry_run=False)
+    with pytest.raises(ValueError, match="needs a repository"):
+        apply_plan(None, [Action(Kind.CLOSE, "r", 1)], dry_run=False, store=MemoryRunbookStore())

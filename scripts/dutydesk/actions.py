@@ -1,10 +1,16 @@
-"""Planned actions: what the rules ask for, before anything is written."""
+"""Planned actions: what the rules ask for, before anything is written.
+
+Every write dutydesk makes is an `Action`, planned by a pure decision and carried out by the
+one executor, `dutydesk.io.apply`: comments, labels, assignments and closing on an issue, a
+label's definition (`labels sync`) and a runbook's review pull request. The two writes that
+are not about an issue carry a typed payload: `PullRequest` and `LabelDefinition`.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +22,68 @@ class Kind(StrEnum):
     ASSIGN = "assign"
     CLOSE = "close"
     OPEN_PULL_REQUEST = "open_pull_request"
+    SAVE_LABEL = "save_label"
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A one-file pull request on its own branch: a runbook's review.
+
+    `old_text` is the file as it was read and planned from, `new_text` what is committed;
+    `diff` shows the one to the other. Neither text is printed (the diff is).
+    """
+
+    path: str
+    branch: str
+    title: str
+    message: str  # the commit's message
+    reviewers: tuple[str, ...]
+    expired_on: date
+    next_expiry: date
+    diff: str
+    old_text: str
+    new_text: str
+
+    def summary(self) -> str:
+        return f"open pull request {self.branch}: {self.title}"
+
+    def fields(self) -> tuple[tuple[str, Any], ...]:
+        """What `--json` prints of it, in this order."""
+        return (
+            ("path", self.path),
+            ("branch", self.branch),
+            ("title", self.title),
+            ("message", self.message),
+            ("reviewers", self.reviewers),
+            ("expired_on", self.expired_on.isoformat()),
+            ("next_expiry", self.next_expiry.isoformat()),
+            ("diff", self.diff),
+        )
+
+
+@dataclass(frozen=True)
+class LabelDefinition:
+    """A repository label as the policy defines it; `exists`: update it, else create it."""
+
+    name: str
+    color: str
+    description: str
+    exists: bool
+
+    def summary(self) -> str:
+        return f"{'update' if self.exists else 'create'} label {self.name} #{self.color}"
+
+    def fields(self) -> tuple[tuple[str, Any], ...]:
+        """What `--json` prints of it, in this order."""
+        return (
+            ("name", self.name),
+            ("color", self.color),
+            ("description", self.description),
+            ("exists", self.exists),
+        )
+
+
+Payload = PullRequest | LabelDefinition
 
 
 @dataclass(frozen=True)
@@ -23,7 +91,8 @@ class Action:
     """One write the bot plans to make.
 
     A comment with `comment_id` set edits that (bot-owned) comment in place; without it a new
-    comment is posted. `key` is the hidden marker the comment carries.
+    comment is posted. `key` is the hidden marker the comment carries. `payload` is what a
+    write that is not about an issue needs (`OPEN_PULL_REQUEST`, `SAVE_LABEL`).
     """
 
     kind: Kind
@@ -34,7 +103,12 @@ class Action:
     key: str | None = None
     comment_id: int | None = None
     users: tuple[str, ...] = ()
-    extra: tuple[tuple[str, Any], ...] = field(default=())
+    payload: Payload | None = None
+
+    @property
+    def extra(self) -> tuple[tuple[str, Any], ...]:
+        """The payload's fields as (name, value) pairs, as `--json` prints them."""
+        return self.payload.fields() if self.payload is not None else ()
 
     def to_json(self, at: datetime) -> dict[str, Any]:
         out: dict[str, Any] = {"at": at.isoformat(), "issue": self.issue, "kind": str(self.kind)}
@@ -57,6 +131,8 @@ class Action:
 
     def summary(self) -> str:
         """One line for the readable timeline."""
+        if self.payload is not None:
+            return self.payload.summary()
         match self.kind:
             case Kind.ADD_LABELS:
                 return "add labels " + ", ".join(self.labels)
@@ -70,10 +146,7 @@ class Action:
                 verb = "edit comment" if self.comment_id is not None else "comment"
                 first = _first_text_line(self.body or "")
                 return f"{verb} [{self.key}] {first}"
-            case Kind.OPEN_PULL_REQUEST:
-                extra = dict(self.extra)
-                return f"open pull request {extra.get('branch')}: {extra.get('title')}"
-        return str(self.kind)  # pragma: no cover
+        return str(self.kind)  # a write that lacks its payload
 
 
 def _first_text_line(body: str) -> str:

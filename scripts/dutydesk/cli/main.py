@@ -89,39 +89,13 @@ def validate(opts: Options) -> None:
     click.echo("policy, forms, rota and runbooks are valid")
 
 
-@cli.group()
-def labels() -> None:
-    """Manage the labels the policy uses."""
+def _register_labels() -> None:
+    from dutydesk.cli.labels import labels
+
+    cli.add_command(labels)
 
 
-@labels.command("sync")
-@common("policy", "repo", "dry_run")
-@run_safely
-def labels_sync(opts: Options) -> None:
-    """Create or update every label the policy names (idempotent)."""
-    from dutydesk.policy import load_policy
-
-    policy = load_policy(opts.policy)
-    repo = github(opts)
-    existing = repo.list_labels()
-    changed = 0
-    for spec in policy.labels.values():
-        current = existing.get(spec.name)
-        if (
-            current is not None
-            and current[0].lower() == spec.color.lower()
-            and current[1] == spec.description
-        ):
-            continue
-        changed += 1
-        verb = "update" if current is not None else "create"
-        click.echo(f"{'would ' if opts.dry_run else ''}{verb} label {spec.name} #{spec.color}")
-        if not opts.dry_run:
-            repo.save_label(spec.name, spec.color, spec.description, exists=current is not None)
-    click.echo(
-        f"{changed} label(s) {'to change' if opts.dry_run else 'changed'}, "
-        f"{len(policy.labels) - changed} already right"
-    )
+_register_labels()
 
 
 @cli.command()

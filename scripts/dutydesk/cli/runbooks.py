@@ -1,7 +1,8 @@
 """`dutydesk runbooks`: status, validate and renew.
 
-Thin click commands over `dutydesk.rules.runbooks` (pure) and `dutydesk.io.runbook_store` (GitHub).
-The clock and the environment are read only inside the command functions.
+Thin click commands over `dutydesk.rules.runbooks` (pure), `dutydesk.io.runbook_store` (GitHub)
+and `dutydesk.io.apply` (the one executor, which alone checks --dry-run). The clock and the
+environment are read only inside the command functions.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from dutydesk.cli.common import now_option, policy_option, run_safely
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
+    from dutydesk.io.apply import Outcome
     from dutydesk.io.runbook_store import RunbookStore
     from dutydesk.policy import Policy
-    from dutydesk.rules.runbooks import Runbook, Verdict
+    from dutydesk.rules.runbooks import CommitInfo, Runbook, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -163,55 +165,76 @@ def renew(
     open for that runbook, nor within runbooks.renotify_after_days of one closed unmerged; at
     most runbooks.max_pull_requests_per_run a run. Exit 1 if any could not be opened.
     """
-    from dutydesk.actions import dumps
-    from dutydesk.io.runbook_store import GitHubRunbookStore, apply_renewals
-    from dutydesk.rules.runbooks import (
-        BRANCH_PREFIX,
-        Reason,
-        last_review,
-        plan_renewals,
-        review_verdicts,
-    )
+    from dutydesk.io.apply import apply_plan
 
     setup = _setup(policy_path, now)
-    token = os.environ.get("GITHUB_TOKEN")
-    repo_name = repo or os.environ.get("GITHUB_REPOSITORY")
-    store: RunbookStore | None = None
-    if token or not dry_run:
-        from dutydesk.io.github import connect
+    store = _store(repo, dry_run)
+    verdicts, actions = _plan(setup, store)
+    _explain(setup, verdicts)
+    outcomes = apply_plan(None, actions, dry_run, store=store)
+    if dry_run:
+        _show_plan(setup, actions, as_json)
+        return
+    failed = _report(outcomes, as_json)
+    _note(f"opened {len(outcomes) - failed} review pull request(s), {failed} failed")
+    if failed:
+        sys.exit(1)
 
-        adapter = connect(token, repo_name, os.environ.get("GITHUB_API_URL"))
-        store = GitHubRunbookStore.from_adapter(adapter)
-    else:
+
+def _store(repo: str | None, dry_run: bool) -> RunbookStore | None:
+    """GitHub's side, when there is a token or something to write; else None, said so."""
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token and dry_run:
         _note(
             "dry run without GITHUB_TOKEN: planned from the files alone, "
             "as if no review pull request were open"
         )
+        return None
+    from dutydesk.io.github import connect
+    from dutydesk.io.runbook_store import GitHubRunbookStore
+
+    repo_name = repo or os.environ.get("GITHUB_REPOSITORY")
+    adapter = connect(token, repo_name, os.environ.get("GITHUB_API_URL"))
+    return GitHubRunbookStore.from_adapter(adapter)
+
+
+def _plan(setup: Setup, store: RunbookStore | None) -> tuple[list[Verdict], list[Action]]:
+    """The verdict for each expired runbook, and the review pull requests to open."""
+    from dutydesk.rules.runbooks import BRANCH_PREFIX, plan_renewals, review_verdicts
 
     prs = store.pulls_for_prefix(BRANCH_PREFIX) if store is not None else {}
     verdicts = review_verdicts(setup.runbooks, prs, setup.today, setup.policy)
-    commits = None
-    if store is not None:
-        commits = {}
-        for verdict in verdicts:
-            since = last_review(verdict.runbook, setup.policy)
-            if verdict.reason is Reason.PLANNED and since is not None:
-                commits[verdict.runbook.path] = store.commits_touching(verdict.runbook.path, since)
-    actions = plan_renewals(setup.runbooks, prs, setup.today, setup.policy, commits)
-    _explain(setup, verdicts)
+    commits = _commits(setup, store, verdicts) if store is not None else None
+    return verdicts, plan_renewals(setup.runbooks, prs, setup.today, setup.policy, commits)
 
-    if dry_run:
-        for action in actions:
-            if as_json:
-                click.echo(dumps(action, setup.now))
-            else:
-                _print_plan(action)
-        _note(f"would open {len(actions)} review pull request(s)")
-        return
 
-    assert store is not None
-    by_path = {r.path: r for r in setup.runbooks}
-    outcomes = apply_renewals(store, actions, by_path, setup.today, setup.policy, dry_run=False)
+def _commits(
+    setup: Setup, store: RunbookStore, verdicts: list[Verdict]
+) -> dict[str, list[CommitInfo]]:
+    """The commits since the last review of each runbook planned for review."""
+    from dutydesk.rules.runbooks import Reason, last_review
+
+    commits: dict[str, list[CommitInfo]] = {}
+    for verdict in verdicts:
+        since = last_review(verdict.runbook, setup.policy)
+        if verdict.reason is Reason.PLANNED and since is not None:
+            commits[verdict.runbook.path] = store.commits_touching(verdict.runbook.path, since)
+    return commits
+
+
+def _show_plan(setup: Setup, actions: list[Action], as_json: bool) -> None:
+    from dutydesk.actions import dumps
+
+    for action in actions:
+        if as_json:
+            click.echo(dumps(action, setup.now))
+        else:
+            _print_plan(action)
+    _note(f"would open {len(actions)} review pull request(s)")
+
+
+def _report(outcomes: list[Outcome], as_json: bool) -> int:
+    """Print what happened to each pull request; the number that failed."""
     failed = 0
     for outcome in outcomes:
         if outcome.opened is not None:
@@ -221,19 +244,20 @@ def renew(
             failed += 1
             _note(f"{outcome.path}: {outcome.error}")
         if as_json:
-            record = {
-                "path": outcome.path,
-                "branch": outcome.branch,
-                "number": outcome.opened.number if outcome.opened else None,
-                "url": outcome.opened.url if outcome.opened else None,
-                "error": outcome.error,
-            }
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(json.dumps(_record(outcome), ensure_ascii=False))
         elif outcome.opened is not None:
             click.echo(f"opened {outcome.opened.url} for {outcome.path}")
-    _note(f"opened {len(outcomes) - failed} review pull request(s), {failed} failed")
-    if failed:
-        sys.exit(1)
+    return failed
+
+
+def _record(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "path": outcome.path,
+        "branch": outcome.branch,
+        "number": outcome.opened.number if outcome.opened else None,
+        "url": outcome.opened.url if outcome.opened else None,
+        "error": outcome.error,
+    }
 
 
 def _explain(setup: Setup, verdicts: list[Verdict]) -> None:
@@ -264,10 +288,13 @@ def _explain(setup: Setup, verdicts: list[Verdict]) -> None:
 
 
 def _print_plan(action: Action) -> None:
-    extra = dict(action.extra)
+    from dutydesk.actions import PullRequest
+
+    assert isinstance(action.payload, PullRequest)
+    pull = action.payload
     click.echo(f"{action.rule}: {action.summary()}")
-    click.echo(f"  path: {extra['path']}")
-    click.echo(f"  reviewers: {', '.join(extra['reviewers']) or '-'}")
+    click.echo(f"  path: {pull.path}")
+    click.echo(f"  reviewers: {', '.join(pull.reviewers) or '-'}")
     click.echo(f"  labels: {', '.join(action.labels)}")
-    click.echo(str(extra["diff"]).replace("\r\n", "\n"), nl=False)
+    click.echo(pull.diff.replace("\r\n", "\n"), nl=False)
     click.echo("")

@@ -1,18 +1,60 @@
-"""The executor: the one place that writes, and the one place that checks --dry-run."""
+"""The executor: the one place that writes, and the one place that checks --dry-run.
+
+Every write is a planned `Action`, whatever it writes to:
+
+* an issue, through a `Repository`: comments, labels, assignments and closing;
+* the repository's labels, through the same `Repository`: a label's definition
+  (`save_label`, planned by `labels sync`);
+* a runbook's review pull request (`open_pull_request`), through a `RunbookStore`, which
+  knows the branch and commit mechanics. The default branch's head is read once, before the
+  first one; a pull request that cannot be opened does not stop the others, and its
+  `Outcome` says why.
+
+An issue write that fails raises, as the adapters do, and ends the plan there.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
 
-from dutydesk.actions import Action, Kind
+from dutydesk.actions import Action, Kind, LabelDefinition, PullRequest
+from dutydesk.errors import GitHubError
 from dutydesk.io.repository import Repository
 from dutydesk.markers import with_marker
 
+if TYPE_CHECKING:  # pragma: no cover
+    from dutydesk.io.runbook_store import OpenedPullRequest, RunbookStore
+
+P = TypeVar("P", PullRequest, LabelDefinition)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one planned review pull request."""
+
+    path: str
+    branch: str
+    opened: OpenedPullRequest | None = None
+    error: str | None = None
+
 
 def apply_action(repo: Repository, action: Action) -> None:
+    """One write through the `Repository`: on an issue, or a label's definition."""
+    if action.kind is Kind.SAVE_LABEL:
+        label = _payload(action, LabelDefinition)
+        repo.save_label(label.name, label.color, label.description, exists=label.exists)
+        return
+    if action.kind is Kind.OPEN_PULL_REQUEST:
+        raise ValueError("a pull request is opened through a RunbookStore: apply_plan(store=)")
     number = action.issue
     if number is None:
         raise ValueError(f"{action.kind} needs an issue number")
+    _write_issue(repo, number, action)
+
+
+def _write_issue(repo: Repository, number: int, action: Action) -> None:
     match action.kind:
         case Kind.ADD_LABELS:
             repo.add_labels(number, action.labels)
@@ -20,21 +62,86 @@ def apply_action(repo: Repository, action: Action) -> None:
             for label in action.labels:
                 repo.remove_label(number, label)
         case Kind.COMMENT:
-            body = with_marker(action.key, action.body or "") if action.key else action.body or ""
-            if action.comment_id is None:
-                repo.create_comment(number, body)
-            else:
-                repo.update_comment(number, action.comment_id, body)
+            _comment(repo, number, action)
         case Kind.ASSIGN:
             repo.assign(number, action.users)
         case Kind.CLOSE:
             repo.close(number)
-        case Kind.OPEN_PULL_REQUEST:
-            raise ValueError("pull requests are opened by the runbooks executor")
 
 
-def apply_plan(repo: Repository, actions: Iterable[Action], dry_run: bool) -> None:
+def _comment(repo: Repository, number: int, action: Action) -> None:
+    """Post the comment, or edit the bot's own one in place; either way with its marker."""
+    body = with_marker(action.key, action.body or "") if action.key else action.body or ""
+    if action.comment_id is None:
+        repo.create_comment(number, body)
+    else:
+        repo.update_comment(number, action.comment_id, body)
+
+
+def _payload(action: Action, kind: type[P]) -> P:
+    if not isinstance(action.payload, kind):
+        raise ValueError(f"{action.kind} needs a {kind.__name__} payload")
+    return action.payload
+
+
+@dataclass
+class _Executor:
+    """Carries one plan out, in order; what it needs of each side is looked up once."""
+
+    repo: Repository | None
+    store: RunbookStore | None
+    outcomes: list[Outcome] = field(default_factory=list)
+    _base: tuple[str, str] | None = None  # the default branch and its head, once read
+
+    def apply(self, action: Action) -> None:
+        if action.kind is Kind.OPEN_PULL_REQUEST:
+            self.outcomes.append(self._open(action, _payload(action, PullRequest)))
+        elif self.repo is None:
+            raise ValueError(f"{action.kind} needs a repository to write to")
+        else:
+            apply_action(self.repo, action)
+
+    def _open(self, action: Action, pull: PullRequest) -> Outcome:
+        if self.store is None:
+            raise ValueError("a pull request needs a runbook store to open it through")
+        if self._base is None:
+            self._base = self.store.default_branch_head()
+        base, base_sha = self._base
+        try:
+            opened = self.store.open_pull_request(
+                branch=pull.branch,
+                base=base,
+                base_sha=base_sha,
+                path=pull.path,
+                old_text=pull.old_text,
+                new_text=pull.new_text,
+                message=pull.message,
+                title=pull.title,
+                body=action.body or "",
+                reviewers=pull.reviewers,
+                labels=action.labels,
+            )
+        except GitHubError as exc:
+            return Outcome(pull.path, pull.branch, error=str(exc))
+        return Outcome(pull.path, pull.branch, opened=opened)
+
+
+def apply_plan(
+    repo: Repository | None,
+    actions: Iterable[Action],
+    dry_run: bool,
+    *,
+    store: RunbookStore | None = None,
+) -> list[Outcome]:
+    """Make every planned write, in order; with `dry_run`, none.
+
+    `repo` takes the issue writes and label definitions, `store` the review pull requests;
+    either may be None when the plan has none of its writes. Returns what happened to each
+    pull request.
+    """
     if dry_run:
-        return
+        return []
+    executor = _Executor(repo, store)
     for action in actions:
-        apply_action(repo, action)
+        executor.apply(action)
+    return executor.outcomes

@@ -13,28 +13,24 @@
 
 Planning adds one ``GET .../commits?path=...&since=...`` per planned pull request, and each run
 two reads for the default branch's head and one ``GET .../pulls?state=all`` per 100 pull
-requests. `MemoryRunbookStore` does the same in memory, for tests and dry runs.
+requests.
+
+This is the adapter side: it knows branches, trees and GitHub's answers, and decides nothing.
+The plan is made by `dutydesk.rules.runbooks`; `dutydesk.io.apply` (the one executor, and the
+one place that checks ``--dry-run``) calls `RunbookStore.open_pull_request` for each planned
+`open_pull_request` action.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from dutydesk.actions import Action, Kind
 from dutydesk.errors import GitHubError
-from dutydesk.policy import Policy
-from dutydesk.rules.runbooks import (
-    CommitInfo,
-    PullInfo,
-    PullState,
-    Runbook,
-    latest_pulls,
-    renewed_text,
-)
+from dutydesk.rules.runbooks import CommitInfo, PullInfo, PullState, latest_pulls
 
 if TYPE_CHECKING:  # pragma: no cover
     from github.Repository import Repository as GhRepository
@@ -327,167 +323,3 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-# -- memory ------------------------------------------------------------------------------
-
-
-@dataclass
-class MemoryPull:
-    number: int
-    branch: str
-    base: str
-    title: str
-    body: str
-    path: str
-    content: str
-    message: str
-    reviewers: tuple[str, ...]
-    labels: tuple[str, ...]
-    state: PullState = PullState.OPEN
-    merged: bool = False
-    closed_at: datetime | None = None
-
-    @property
-    def url(self) -> str:
-        return f"https://github.com/example-org/ops/pull/{self.number}"
-
-
-@dataclass
-class MemoryRunbookStore:
-    """`RunbookStore` in memory: the default branch's files, pull requests and commits.
-
-    `requests` counts the calls a GitHub store would make for each, to keep the figures honest.
-    """
-
-    files: dict[str, str] = field(default_factory=dict)
-    commits: dict[str, list[CommitInfo]] = field(default_factory=dict)
-    default_branch: str = "main"
-    head_sha: str = "0" * 40
-    pulls: list[MemoryPull] = field(default_factory=list)
-    branches: dict[str, str] = field(default_factory=dict)  # branch -> head sha
-    requests: int = 0
-
-    def default_branch_head(self) -> tuple[str, str]:
-        self.requests += 2
-        return self.default_branch, self.head_sha
-
-    def pulls_for_prefix(self, prefix: str) -> dict[str, PullInfo]:
-        self.requests += max(1, -(-len(self.pulls) // 100))
-        return latest_pulls(
-            PullInfo(p.number, p.state, p.merged, p.closed_at, p.url, p.branch)
-            for p in self.pulls
-            if p.branch.startswith(prefix)
-        )
-
-    def commits_touching(self, path: str, since: date) -> list[CommitInfo]:
-        self.requests += 1
-        found = [c for c in self.commits.get(path, []) if c.date.date() >= since]
-        return sorted(found, key=lambda c: c.date, reverse=True)[:MAX_COMMITS]
-
-    def open_pull_request(
-        self,
-        *,
-        branch: str,
-        base: str,
-        base_sha: str,
-        path: str,
-        old_text: str,
-        new_text: str,
-        message: str,
-        title: str,
-        body: str,
-        reviewers: Sequence[str],
-        labels: Sequence[str],
-    ) -> OpenedPullRequest:
-        self.requests += 1
-        if path not in self.files:
-            raise GitHubError(f"reading {path}: GitHub answered 404: Not Found")
-        content = text_to_commit(path, self.files[path], old_text, new_text)
-        if any(p.branch == branch and p.state is PullState.OPEN for p in self.pulls):
-            raise GitHubError(
-                f"opening the pull request for {path}: GitHub answered 422: Validation Failed "
-                f"(A pull request already exists for example-org:{branch}.)"
-            )
-        self.requests += 1 if branch not in self.branches else 2
-        self.branches[branch] = base_sha
-        self.requests += 4  # commit, pull request, reviewers, labels
-        pull = MemoryPull(
-            number=len(self.pulls) + 1,
-            branch=branch,
-            base=base,
-            title=title,
-            body=body,
-            path=path,
-            content=content,
-            message=message,
-            reviewers=tuple(reviewers),
-            labels=tuple(labels),
-        )
-        self.pulls.append(pull)
-        return OpenedPullRequest(pull.number, pull.url)
-
-    def close_pull(self, number: int, at: datetime, merged: bool = False) -> None:
-        """People's side: close (or merge) a review pull request."""
-        pull = self.pulls[number - 1]
-        pull.state = PullState.CLOSED
-        pull.merged = merged
-        pull.closed_at = at
-        if merged:
-            self.files[pull.path] = pull.content
-
-
-# -- executor ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one planned review pull request."""
-
-    path: str
-    branch: str
-    opened: OpenedPullRequest | None = None
-    error: str | None = None
-
-
-def apply_renewals(
-    store: RunbookStore,
-    actions: Iterable[Action],
-    runbooks: Mapping[str, Runbook],
-    today: date,
-    policy: Policy,
-    dry_run: bool,
-) -> list[Outcome]:
-    """Open the planned review pull requests; one that fails does not stop the others.
-
-    The new text is computed again from the runbook (it is pure), so the plan printed by
-    ``--dry-run`` is what is committed.
-    """
-    planned = [a for a in actions if a.kind is Kind.OPEN_PULL_REQUEST]
-    if dry_run or not planned:
-        return []
-    base, base_sha = store.default_branch_head()
-    out: list[Outcome] = []
-    for action in planned:
-        extra = dict(action.extra)
-        path, branch = str(extra["path"]), str(extra["branch"])
-        runbook = runbooks[path]
-        try:
-            opened = store.open_pull_request(
-                branch=branch,
-                base=base,
-                base_sha=base_sha,
-                path=path,
-                old_text=runbook.text,
-                new_text=renewed_text(runbook, today, policy),
-                message=str(extra["message"]),
-                title=str(extra["title"]),
-                body=action.body or "",
-                reviewers=tuple(extra.get("reviewers", ())),
-                labels=action.labels,
-            )
-        except GitHubError as exc:
-            out.append(Outcome(path, branch, error=str(exc)))
-            continue
-        out.append(Outcome(path, branch, opened=opened))
-    return out
