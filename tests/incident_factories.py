@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dutydesk.actions import Action
-from dutydesk.engine import Context, Decision, reconcile
+from dutydesk.engine import Context, Decision, reconcile, view
 from dutydesk.forms import FormTemplate, load_templates, render_body
 from dutydesk.io.apply import apply_plan
 from dutydesk.io.memory import MemoryRepository
@@ -18,6 +18,7 @@ from dutydesk.markers import bot_comments
 from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
 from dutydesk.policy import Policy, parse_policy
 from dutydesk.rules import incidents
+from dutydesk.rules.incidents import Incident
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS: dict[str, FormTemplate] = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")
@@ -147,8 +148,18 @@ def decide(issue: Issue, ctx: Context) -> Decision:
     return reconcile(issue, ctx, HANDLERS)
 
 
+def facts_of(issue: Issue, ctx: Context) -> Incident:
+    """What the incident rules read from `issue`: the facts every rule decides from."""
+    return incidents.read(view(issue, ctx, "incident"), ctx)
+
+
 def by_rule(decision: Decision, rule: str) -> list[Action]:
     return [a for a in decision.actions if a.rule == rule]
+
+
+def plan(actions: Iterable[Action]) -> list[tuple[str, str, str | None]]:
+    """(rule, kind, key) of each action: what rule tests compare."""
+    return [(a.rule, str(a.kind), a.key) for a in actions]
 
 
 def keys(decision: Decision) -> list[str]:
@@ -197,6 +208,10 @@ class Desk:
     def say(self, when: datetime, who: str, text: str, number: int = 1) -> int:
         self.repo.now = when
         return self.repo.comment(who, number, text)
+
+    def incident(self, when: datetime, number: int = 1) -> Incident:
+        """What the incident rules read at `when` from the issue as it stands."""
+        return facts_of(self.repo.get_issue(number), self.ctx(when))
 
     def card(self, number: int = 1) -> str:
         """The status card's text as it stands."""

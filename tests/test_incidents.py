@@ -1,21 +1,32 @@
-"""The incident rules at the awkward moments: each rule, its timing, idempotency, scenarios."""
+"""The incident rules at the awkward moments: each rule, its timing, idempotency, scenarios.
+
+These tests assert on what is planned, `(rule, kind, key)`, and on the facts and template values
+the rules read (`facts_of`, `Desk.incident`, the rules' `*_values`); what the comments say is
+tested per template in tests/templates/test_incident_templates.py.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dutydesk.actions import Kind
-from dutydesk.engine import view
-from dutydesk.markers import with_marker
+from dutydesk.engine import Context, Decision
+from dutydesk.markers import key_time, with_marker
 from dutydesk.model import Issue
 from dutydesk.policy import load_policy
 from dutydesk.rules import incidents
-from dutydesk.rules.incidents import Rule, priority_of
+from dutydesk.rules.ids import Rule
+from dutydesk.rules.incidents import Incident, figures_of, priority_of, wait_deadline
+from dutydesk.rules.incidents.commands import Acknowledgement, Update
+from dutydesk.rules.incidents.escalation import escalation_values
+from dutydesk.rules.incidents.security import security_values
+from dutydesk.rules.incidents.status import status_values
+from dutydesk.rules.incidents.updates import reminder_values
 from dutydesk.simulate import Simulation, load_scenario
 from incident_factories import (
     BOT,
@@ -31,13 +42,13 @@ from incident_factories import (
     comment,
     context,
     decide,
+    facts_of,
     keys,
     labelled,
     make_issue,
-    option,
+    plan,
     policy,
     reopened,
-    table_cells,
     unlabelled,
     utc,
 )
@@ -50,9 +61,8 @@ def cases(*rows: tuple[object, ...]) -> list[object]:
     return [pytest.param(*row, id=str(row[0])) for row in rows]
 
 
-def read(issue: Issue, now: datetime) -> incidents.Incident:
-    ctx = context(now)
-    return incidents.read(view(issue, ctx, "incident"), ctx)
+def read(issue: Issue, now: datetime) -> Incident:
+    return facts_of(issue, context(now))
 
 
 # -- rule ids ---------------------------------------------------------------------------------
@@ -187,7 +197,7 @@ def test_priority_labels(
     situation: str, overrides: dict[str, object], added: list[str], removed: list[str]
 ) -> None:
     decision = decide(make_issue(**overrides), context(at("2026-11-23 10:10")))
-    actions = by_rule(decision, Rule.PRIORITY)
+    actions = by_rule(decision, Rule.INCIDENT_PRIORITY)
     assert [lbl for a in actions if a.kind is Kind.ADD_LABELS for lbl in a.labels] == added
     assert [lbl for a in actions if a.kind is Kind.REMOVE_LABELS for lbl in a.labels] == removed
 
@@ -203,13 +213,12 @@ def test_priority_labels(
 def test_a_missing_or_unknown_priority_gets_one_comment_and_needs_triage(body: str | None) -> None:
     issue = make_issue(priority=None) if body is None else make_issue(body=body, revisions=())
     decision = decide(issue, context(MONDAY))
-    invalid = by_rule(decision, Rule.INVALID)
+    invalid = by_rule(decision, Rule.INCIDENT_INVALID)
     assert [a.kind for a in invalid] == [Kind.ADD_LABELS, Kind.COMMENT]
     assert invalid[0].labels == ("needs-triage",)
     assert invalid[1].key == "incident.invalid"
-    assert "/priority P1" in (invalid[1].body or "")
-    assert by_rule(decision, Rule.PRIORITY) == []
-    assert by_rule(decision, Rule.ESCALATION) == []
+    assert by_rule(decision, Rule.INCIDENT_PRIORITY) == []
+    assert by_rule(decision, Rule.INCIDENT_ESCALATION) == []
     assert decision.next_check is None
 
 
@@ -218,7 +227,7 @@ def test_the_invalid_priority_comment_is_posted_once() -> None:
     desk.open(MONDAY, priority=None)
     desk.run(MONDAY)
     desk.run(MONDAY + timedelta(hours=1))
-    assert len(desk.posted(Rule.INVALID)) == 2  # the label and the comment, once each
+    assert len(desk.posted(Rule.INCIDENT_INVALID)) == 2  # the label and the comment, once each
     assert keys(desk.run(MONDAY + timedelta(hours=2))) == []
 
 
@@ -310,39 +319,49 @@ def test_escalation_fires_at_the_due_time_and_not_before(
 ) -> None:
     issue = make_issue(priority=priority, created_at=opened)
     before = decide(issue, context(due - timedelta(minutes=1)))
-    assert by_rule(before, Rule.ESCALATION) == []
+    assert by_rule(before, Rule.INCIDENT_ESCALATION) == []
     assert before.next_check == due
-    on_time = by_rule(decide(issue, context(due)), Rule.ESCALATION)
+    on_time = by_rule(decide(issue, context(due)), Rule.INCIDENT_ESCALATION)
     assert [a.kind for a in on_time] == [Kind.ADD_LABELS, Kind.COMMENT]
     assert on_time[0].labels == ("sla-missed",)
-    assert on_time[1].key == f"incident.escalation:{priority}:{incidents.key_time(due)}"
+    assert on_time[1].key == f"incident.escalation:{priority}:{key_time(due)}"
+
+
+def escalated(issue: Issue, ctx: Context) -> dict[str, Any]:
+    """The escalation comment planned for `issue` (by key), and what it tells its template."""
+    decision = decide(issue, ctx)
+    comments = [a for a in by_rule(decision, Rule.INCIDENT_ESCALATION) if a.kind is Kind.COMMENT]
+    assert len(comments) == 1
+    incident = facts_of(issue, ctx)
+    assert incident.period is not None and incident.period.due is not None
+    due = incident.period.due
+    assert comments[0].key == f"incident.escalation:{incident.period.priority.id}:{key_time(due)}"
+    return escalation_values(incident, incident.period, due)
 
 
 def test_the_escalation_mentions_the_contacts_for_that_priority() -> None:
-    decision = decide(make_issue(), context(at("2026-11-23 10:20")))
-    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
-    assert "@example-org/incident-managers" in (comment_action.body or "")
+    values = escalated(make_issue(), context(at("2026-11-23 10:20")))
+    assert values["contacts"] == ["example-org/incident-managers"]
 
 
 def test_an_escalation_without_contacts_says_the_policy_names_none() -> None:
-    decision = decide(make_issue(priority="P3"), context(at("2026-11-23 12:00")))
-    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
-    assert "priorities.P3.escalate_to" in (comment_action.body or "")
+    values = escalated(make_issue(priority="P3"), context(at("2026-11-23 12:00")))
+    assert values["contacts"] == []
 
 
 def test_an_escalation_out_of_hours_names_the_people_on_call() -> None:
     pol = policy(rota=[{"from": "2026-11-16", "primary": "dora", "secondary": "eve"}])
     issue = make_issue(created_at=at("2026-11-23 18:00"))
-    decision = decide(issue, context(at("2026-11-23 18:20"), pol))
-    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
-    assert "@dora (primary), @eve (secondary)" in (comment_action.body or "")
+    values = escalated(issue, context(at("2026-11-23 18:20"), pol))
+    rota = values["rota"]
+    assert values["cover"] == "on-call"
+    assert rota is not None and (rota.primary, rota.secondary) == ("dora", "eve")
 
 
 def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
     issue = make_issue(created_at=at("2026-11-23 23:00"))
-    decision = decide(issue, context(at("2026-11-23 23:20")))
-    (comment_action,) = [a for a in by_rule(decision, Rule.ESCALATION) if a.kind is Kind.COMMENT]
-    assert "nobody is on duty until Tue 24 Nov 2026 07:00 GMT" in (comment_action.body or "")
+    values = escalated(issue, context(at("2026-11-23 23:20")))
+    assert (values["cover"], values["cover_from"]) == ("none", at("2026-11-24 07:00"))
 
 
 @pytest.mark.parametrize(
@@ -430,7 +449,7 @@ def test_escalation(
     label: bool,
     comment_posted: bool,
 ) -> None:
-    actions = by_rule(decide(make_issue(**overrides), context(now)), Rule.ESCALATION)
+    actions = by_rule(decide(make_issue(**overrides), context(now)), Rule.INCIDENT_ESCALATION)
     assert any(a.kind is Kind.ADD_LABELS for a in actions) == label
     assert any(a.kind is Kind.COMMENT for a in actions) == comment_posted
 
@@ -444,9 +463,11 @@ def test_raising_p3_to_p1_escalates_the_p1_to_its_contacts() -> None:
     decision = desk.run(at("2026-11-23 10:49"))
     assert decision.next_check == at("2026-11-23 10:50")
     desk.run(at("2026-11-23 10:50"))
-    (escalation,) = [a for _, a in desk.posted(Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    (escalation,) = [a for _, a in desk.posted(Rule.INCIDENT_ESCALATION) if a.kind is Kind.COMMENT]
     assert escalation.key == "incident.escalation:P1:2026-11-23T10:50:00Z"
-    assert "@example-org/incident-managers" in (escalation.body or "")
+    incident = desk.incident(at("2026-11-23 10:50"))
+    assert incident.priority is not None
+    assert incident.priority.escalate_to == ("example-org/incident-managers",)
     assert desk.repo.get_issue(1).labels >= {"P1", "sla-missed"}
     assert "P3" not in desk.repo.get_issue(1).labels
 
@@ -457,7 +478,7 @@ def test_a_missed_p3_then_raised_to_p1_escalates_each_once() -> None:
     desk.every(MONDAY, at("2026-11-23 12:30"), timedelta(minutes=10))
     desk.say(at("2026-11-23 12:35"), "bob", "/priority P1")
     desk.every(at("2026-11-23 12:35"), at("2026-11-23 13:30"), timedelta(minutes=10))
-    posted = [a.key for _, a in desk.posted(Rule.ESCALATION) if a.kind is Kind.COMMENT]
+    posted = [a.key for _, a in desk.posted(Rule.INCIDENT_ESCALATION) if a.kind is Kind.COMMENT]
     assert posted == [
         "incident.escalation:P3:2026-11-23T12:00:00Z",
         "incident.escalation:P1:2026-11-23T12:55:00Z",
@@ -467,8 +488,8 @@ def test_a_missed_p3_then_raised_to_p1_escalates_each_once() -> None:
 # -- update reminders -------------------------------------------------------------------------
 
 
-def reminder_keys(decision: incidents.Decision) -> list[str]:
-    return [a.key or "" for a in by_rule(decision, Rule.UPDATE_REMINDER)]
+def reminder_keys(decision: Decision) -> list[str]:
+    return [a.key or "" for a in by_rule(decision, Rule.INCIDENT_UPDATE_REMINDER)]
 
 
 @pytest.mark.parametrize(
@@ -592,9 +613,7 @@ def test_update_reminder(
     next_due: datetime | None,
 ) -> None:
     issue = make_issue(**overrides)
-    decision = incidents.update_reminder(
-        view(issue, context(now), "incident"), context(now), read(issue, now)
-    )
+    decision = incidents.update_reminder(read(issue, now))
     assert reminder_keys(decision) == [f"incident.update_reminder:{k}" for k in posted]
     assert decision.next_check == next_due
 
@@ -606,9 +625,13 @@ def test_the_reminder_mentions_the_comms_lead_and_the_lead() -> None:
             comment("bob", "/comms @carol", at("2026-11-23 10:06")),
         )
     )
-    decision = decide(issue, context(at("2026-11-23 11:00")))
-    (reminder,) = by_rule(decision, Rule.UPDATE_REMINDER)
-    assert (reminder.body or "").startswith("@carol, @bob:")
+    ctx = context(at("2026-11-23 11:00"))
+    (reminder,) = by_rule(decide(issue, ctx), Rule.INCIDENT_UPDATE_REMINDER)
+    assert reminder.key == "incident.update_reminder:2026-11-23T11:00:00Z"
+    incident = facts_of(issue, ctx)
+    assert incident.priority is not None
+    values = reminder_values(incident, incident.priority, at("2026-11-23 11:00"))
+    assert values["people"] == ["carol", "bob"]
 
 
 @pytest.mark.parametrize(
@@ -625,7 +648,7 @@ def test_a_sweep_on_any_schedule_never_skips_the_latest_due_and_never_repeats_on
     end = at("2026-11-23 18:00")
     desk.every(MONDAY, end, sweep_every)
     desk.run(end)
-    posted = [(when, a.key) for when, a in desk.posted(Rule.UPDATE_REMINDER)]
+    posted = [(when, a.key) for when, a in desk.posted(Rule.INCIDENT_UPDATE_REMINDER)]
     keys_posted = [k for _, k in posted]
     assert len(keys_posted) == len(set(keys_posted))
     # each reminder is for the latest due time at its run, so at most one interval late
@@ -640,7 +663,7 @@ def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
     desk = Desk()
     desk.open(MONDAY)
     desk.every(MONDAY, at("2026-11-23 14:00"), timedelta(hours=1))
-    assert [a.key for _, a in desk.posted(Rule.UPDATE_REMINDER)] == [
+    assert [a.key for _, a in desk.posted(Rule.INCIDENT_UPDATE_REMINDER)] == [
         f"incident.update_reminder:2026-11-23T{h}:00:00Z" for h in (11, 12, 13, 14)
     ]
 
@@ -707,16 +730,15 @@ def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
     ),
 )
 def test_security(situation: str, overrides: dict[str, object], flagged: bool) -> None:
-    actions = by_rule(decide(make_issue(**overrides), context(MONDAY)), Rule.SECURITY)
+    actions = by_rule(decide(make_issue(**overrides), context(MONDAY)), Rule.INCIDENT_SECURITY)
     if not flagged:
         assert actions == []
         return
     assert [a.kind for a in actions] == [Kind.ADD_LABELS, Kind.COMMENT]
     assert actions[0].labels == ("security",)
     assert actions[1].key == "incident.security"
-    text = actions[1].body or ""
-    assert "@example-org/cyber-security" in text
-    assert "Cyber Security team" in text and "data-breach" in text
+    incident = facts_of(make_issue(**overrides), context(MONDAY))
+    assert security_values(incident)["contacts"] == ["example-org/cyber-security"]
 
 
 # -- labels a person set win ------------------------------------------------------------------
@@ -737,7 +759,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 ),
             },
             at("2026-11-23 10:30"),
-            Rule.ESCALATION,
+            Rule.INCIDENT_ESCALATION,
             "sla-missed",
             False,
         ),
@@ -751,7 +773,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 ),
             },
             at("2026-11-23 10:30"),
-            Rule.ESCALATION,
+            Rule.INCIDENT_ESCALATION,
             "sla-missed",
             True,
         ),
@@ -766,7 +788,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 ),
             },
             at("2026-11-23 10:30"),
-            Rule.ESCALATION,
+            Rule.INCIDENT_ESCALATION,
             "sla-missed",
             True,
         ),
@@ -782,7 +804,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 ),
             },
             at("2026-11-23 12:50"),
-            Rule.ESCALATION,
+            Rule.INCIDENT_ESCALATION,
             "sla-missed",
             True,
         ),
@@ -797,7 +819,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 ),
             },
             at("2026-11-23 10:06"),
-            Rule.SECURITY,
+            Rule.INCIDENT_SECURITY,
             "security",
             False,
         ),
@@ -805,7 +827,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
             "security on a new security incident is added",
             {"answers": SECURITY_TICKED, "labels": frozenset({"incident", "P1"})},
             at("2026-11-23 10:06"),
-            Rule.SECURITY,
+            Rule.INCIDENT_SECURITY,
             "security",
             True,
         ),
@@ -819,7 +841,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 ),
             },
             at("2026-11-23 10:06"),
-            Rule.INVALID,
+            Rule.INCIDENT_INVALID,
             "needs-triage",
             False,
         ),
@@ -833,7 +855,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 ),
             },
             at("2026-11-23 10:06"),
-            Rule.INVALID,
+            Rule.INCIDENT_INVALID,
             "needs-triage",
             True,
         ),
@@ -870,11 +892,11 @@ def test_the_bot_does_not_fight_a_person_over_labels() -> None:
     label_actions = [
         a
         for _, a in desk.log
-        if a.kind in (Kind.ADD_LABELS, Kind.REMOVE_LABELS) and a.rule != Rule.PRIORITY
+        if a.kind in (Kind.ADD_LABELS, Kind.REMOVE_LABELS) and a.rule != Rule.INCIDENT_PRIORITY
     ]
     assert [(a.rule, a.kind, a.labels) for a in label_actions] == [
-        (Rule.SECURITY, Kind.ADD_LABELS, ("security",)),
-        (Rule.ESCALATION, Kind.ADD_LABELS, ("sla-missed",)),
+        (Rule.INCIDENT_SECURITY, Kind.ADD_LABELS, ("security",)),
+        (Rule.INCIDENT_ESCALATION, Kind.ADD_LABELS, ("sla-missed",)),
     ]
 
 
@@ -901,23 +923,29 @@ def closed_issue(priority: str, **overrides: object) -> Issue:
     ids=["P1 asks for a review", "P2 asks", "P3 does not", "P4 does not"],
 )
 def test_closing_asks_for_a_blameless_review_by_priority(priority: str, review: bool) -> None:
-    actions = by_rule(decide(closed_issue(priority), context(at("2026-11-23 12:00"))), Rule.REVIEW)
-    assert [a.key for a in actions] == (["incident.review"] if review else [])
-    if review:
-        text = actions[0].body or ""
-        assert "blameless" in text and "- [ ]" in text
-        assert "Acknowledged after 5 minutes; resolved after 2 hours" in text
+    ctx = context(at("2026-11-23 12:00"))
+    actions = by_rule(decide(closed_issue(priority), ctx), Rule.INCIDENT_REVIEW)
+    assert plan(actions) == (
+        [(Rule.INCIDENT_REVIEW, "comment", "incident.review")] if review else []
+    )
+    figures = figures_of(facts_of(closed_issue(priority), ctx), ctx.now)
+    assert (figures.time_to_acknowledge, figures.time_to_resolve) == (
+        timedelta(minutes=5),
+        timedelta(hours=2),
+    )
 
 
 def test_the_policy_decides_which_priorities_get_a_review() -> None:
     pol = policy(priorities={"P3": {"review_on_close": True}, "P1": {"review_on_close": False}})
     ctx = context(at("2026-11-23 12:00"), pol)
-    assert by_rule(decide(closed_issue("P1"), ctx), Rule.REVIEW) == []
-    assert len(by_rule(decide(closed_issue("P3"), ctx), Rule.REVIEW)) == 1
+    assert by_rule(decide(closed_issue("P1"), ctx), Rule.INCIDENT_REVIEW) == []
+    assert len(by_rule(decide(closed_issue("P3"), ctx), Rule.INCIDENT_REVIEW)) == 1
 
 
 def test_an_open_incident_gets_no_review() -> None:
-    assert by_rule(decide(make_issue(), context(at("2026-11-23 12:00"))), Rule.REVIEW) == []
+    assert (
+        by_rule(decide(make_issue(), context(at("2026-11-23 12:00"))), Rule.INCIDENT_REVIEW) == []
+    )
 
 
 def test_close_reopen_close_asks_for_one_review_and_the_clocks_resume() -> None:
@@ -936,9 +964,10 @@ def test_close_reopen_close_asks_for_one_review_and_the_clocks_resume() -> None:
     desk.repo.now = at("2026-11-23 12:45")
     desk.repo.set_state("bob", 1, "closed")
     desk.run(at("2026-11-23 12:45"))
-    assert len(desk.posted(Rule.REVIEW)) == 1
-    card = desk.card()
-    assert "resolved Mon 23 Nov 2026 12:45 GMT, after 45 minutes" in card
+    assert len(desk.posted(Rule.INCIDENT_REVIEW)) == 1
+    incident = desk.incident(at("2026-11-23 12:45"))
+    assert incident.resolved == at("2026-11-23 12:45")
+    assert figures_of(incident, at("2026-11-23 12:45")).time_to_resolve == timedelta(minutes=45)
 
 
 # -- status card ------------------------------------------------------------------------------
@@ -947,16 +976,16 @@ def test_close_reopen_close_asks_for_one_review_and_the_clocks_resume() -> None:
 def test_the_status_card_is_posted_once_then_edited_in_place() -> None:
     desk = Desk()
     desk.open(MONDAY)
-    first = by_rule(desk.run(MONDAY), Rule.STATUS)
+    first = by_rule(desk.run(MONDAY), Rule.INCIDENT_STATUS)
     assert [(a.key, a.comment_id) for a in first] == [("incident.status", None)]
     desk.say(at("2026-11-23 10:07"), "bob", "/lead @bob")
-    second = by_rule(desk.run(at("2026-11-23 10:07")), Rule.STATUS)
+    second = by_rule(desk.run(at("2026-11-23 10:07")), Rule.INCIDENT_STATUS)
     card_id = desk.repo.get_issue(1).comments[0].id
     assert [(a.key, a.comment_id) for a in second] == [("incident.status", card_id)]
-    text = second[0].body or ""
-    assert "| **Acknowledged** | Mon 23 Nov 2026 10:07 GMT by @\u200bbob (/lead)" in text
-    assert "within the 20 minutes target" in text
-    assert "| **Incident lead** | @\u200bbob |" in text
+    values = status_values(desk.incident(at("2026-11-23 10:07")))
+    assert values["ack"] == Acknowledgement(at("2026-11-23 10:07"), "bob", "/lead")
+    assert (values["ack_target"], values["ack_in_time"]) == ("20 minutes", True)
+    assert values["lead"] == "bob"
 
 
 def test_the_status_card_shows_every_field() -> None:
@@ -969,105 +998,29 @@ def test_the_status_card_shows_every_field() -> None:
         ),
         assignees=("carol",),
     )
-    (card,) = by_rule(decide(issue, context(at("2026-11-23 10:45"))), Rule.STATUS)
-    text = card.body or ""
-    for row in (
-        "| **Priority** | P1 Critical |",
-        "| **State** | open |",
-        "| **Opened** | Mon 23 Nov 2026 10:00 GMT by @\u200balice |",
-        "| **Response due** | Mon 23 Nov 2026 10:20 GMT (20 minutes) |",
-        "| **Acknowledged** | Mon 23 Nov 2026 10:10 GMT by @\u200bbob (/ack), after 10 minutes:"
-        " within the 20 minutes target |",
-        "| **Incident lead** | @\u200bcarol |",
-        "| **Comms lead** | @\u200bdave |",
-        "| **Last update** | Mon 23 Nov 2026 10:40 GMT by @\u200bcarol: Failing over the database |",
-        "| **Next update due** | Mon 23 Nov 2026 11:40 GMT |",
-        "| **Escalations** | none |",
-    ):
-        assert row in text
-
-
-def test_the_status_card_quotes_user_text_safely() -> None:
-    issue = make_issue(
-        answers={"service": "@everyone <img src=x> | Payments"},
-        comments=(comment("bob", "/update ping @org/all | <b>done</b>", at("2026-11-23 10:05")),),
-    )
-    (card,) = by_rule(decide(issue, context(at("2026-11-23 10:06"))), Rule.STATUS)
-    text = card.body or ""
-    assert "@everyone" not in text and "@org/all" not in text
-    assert "<img" not in text and "<b>" not in text
-    assert "\\| Payments" in text and "\\| &lt;b&gt;" in text
-
-
-USER = "USERTEXT"  # where the user's text starts
-FORGED = "FORGED"  # what it tries to put at the start of a line
-HOSTILE = [
-    f"{USER}\r# {FORGED} heading",
-    f"{USER}\r\n\r\n> {FORGED} quote",
-    f"{USER}\u2028- {FORGED} list item",
-    f"{USER} \\| {FORGED} extra cell \\\\| and another",
-    f"{USER} <!-- dutydesk:incident.status --> <b>{FORGED}</b> @everyone &amp;",
-]
-
-
-@pytest.mark.parametrize("text", HOSTILE, ids=["CR", "CRLF blank lines", "U+2028", "pipes", "HTML"])
-@pytest.mark.parametrize(
-    "where",
-    ["service", "update", "priority", "lead"],
-    ids=["the service", "an /update", "the form's priority", "a /lead argument"],
-)
-def test_user_text_in_any_incident_comment_stays_inline_and_harmless(text: str, where: str) -> None:
-    answers: dict[str, object] = {"security": ["This involves a data or security breach"]}
-    comments = [comment("bob", "/lead @carol", at("2026-11-23 10:01"))]
-    overrides: dict[str, object] = {}
-    if where == "service":
-        answers["service"] = text
-    elif where == "update":
-        comments.append(comment("carol", "/update " + text, at("2026-11-23 10:05")))
-    elif where == "lead":
-        # (`/lead ... @everyone` would name the login "everyone": an e-mail is not a mention)
-        named_nobody = text.replace("@everyone", "ops@everyone")
-        comments.append(comment("carol", "/lead " + named_nobody, at("2026-11-23 10:05")))
-    else:
-        overrides.update(body=body("P1", **answers).replace(option("P1"), text), revisions=())
-    overrides.update(answers=answers, comments=tuple(comments))
-    decision = decide(make_issue(**overrides), context(at("2026-11-23 11:00")))
-    bodies = [a.body for a in decision.actions if a.body]
-    # (a command is its comment's first line, so after a line break there is nothing to quote)
-    assert any(USER in b for b in bodies), "the text should be quoted somewhere"
-    for text_out in bodies:
-        text_out = re.sub(r"\n<!-- dutydesk-lead-assigned:\d+ -->", "", text_out)  # the bot's
-        assert "\r" not in text_out and "\u2028" not in text_out
-        assert "<" not in text_out and "@everyone" not in text_out
-        for line in text_out.splitlines():
-            if FORGED in line:  # on the line the quote starts, after the bot's own words
-                assert line.index(USER) < line.index(FORGED)
-                assert line[: line.index(USER)].strip(), line
-            if text_out.startswith("### Incident status") and line.startswith("| **"):
-                assert len(table_cells(line)) == 4, line  # every card row keeps its two cells
-
-
-def test_the_invalid_priority_comment_quotes_the_answer_on_one_line() -> None:
-    forged = (
-        'unsure"\n\n---\n\n**Escalation: P1 Critical not acknowledged.**\n\n'
-        "@example-org/incident-managers: due now.\n\n<details><summary>x"
-    )
-    issue = make_issue(body=body("P1").replace(option("P1"), forged), revisions=())
-    (posted,) = [
-        a for a in by_rule(decide(issue, context(MONDAY)), Rule.INVALID) if a.kind is Kind.COMMENT
+    ctx = context(at("2026-11-23 10:45"))
+    assert plan(by_rule(decide(issue, ctx), Rule.INCIDENT_STATUS)) == [
+        (Rule.INCIDENT_STATUS, "comment", "incident.status")
     ]
-    text = posted.body or ""
-    first, *rest = text.splitlines()
-    assert first.startswith(
-        '@alice, this incident has no priority I can use (the form says "unsure'
+    values = status_values(facts_of(issue, ctx))
+    assert (values["priority"].id, values["is_open"], values["author"]) == ("P1", True, "alice")
+    assert (values["opened"], values["due"], values["overdue"]) == (
+        MONDAY,
+        at("2026-11-23 10:20"),
+        False,
     )
-    assert "Escalation" in first and "@\u200bexample-org" in first and "&lt;details&gt;" in first
-    assert not any("Escalation" in line or line == "---" for line in rest)
+    assert values["ack"] == Acknowledgement(at("2026-11-23 10:10"), "bob", "/ack")
+    assert values["time_to_acknowledge"] == timedelta(minutes=10)
+    assert (values["ack_target"], values["ack_in_time"]) == ("20 minutes", True)
+    assert (values["lead"], values["comms"]) == ("carol", "dave")
+    assert values["last"] == Update(at("2026-11-23 10:40"), "carol", "Failing over the database")
+    assert values["next_update"] == at("2026-11-23 11:40")
+    assert values["escalations"] == []
 
 
 def test_a_forged_status_marker_in_a_users_comment_does_not_replace_the_card() -> None:
     forged = comment("mallory", with_marker("incident.status", "all fine, nothing to see"), MONDAY)
-    (card,) = by_rule(decide(make_issue(comments=(forged,)), context(MONDAY)), Rule.STATUS)
+    (card,) = by_rule(decide(make_issue(comments=(forged,)), context(MONDAY)), Rule.INCIDENT_STATUS)
     assert card.comment_id is None
 
 
@@ -1195,6 +1148,18 @@ def test_next_check_is_the_earliest_moment_a_rule_will_act(
     assert decide(make_issue(**overrides), context(now)).next_check == expected
 
 
+@pytest.mark.parametrize(
+    ("setting", "deadline"),
+    [(None, at("2026-11-23 10:30")), ("40 minutes", at("2026-11-23 10:40"))],
+    ids=["30 minutes by default", "as the policy says"],
+)
+def test_the_event_job_waits_for_a_check_due_within_wait_for_due(
+    setting: str | None, deadline: datetime
+) -> None:
+    pol = policy(incidents={"wait_for_due": setting}) if setting else policy()
+    assert wait_deadline(pol, MONDAY) == deadline
+
+
 # -- the example scenarios --------------------------------------------------------------------
 
 
@@ -1215,29 +1180,31 @@ def test_the_p1_example_escalates_within_5_minutes_despite_an_hourly_sweep() -> 
     assert sim.scenario.sweep_every == timedelta(hours=1)
     opened = sim.scenario.steps[0].at
     due = opened + timedelta(minutes=20)
-    escalations = [(when, key) for when, _, rule, key in entries if rule == Rule.ESCALATION and key]
+    escalations = [
+        (when, key) for when, _, rule, key in entries if rule == Rule.INCIDENT_ESCALATION and key
+    ]
     assert len(escalations) == 1
     when, key = escalations[0]
     assert due <= when <= due + timedelta(minutes=5)
-    assert key == f"incident.escalation:P1:{incidents.key_time(due)}"
+    assert key == f"incident.escalation:P1:{key_time(due)}"
     rules = {rule for _, _, rule, _ in entries}
     assert rules >= {
-        Rule.PRIORITY,
-        Rule.STATUS,
-        Rule.REFUSED,
-        Rule.LEAD,
-        Rule.UPDATE_REMINDER,
-        Rule.REVIEW,
+        Rule.INCIDENT_PRIORITY,
+        Rule.INCIDENT_STATUS,
+        Rule.INCIDENT_REFUSED,
+        Rule.INCIDENT_LEAD,
+        Rule.INCIDENT_UPDATE_REMINDER,
+        Rule.INCIDENT_REVIEW,
     }
 
 
 def test_the_p3_example_waits_for_monday_and_reminds_once_on_tuesday() -> None:
     _, entries = run_example("p3-weekend.yaml")
-    escalations = [key for _, _, rule, key in entries if rule == Rule.ESCALATION and key]
+    escalations = [key for _, _, rule, key in entries if rule == Rule.INCIDENT_ESCALATION and key]
     assert escalations == ["incident.escalation:P3:2026-11-30T10:30:00Z"]
-    reminders = [key for _, _, rule, key in entries if rule == Rule.UPDATE_REMINDER]
+    reminders = [key for _, _, rule, key in entries if rule == Rule.INCIDENT_UPDATE_REMINDER]
     assert reminders == ["incident.update_reminder:2026-12-01T15:30:00Z"]
-    assert all(rule != Rule.REVIEW for _, _, rule, _ in entries)
+    assert all(rule != Rule.INCIDENT_REVIEW for _, _, rule, _ in entries)
 
 
 @pytest.mark.parametrize("name", ["p1-outage.yaml", "p3-weekend.yaml"])

@@ -10,8 +10,12 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from dutydesk.engine import Decision
 from dutydesk.model import Issue
+from dutydesk.registry import is_incident
+from dutydesk.views.cells import cell
 from dutydesk.views.report import RegisterRow, format_rows, rows
+from dutydesk.views.summary import summary_markdown
 from incident_factories import at, closed, comment, context, make_issue, reopened, table_cells
 
 MONDAY = at("2026-11-23 10:00")
@@ -270,3 +274,38 @@ def test_json_register_reads_back() -> None:
 def test_an_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="xml"):
         format_rows(sample(), "xml")
+
+
+# -- the sweep summary shares the register's answers -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["a \\| b", "a \\\\| b | c", "ends in a backslash \\", "carriage\rreturn | pipe"],
+    ids=["an escaped pipe", "an escaped backslash and a pipe", "a trailing backslash", "CR"],
+)
+def test_the_sweep_summary_escapes_a_title_as_the_register_does(title: str) -> None:
+    issue = make_issue(number=3, title=title)
+    ctx = context(at("2026-11-23 10:30"))
+    summary = summary_markdown(ctx, [(issue, Decision())], [(4, title)]).splitlines()
+    (row,) = [line for line in summary if line.startswith("| #3 |")]
+    assert table_cells(row)[2] == f" {cell(title)} "
+    assert len(table_cells(row)) == len(table_cells(summary[summary.index(row) - 2]))
+    assert f"- #4: {cell(title)}" in summary
+    register = format_rows(rows([issue], ctx), "markdown").splitlines()
+    assert table_cells(register[2])[2] == f" {cell(title)} "
+
+
+def test_the_register_and_the_summary_agree_on_what_is_an_incident() -> None:
+    incident = make_issue(number=1)
+    unlabelled = replace(make_issue(number=2), labels=frozenset())  # the form's body says it is
+    change = replace(
+        make_issue(number=3), labels=frozenset({"change-request"}), body="### Something\n\nelse"
+    )
+    ctx = context(at("2026-11-23 10:30"))
+    issues = [incident, unlabelled, change]
+    assert [i.number for i in issues if is_incident(i, ctx)] == [1, 2]
+    assert [r.number for r in rows(issues, ctx)] == [1, 2]
+    summary = summary_markdown(ctx, [(i, Decision()) for i in issues], [])
+    incidents, others = summary.split("### Change requests and maintenance")
+    assert "| #1 |" in incidents and "| #2 |" in incidents and "| #3 |" in others

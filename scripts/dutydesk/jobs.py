@@ -15,7 +15,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Generic, TypeVar
 
 from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in
@@ -25,6 +25,7 @@ from dutydesk.io.apply import apply_plan
 from dutydesk.io.repository import Repository
 from dutydesk.model import Access, Issue
 from dutydesk.policy import Policy
+from dutydesk.rules.incidents.wait import wait_deadline
 
 T = TypeVar("T")
 Show = Callable[[Decision, datetime], None]
@@ -57,14 +58,6 @@ def sweep_labels(forms: Mapping[str, FormTemplate], handlers: Mapping[str, Handl
 # -- the event job's wait -------------------------------------------------------------------
 
 
-def wait_for_due(policy: Policy) -> timedelta:
-    """How long after its event the event job may stay for a check that falls due.
-
-    The one place that reads `incidents.wait_for_due`.
-    """
-    return policy.incidents.wait_for_due.amount
-
-
 @dataclass(frozen=True)
 class Wait:
     """The event job's wait: it stays for checks of its item due by `deadline`."""
@@ -73,7 +66,7 @@ class Wait:
 
     @classmethod
     def after(cls, policy: Policy, event_at: datetime) -> Wait:
-        return cls(event_at + wait_for_due(policy))
+        return cls(wait_deadline(policy, event_at))
 
     def until(self, decision: Decision, now: datetime) -> datetime | None:
         """When the job, having decided `decision` at `now`, checks again; None: it ends.

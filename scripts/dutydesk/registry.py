@@ -1,10 +1,23 @@
-"""The one place that wires behaviours to the forms they handle."""
+"""The one place that wires behaviours to the forms they handle, and so the one answer to
+"which kind of item is this issue?" (the engine's, `engine.kind_of`, over these handlers).
+
+The views ask here too: the register and the sweep summary take an incident's facts from the
+incident rules' own reading (`read_incident`), never from a reading of their own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from dutydesk.engine import Handler
+from dutydesk.engine import Context, Handler, kind_of, view
+from dutydesk.model import Issue
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dutydesk.rules.incidents import Incident
+
+INCIDENT = "incident"
+"""The incident form's name (its template file name without .yml)."""
 
 
 def handlers() -> Mapping[str, Handler]:
@@ -12,7 +25,26 @@ def handlers() -> Mapping[str, Handler]:
     from dutydesk.rules import changes, incidents
 
     return {
-        "incident": incidents.handle,
+        INCIDENT: incidents.handle,
         "out-of-hours-change": changes.handle_change,
         "planned-maintenance": changes.handle_maintenance,
     }
+
+
+def kind(issue: Issue, ctx: Context) -> str | None:
+    """Which form's handler reconciles the issue, if any."""
+    return kind_of(issue, ctx, handlers())
+
+
+def is_incident(issue: Issue, ctx: Context) -> bool:
+    """Is the issue an incident (reconciled by the incident rules)?"""
+    return kind(issue, ctx) == INCIDENT
+
+
+def read_incident(issue: Issue, ctx: Context) -> Incident | None:
+    """The incident rules' reading of the issue (its facts), or None if it is no incident."""
+    if not is_incident(issue, ctx):
+        return None
+    from dutydesk.rules.incidents import read
+
+    return read(view(issue, ctx, INCIDENT), ctx)

@@ -1,14 +1,12 @@
-"""The incident register: one row per incident, read from the issues themselves.
+"""The incident register: one row per incident, from the incident rules' own reading.
 
 The seeds' "central incidents summary": number, title, priority, when it was opened,
 acknowledged and resolved, how long each took, and whether the response target and the
 update frequency were met. Pure: the CLI reads the issues and prints what this returns.
 
-Times to acknowledge and to resolve are wall-clock time from opening, not counting time the
-issue spent closed (as everywhere in the incident rules). "Response target met" is no when any
-priority's response time passed without an acknowledgement, pending while the incident is
-unacknowledged and not yet due. "Update frequency met" is no when any update fell due and came
-late or not at all.
+Which issues are incidents, and their facts, come from `registry.read_incident` (the incident
+rules' `read`); the measured figures from rules/incidents/figures.py, which says how they are
+measured (time closed does not count; "met" is no when a target passed, pending until due).
 """
 
 from __future__ import annotations
@@ -22,10 +20,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from dutydesk.engine import Context, kind_of, view
+from dutydesk.engine import Context
 from dutydesk.model import Issue
-from dutydesk.rules.incidents import figures_of, handle, read
-from dutydesk.templating import defang
+from dutydesk.registry import read_incident
+from dutydesk.rules.incidents import Incident, figures_of
+from dutydesk.views.cells import cell
 
 
 class Format(StrEnum):
@@ -61,37 +60,42 @@ def rows(
     """Register rows for the incidents among `issues` opened on or after `since` (a date in the
     policy's timezone), oldest first; measured at `now` (default: `ctx.now`)."""
     moment = now or ctx.now
-    policy = ctx.policy
     found: list[RegisterRow] = []
     for issue in issues:
-        if kind_of(issue, ctx, {"incident": handle}) != "incident":
+        if issue.created_at > moment or not _opened_since(issue, ctx, since):
             continue
-        if since is not None and policy.local(issue.created_at).date() < since:
-            continue
-        if issue.created_at > moment:
-            continue
-        incident = read(view(issue, ctx, "incident"), ctx)
-        figures = figures_of(incident, policy, moment)
-        ack = incident.ack
-        found.append(
-            RegisterRow(
-                number=issue.number,
-                title=issue.title,
-                priority=incident.priority.id if incident.priority else None,
-                state=issue.state,
-                opened=policy.local(issue.created_at),
-                acknowledged=policy.local(ack.at) if ack else None,
-                acknowledged_by=ack.by if ack else None,
-                resolved=policy.local(incident.resolved) if incident.resolved else None,
-                time_to_acknowledge=figures.time_to_acknowledge,
-                time_to_resolve=figures.time_to_resolve,
-                response_met=figures.response_met,
-                updates_met=figures.updates_met,
-                lead=incident.lead,
-                security=bool(incident.security),
-            )
-        )
+        incident = read_incident(issue, ctx)
+        if incident is not None:
+            found.append(register_row(incident, moment))
     return sorted(found, key=lambda r: (r.opened, r.number))
+
+
+def _opened_since(issue: Issue, ctx: Context, since: date | None) -> bool:
+    return since is None or ctx.policy.local(issue.created_at).date() >= since
+
+
+def register_row(incident: Incident, moment: datetime) -> RegisterRow:
+    """An incident's row, from the incident rules' reading and figures at `moment`."""
+    local = incident.ctx.policy.local
+    issue = incident.issue
+    figures = figures_of(incident, moment)
+    ack = incident.ack
+    return RegisterRow(
+        number=issue.number,
+        title=issue.title,
+        priority=incident.priority.id if incident.priority else None,
+        state=issue.state,
+        opened=local(incident.opened),
+        acknowledged=local(ack.at) if ack else None,
+        acknowledged_by=ack.by if ack else None,
+        resolved=local(incident.resolved) if incident.resolved else None,
+        time_to_acknowledge=figures.time_to_acknowledge,
+        time_to_resolve=figures.time_to_resolve,
+        response_met=figures.response_met,
+        updates_met=figures.updates_met,
+        lead=incident.lead,
+        security=bool(incident.security),
+    )
 
 
 COLUMNS = (
@@ -186,43 +190,42 @@ def _text(row: RegisterRow) -> dict[str, str]:
     }
 
 
-def _cell(text: str) -> str:
-    """A Markdown table cell: defanged (one line, no pings, no HTML), backslashes doubled and
-    pipes escaped (else a title's `\\|` would become `\\\\|`: an escaped backslash, then a
-    cell break)."""
-    return defang(text).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def format_rows(register: list[RegisterRow], fmt: str = "markdown") -> str:
     """The register as a Markdown table, CSV (with a header row) or JSON (a list of objects)."""
     match Format(fmt):
         case Format.JSON:
             return json.dumps([as_json(r) for r in register], indent=2, ensure_ascii=False) + "\n"
         case Format.CSV:
-            out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
-            names = list(as_json(register[0])) if register else list(_JSON_KEYS)
-            writer.writerow(names)
-            for row in register:
-                values = as_json(row)
-                values["response_met"] = _met(row.response_met)
-                values["updates_met"] = _met(row.updates_met)
-                values["security"] = "yes" if row.security else "no"
-                writer.writerow(
-                    [_csv_safe("" if values[n] is None else str(values[n])) for n in names]
-                )
-            return out.getvalue()
+            return _csv(register)
         case Format.MARKDOWN:
-            lines = [
-                "| " + " | ".join(title for _, title in COLUMNS) + " |",
-                "|" + "---|" * len(COLUMNS),
-            ]
-            for row in register:
-                text = _text(row)
-                lines.append("| " + " | ".join(_cell(text[name]) for name, _ in COLUMNS) + " |")
-            if not register:
-                lines.append("| " + " | ".join(["—"] + [""] * (len(COLUMNS) - 1)) + " |")
-            return "\n".join(lines) + "\n"
+            return _markdown(register)
+
+
+def _csv(register: list[RegisterRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    names = list(as_json(register[0])) if register else list(_JSON_KEYS)
+    writer.writerow(names)
+    for row in register:
+        values = as_json(row)
+        values["response_met"] = _met(row.response_met)
+        values["updates_met"] = _met(row.updates_met)
+        values["security"] = "yes" if row.security else "no"
+        writer.writerow([_csv_safe("" if values[n] is None else str(values[n])) for n in names])
+    return out.getvalue()
+
+
+def _markdown(register: list[RegisterRow]) -> str:
+    lines = [
+        "| " + " | ".join(title for _, title in COLUMNS) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    for row in register:
+        text = _text(row)
+        lines.append("| " + " | ".join(cell(text[name]) for name, _ in COLUMNS) + " |")
+    if not register:
+        lines.append("| " + " | ".join(["—"] + [""] * (len(COLUMNS) - 1)) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def _csv_safe(text: str) -> str:

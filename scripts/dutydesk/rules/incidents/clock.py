@@ -1,0 +1,103 @@
+"""The incident clocks: a duration added in its own clock (wall time, office hours, business
+days), not counting the time the issue spent closed.
+
+Every clock (response, reminders, time to acknowledge, time to resolve) pauses while the issue
+is closed and resumes on reopening: a target due 10 minutes after the incident was closed falls
+due 10 minutes after it is reopened. Nothing is due while closed.
+
+Emits: nothing (the arithmetic the rules share)
+Reads: the calendar (timezone, workdays, support, on_call, bank_holidays)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+
+from dutydesk.model import EventKind, Issue
+from dutydesk.time.calendar import BusinessCalendar
+from dutydesk.time.durations import Clock, Duration
+
+Span = tuple[datetime, datetime | None]
+"""A stretch of time the issue was closed: (closed at, reopened at or None if still closed)."""
+
+
+def closed_spans(issue: Issue) -> tuple[Span, ...]:
+    """The stretches the issue spent closed, from its close and reopen events."""
+    spans: list[Span] = []
+    start: datetime | None = None
+    for event in sorted(issue.events, key=lambda e: e.at):
+        if event.kind is EventKind.CLOSED and start is None:
+            start = event.at
+        elif event.kind is EventKind.REOPENED and start is not None:
+            spans.append((start, event.at))
+            start = None
+    if not issue.is_open:
+        spans.append((start or issue.closed_at or issue.updated_at, None))
+    return tuple(spans)
+
+
+def is_zero(duration: Duration) -> bool:
+    return duration.amount <= timedelta(0) and duration.days <= 0
+
+
+def _as_office(calendar: BusinessCalendar, duration: Duration) -> Duration:
+    if duration.clock is Clock.BUSINESS_DAYS:
+        return Duration.office(calendar.support_day_length() * duration.days)
+    return duration
+
+
+def _left(
+    calendar: BusinessCalendar, duration: Duration, start: datetime, end: datetime
+) -> Duration:
+    """What is left of `duration` after counting it from `start` to `end`."""
+    if duration.clock is Clock.WALL:
+        return Duration(duration.clock, duration.amount - (end - start))
+    return Duration(duration.clock, duration.amount - calendar.office_time_between(start, end))
+
+
+def advance(
+    calendar: BusinessCalendar, start: datetime, duration: Duration, closed: Sequence[Span]
+) -> datetime | None:
+    """`start` plus `duration` in its clock, not counting time closed; None if closed for good."""
+    duration = _as_office(calendar, duration)
+    moment = start
+    for closed_at, reopened in closed:
+        if reopened is not None and reopened <= moment:
+            continue
+        if closed_at <= moment:
+            if reopened is None:
+                return None
+            moment = reopened
+            continue
+        end = calendar.add(moment, duration)
+        if end <= closed_at:
+            return end
+        duration = _left(calendar, duration, moment, closed_at)
+        if reopened is None:
+            return None
+        moment = reopened
+    return calendar.add(moment, duration)
+
+
+def open_time(start: datetime, end: datetime, closed: Sequence[Span]) -> timedelta:
+    """Wall-clock time between two moments, not counting time closed."""
+    total = end - start
+    for closed_at, reopened in closed:
+        a = max(closed_at, start)
+        b = min(reopened or end, end)
+        if b > a:
+            total -= b - a
+    return total
+
+
+def dues(
+    calendar: BusinessCalendar, anchor: datetime, every: Duration, closed: Sequence[Span]
+) -> Iterator[datetime]:
+    """Due times every interval after `anchor` (pausing while closed), for ever."""
+    if is_zero(every):
+        return
+    due = advance(calendar, anchor, every, closed)
+    while due is not None:
+        yield due
+        due = advance(calendar, due, every, closed)

@@ -1,0 +1,229 @@
+"""The incident commands, read: who may use them, and what each counted command says.
+
+* **Commands** (`/ack`, `/lead`, `/comms`, `/priority`, `/update`) count only from responders
+  (the policy's, else anyone with write access), and from the moment their comment was
+  created: GitHub sets `created_at`, so nobody can backdate one, and fixing a typo in an old
+  `/ack` later must not make it late.
+* `/lead` and `/comms` name a person by `@login`; a bare word only when it is a responder or
+  has write access (so `/lead me`, `/lead the platform team` or `/comms TBC` name nobody), and
+  nothing at all names the commenter. A team is not a person.
+* Anyone else's command, or a malformed one, is refused (refused.py replies to it), saying so
+  when who the responders are could not be read.
+
+Emits: nothing (read by story.py)
+Reads: incidents.responders, bot
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from dutydesk.commands import Command, commands
+from dutydesk.engine import Context, Item
+from dutydesk.people import is_login, mentions
+from dutydesk.policy import Policy
+from dutydesk.rules.ids import Refusal
+
+_PRIORITY_ARG = re.compile(r"\s*P?([1-4])\b", re.IGNORECASE)
+
+
+class Verb(StrEnum):
+    """The incident commands."""
+
+    ACK = "ack"
+    LEAD = "lead"
+    COMMS = "comms"
+    PRIORITY = "priority"
+    UPDATE = "update"
+
+
+VERBS = tuple(v.value for v in Verb)
+
+
+@dataclass(frozen=True)
+class PriorityChange:
+    at: datetime
+    priority: str
+    by: str
+    via: str  # "form" or "/priority"
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    at: datetime
+    by: str
+    via: str  # "/ack", "/lead", "assignment"
+
+
+@dataclass(frozen=True)
+class Update:
+    at: datetime
+    by: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    command: Command
+    reason: Refusal
+    detail: str
+    given: str = ""  # the user's own words the refusal quotes (defanged by the template)
+
+
+@dataclass(frozen=True)
+class LeadCommand:
+    """The latest counted `/lead`: whom it named, and the comment that did."""
+
+    person: str
+    at: datetime
+    comment_id: int
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the counted commands said, and the commands refused; each oldest first."""
+
+    acks: tuple[Acknowledgement, ...] = ()
+    priorities: tuple[PriorityChange, ...] = ()
+    updates: tuple[Update, ...] = ()
+    refused: tuple[Refused, ...] = ()
+    lead: LeadCommand | None = None  # the latest counted `/lead`
+    comms: str | None = None  # whom the latest counted `/comms` named
+
+
+class Responders:
+    """Who may command: the policy's responders, or anyone with write access."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.people = ctx.policy.incidents.responders
+
+    def check(self, login: str) -> bool | None:
+        """True or False, or None when it cannot be known (writers or a team unreadable)."""
+        if self.people:
+            return self.ctx.access.member(login, self.people)
+        if self.ctx.access.writers is None:
+            return None
+        return self.ctx.access.can_write(login)
+
+    def explain(self, login: str) -> str:
+        """Who the responders are, and what could not be read, for the refusal reply."""
+        if not self.people:
+            if self.ctx.access.writers is None:
+                return "the repository's collaborators could not be read"
+            return "people with write access to this repository"
+        unreadable = [p for p in self.people if "/" in p and self._unreadable(p)]
+        if unreadable and self.check(login) is None:
+            return "the members of " + ", ".join(unreadable) + " could not be read"
+        return ", ".join(self.people)
+
+    def _unreadable(self, team: str) -> bool:
+        return self.ctx.access.teams.get(team.lower()) is None
+
+    def refusal(self, command: Command) -> Refused | None:
+        """Why the command's author may not command, or None if they may."""
+        author = command.comment.author
+        allowed = self.check(author)
+        if allowed is True:
+            return None
+        reason = Refusal.NOT_RESPONDER if allowed is False else Refusal.ACCESS_UNKNOWN
+        return Refused(command, reason, self.explain(author))
+
+    def may_be_named(self, word: str) -> bool:
+        """A bare word names a person only if it is a login with write access or a responder."""
+        return is_login(word) and (self.ctx.access.can_write(word) or self.check(word) is True)
+
+
+def named_person(command: Command, responders: Responders) -> str | Refused:
+    """Whom `/lead` or `/comms` names: the first person @mentioned; else a bare login that is a
+    responder (or a writer); the commenter when it names nobody. Otherwise the refusal to reply
+    with: a team is not a person, and a bare word such as "me" or "TBC" is nobody."""
+    args = command.args.strip()
+    if not args:
+        return command.comment.author
+    found = mentions(args)
+    people = [m.login for m in found if not m.is_team]
+    if people:
+        return people[0]
+    if found:
+        return Refused(command, Refusal.USAGE, "a person, not a team")
+    if responders.may_be_named(args.split()[0]):
+        return args.split()[0]
+    return Refused(command, Refusal.UNKNOWN_PERSON, "", given=args)
+
+
+@dataclass
+class _Listener:
+    """Hears the commands one by one, oldest first (private: `read_commands` freezes it)."""
+
+    responders: Responders
+    policy: Policy
+    acks: list[Acknowledgement] = field(default_factory=list)
+    priorities: list[PriorityChange] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    lead: LeadCommand | None = None
+    comms: str | None = None
+
+    def hear(self, command: Command) -> None:
+        refusal = self.responders.refusal(command)
+        if refusal is not None:
+            self.refused.append(refusal)
+            return
+        match Verb(command.name):
+            case Verb.ACK:
+                self.acks.append(self._ack(command, "/ack"))
+            case Verb.LEAD | Verb.COMMS:
+                self._name(command)
+            case Verb.PRIORITY:
+                self._priority(command)
+            case Verb.UPDATE:
+                self.updates.append(Update(*self._who(command), command.args))
+
+    @staticmethod
+    def _who(command: Command) -> tuple[datetime, str]:
+        return command.comment.created_at, command.comment.author
+
+    def _ack(self, command: Command, via: str) -> Acknowledgement:
+        return Acknowledgement(*self._who(command), via)
+
+    def _name(self, command: Command) -> None:
+        person = named_person(command, self.responders)
+        if isinstance(person, Refused):
+            self.refused.append(person)
+        elif command.name == Verb.LEAD:
+            self.lead = LeadCommand(person, command.comment.created_at, command.comment.id)
+            self.acks.append(self._ack(command, "/lead"))
+        else:
+            self.comms = person
+
+    def _priority(self, command: Command) -> None:
+        match = _PRIORITY_ARG.match(command.args)
+        wanted = f"P{match.group(1)}" if match else None
+        if wanted is None or wanted not in self.policy.priorities:
+            self.refused.append(Refused(command, Refusal.USAGE, "one of P1, P2, P3 or P4"))
+            return
+        at, author = self._who(command)
+        self.priorities.append(PriorityChange(at, wanted, author, "/priority"))
+
+    def heard(self) -> Heard:
+        return Heard(
+            tuple(self.acks),
+            tuple(self.priorities),
+            tuple(self.updates),
+            tuple(self.refused),
+            self.lead,
+            self.comms,
+        )
+
+
+def read_commands(item: Item, ctx: Context) -> Heard:
+    """Every incident command on the issue, in the order their comments were created."""
+    listener = _Listener(Responders(ctx), ctx.policy)
+    found = commands(item.issue.comments, ctx.policy.bot, VERBS)
+    for command in sorted(found, key=lambda c: (c.comment.created_at, c.comment.id)):
+        listener.hear(command)
+    return listener.heard()

@@ -1,0 +1,75 @@
+"""Escalation: a missed response target adds `sla-missed` and summons the contacts once.
+
+The response is due at the later of opening and the last priority change, plus the priority's
+response time (story.py). If it is missed, `sla-missed` is added; the escalation comment is
+posted only while the incident is still unacknowledged and open: contacts are not summoned for
+an incident someone already has. A person who took `sla-missed` off is not overruled for the
+same miss; a target missed after that (a new priority's) puts it back, once.
+
+Emits: incident.escalation
+Reads: priorities.<P>.response, priorities.<P>.escalate_to, rota, labels.sla_missed,
+timezone, the calendar (workdays, support, on_call, bank_holidays)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dutydesk.actions import Action
+from dutydesk.engine import Decision, post_once
+from dutydesk.labels import add_once
+from dutydesk.markers import comment_key, key_time
+from dutydesk.rules.ids import Rule
+from dutydesk.rules.incidents.story import Incident, Period
+from dutydesk.templating import render
+
+RULE = Rule.INCIDENT_ESCALATION
+
+
+def escalation(incident: Incident) -> Decision:
+    """[incident.escalation] response target missed: sla-missed, and one escalation comment."""
+    now = incident.ctx.now
+    missed = [p for p in incident.periods if p.missed(incident.ack, now)]
+    actions = _sla_missed(incident, missed)
+    period = incident.period
+    if period is None or not incident.is_open or incident.ack is not None:
+        return Decision(actions)
+    if period.due is not None and period.due > now:
+        return Decision(actions, next_check=period.due)
+    if period in missed:
+        actions += _escalate(incident, period)
+    return Decision(actions)
+
+
+def _sla_missed(incident: Incident, missed: list[Period]) -> tuple[Action, ...]:
+    """`sla-missed`, unless a person took it off since the latest missed target."""
+    dues = [p.due for p in missed if p.due is not None]
+    if not dues:
+        return ()
+    label = incident.ctx.policy.label("sla_missed")
+    return add_once(incident.item, incident.ctx, RULE, label, max(dues))
+
+
+def _escalate(incident: Incident, period: Period) -> tuple[Action, ...]:
+    """One escalation comment per priority and due time."""
+    if period.due is None:
+        return ()
+    key = comment_key(RULE, period.priority.id, key_time(period.due))
+    body = render("incident_escalation.md.j2", **escalation_values(incident, period, period.due))
+    return post_once(incident.item, RULE, key, body)
+
+
+def escalation_values(incident: Incident, period: Period, due: datetime) -> dict[str, Any]:
+    """What incident_escalation.md.j2 shows: the target missed, whom to summon, who is on call."""
+    policy = incident.ctx.policy
+    return {
+        "priority": period.priority,
+        "due": policy.local(due),
+        "start": policy.local(period.start),
+        "opened": policy.local(incident.opened),
+        "contacts": list(period.priority.escalate_to),
+        "rota": policy.rota_at(due),
+        "cover": str(policy.calendar.cover_at(due)),
+        "cover_from": policy.calendar.next_change(due),
+    }

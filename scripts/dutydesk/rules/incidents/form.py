@@ -1,0 +1,74 @@
+"""What the incident form says: the priority answer (and each time an edit changed it) and the
+ticked security boxes.
+
+* **Priority** is the form's `priority` answer, an option beginning "P1".."P4". GitHub lets
+  only the author and collaborators edit an issue body, so form edits are trusted; a change by
+  edit dates from the edit only when the snapshot carries body revisions, else from opening.
+  Labels are output only: a priority label added by hand is put right, not read.
+* **Security** is the form's `security` checkboxes only: a ticked box that is one of the form's
+  options ("This involves a data or security breach", "There is ongoing unauthorised access").
+  The issue's "a P1 for unauthorised access" is read as a P1 with that box ticked: free text is
+  not matched ("there is no sign of unauthorised access" is not a security incident).
+
+Emits: nothing (read by story.py); it reads the form's answers, no policy key
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from dutydesk.engine import Item
+from dutydesk.forms import FormTemplate, parse_body
+from dutydesk.model import Issue
+
+_PRIORITY = re.compile(r"\s*P([1-4])\b", re.IGNORECASE)
+
+
+def priority_of(answers: Mapping[str, Any]) -> str | None:
+    """P1..P4 from the form's priority answer, or None if it is missing or unknown."""
+    value = answers.get("priority")
+    if isinstance(value, list):
+        value = value[0] if len(value) == 1 else None
+    if not isinstance(value, str):
+        return None
+    match = _PRIORITY.match(value)
+    return f"P{match.group(1)}" if match else None
+
+
+def given_priority(answers: Mapping[str, Any]) -> str | None:
+    """The priority answer as the person gave it, to quote when it cannot be used."""
+    value = answers.get("priority")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or None
+    return str(value) if value else None
+
+
+def form_priorities(form: FormTemplate | None, issue: Issue) -> Iterator[tuple[datetime, str, str]]:
+    """(when, priority, by) each time the form's priority answer became a different valid one."""
+    if form is None:
+        return
+    previous: str | None = None
+    for revision in issue.body_history():
+        current = priority_of(parse_body(form, revision.body))
+        if current is not None and current != previous:
+            yield revision.at, current, revision.author or issue.author
+        previous = current
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def security_reasons(item: Item) -> tuple[str, ...]:
+    """The ticked boxes of the form's `security` checkboxes that are the form's own options."""
+    boxes = item.answers.get("security")
+    if not isinstance(boxes, Mapping):
+        return ()
+    field = item.form.field("security") if item.form is not None else None
+    options = {_folded(o) for o in field.options} if field else set()
+    return tuple(
+        str(label) for label in boxes.get("selected", []) if _folded(str(label)) in options
+    )
