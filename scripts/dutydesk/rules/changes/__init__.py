@@ -24,6 +24,8 @@ Each person gets one reply for what was refused, edited in place for their lates
 command. The bot adds a label once for a situation (a start time, a window, a rejection) and
 never puts back one a person took off until the situation changes; it takes off only labels
 it added itself, except `approved`, which stays only on an approved change.
+
+Emits: every rule id of CHANGE_RULES and MAINTENANCE_RULES (the modules beside this one)
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 approval outcome, who supports the change, which checks are unticked and who answered the
 post-change prompt. The rules only decide over these facts.
 
+Emits: nothing (the facts every change rule reads)
 Reads: changes.notice, changes.approvers, rota, labels.approved
 """
 

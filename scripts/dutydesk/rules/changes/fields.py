@@ -3,6 +3,8 @@ the request.
 
 The request's *fields* are every answer except the pre-change checks: ticking a check is not
 an edit of the request, so it neither restarts the notice count nor withdraws an approval.
+
+Emits: nothing (the forms' answer ids)
 """
 
 from __future__ import annotations

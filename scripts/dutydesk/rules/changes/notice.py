@@ -5,7 +5,7 @@ when the start has enough notice; each start time with too little gets one comme
 notice given, needed and the earliest start that qualifies.
 
 Emits: change.notice (and maintenance.notice, through maintenance.py)
-Reads: changes.notice (changes.maintenance_notice for maintenance), changes.approvers,
+Reads: changes.notice, maintenance.notice, changes.approvers,
 changes.allow_emergency, labels.insufficient_notice
 """
 

@@ -5,6 +5,7 @@ fields it states and the scheduled window. An *edit* is a revision that changed 
 field. *Notice* counts from when the current start time was first stated (the issue's
 opening, or the edit that set it) to the start.
 
+Emits: nothing (read by facts.py)
 Reads: timezone, the business calendar (workdays, support, on_call, bank_holidays)
 """
 

@@ -1,6 +1,7 @@
 """What the change comments share: the values every change template may use, the notice as
 templates show it, and a comment posted once per key.
 
+Emits: nothing (shared by the change rules' comments)
 Reads: timezone, changes.approvers, changes.allow_emergency
 """
 

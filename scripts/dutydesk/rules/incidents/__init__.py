@@ -24,6 +24,8 @@ added it last, and adds `needs-triage`, `sla-missed` or `security` at most once:
 after a person removed it, except that a later missed response target (of a new priority) adds
 `sla-missed` again. The priority labels are the exception: exactly one, the current
 priority's, as the issue asks.
+
+Emits: every rule id of RULES (the modules beside this one)
 """
 
 from __future__ import annotations

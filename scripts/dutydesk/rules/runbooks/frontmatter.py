@@ -3,6 +3,8 @@ Markdown headings.
 
 Lines keep their endings (only ``\\n`` and ``\\r\\n`` end one, as in YAML and git), so that a
 renewal can change one line and leave every other byte as it was.
+
+Emits: nothing (read by parse.py and renewal.py)
 """
 
 from __future__ import annotations

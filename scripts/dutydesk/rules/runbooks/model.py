@@ -1,5 +1,7 @@
 """What the runbook rules read and decide about: a runbook file, its earlier review pull
 requests and the commits that touched it.
+
+Emits: nothing (the runbook facts)
 """
 
 from __future__ import annotations

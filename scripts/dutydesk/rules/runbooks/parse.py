@@ -9,6 +9,8 @@ Two date conventions are read:
 
 Every problem is named at once, owner first, then the dates, then the one-line check that a
 renewal needs. Nothing here reads the policy: `load_runbooks` is handed the folder.
+
+Emits: nothing (read by review.py and renewal.py)
 """
 
 from __future__ import annotations

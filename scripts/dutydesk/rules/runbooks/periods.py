@@ -1,4 +1,7 @@
-"""Calendar periods as runbooks and the policy write them: ``6 months``, ``3 weeks``, ``1 year``."""
+"""Calendar periods as runbooks and the policy write them: ``6 months``, ``3 weeks``, ``1 year``.
+
+Emits: nothing (period arithmetic)
+"""
 
 from __future__ import annotations
 

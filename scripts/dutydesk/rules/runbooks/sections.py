@@ -2,6 +2,7 @@
 template, and a front matter that can be used (`dutydesk runbooks validate`, `dutydesk
 validate`): findings, not actions.
 
+Emits: nothing (findings for `validate`, not actions)
 Reads: runbooks.folder
 """
 

@@ -1,5 +1,6 @@
 """The sweep's job summary: a table of the runbooks due soon, expired or invalid.
 
+Emits: nothing (the job summary)
 Reads: runbooks.warning_days
 """
 
