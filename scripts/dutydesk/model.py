@@ -16,19 +16,52 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     EDITED = "edited"
+    COMMENT_DELETED = "comment_deleted"
+
+
+@dataclass(frozen=True)
+class CommentRevision:
+    """One version of a comment's text: who wrote it and when.
+
+    `body` is None where the text is not known: the revision was deleted from the comment's
+    edit history, or the adapter read only who last edited the comment.
+    """
+
+    at: datetime
+    editor: str
+    body: str | None
 
 
 @dataclass(frozen=True)
 class Comment:
+    """A comment as GitHub records it.
+
+    On github.com anyone with write access can edit anyone's comment, so the author and the
+    current body alone do not say who wrote the current text: `revisions` (oldest first, the
+    first being the comment as created) does. Empty means the comment was never edited.
+    """
+
     id: int
     author: str
     body: str
     created_at: datetime
     updated_at: datetime
+    revisions: tuple[CommentRevision, ...] = ()
 
     @property
     def first_line(self) -> str:
-        return self.body.lstrip().split("\n", 1)[0].strip() if self.body else ""
+        return first_line(self.body)
+
+    def history(self) -> tuple[CommentRevision, ...]:
+        """Every version of the text, oldest first; at least the current one."""
+        if self.revisions:
+            return self.revisions
+        return (CommentRevision(self.created_at, self.author, self.body),)
+
+
+def first_line(text: str | None) -> str:
+    """The first line of a text, stripped ("" for none)."""
+    return text.lstrip().split("\n", 1)[0].strip() if text else ""
 
 
 @dataclass(frozen=True)

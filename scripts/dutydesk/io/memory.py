@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from dutydesk.model import Access, BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.model import (
+    Access,
+    BodyRevision,
+    Comment,
+    CommentRevision,
+    EventKind,
+    Issue,
+    IssueEvent,
+)
 
 
 @dataclass
@@ -93,17 +101,55 @@ class MemoryRepository:
         return self._comment_ids
 
     def edit_comment(self, actor: str, number: int, comment_id: int, body: str) -> None:
+        """Edit a comment as `actor`: its author, or anyone with write access (as on
+        github.com); each edit is a revision recording who wrote the new text."""
         record = self._get(number)
+        index, comment = self._find_comment(record, comment_id)
+        self._may_change(actor, comment, "edit")
+        history = comment.history()
+        revisions = (*history, CommentRevision(self.now, actor, body))
+        record.comments[index] = replace(
+            comment, body=body, updated_at=self.now, revisions=revisions
+        )
+        self._touch(record)
+
+    def delete_comment(self, actor: str, number: int, comment_id: int) -> None:
+        """Delete a comment as its author or a writer; GitHub keeps no text of it."""
+        record = self._get(number)
+        index, comment = self._find_comment(record, comment_id)
+        self._may_change(actor, comment, "delete")
+        del record.comments[index]
+        record.events.append(IssueEvent(EventKind.COMMENT_DELETED, actor, self.now))
+        self._touch(record)
+
+    def delete_comment_revision(self, actor: str, number: int, comment_id: int, k: int) -> None:
+        """Delete the k-th version (1 = as created) from a comment's edit history: GitHub
+        keeps that an edit was made, not its text."""
+        record = self._get(number)
+        index, comment = self._find_comment(record, comment_id)
+        self._may_change(actor, comment, "delete a revision of")
+        history = list(comment.history())
+        if not 1 <= k <= len(history) - 1:
+            raise KeyError(f"comment {comment_id} has no earlier revision {k}")
+        history[k - 1] = replace(history[k - 1], body=None)
+        record.comments[index] = replace(comment, revisions=tuple(history))
+        self._touch(record)
+
+    def _find_comment(self, record: _Record, comment_id: int) -> tuple[int, Comment]:
         for index, comment in enumerate(record.comments):
             if comment.id == comment_id:
-                if comment.author != actor:
-                    raise PermissionError(f"{actor} cannot edit comment {comment_id}")
-                record.comments[index] = Comment(
-                    comment.id, comment.author, body, comment.created_at, self.now
-                )
-                self._touch(record)
-                return
-        raise KeyError(f"issue #{number} has no comment {comment_id}")
+                return index, comment
+        raise KeyError(f"issue #{record.number} has no comment {comment_id}")
+
+    def _may_change(self, actor: str, comment: Comment, what: str) -> None:
+        """github.com: the author, or anyone with write access (CommentCannotEditReason)."""
+        if comment.author.lower() == actor.lower():
+            return
+        if self.writers is not None and actor.lower() not in self.writers:
+            raise PermissionError(
+                f"{actor} cannot {what} {comment.author}'s comment {comment.id}: only its "
+                "author or someone with write access can"
+            )
 
     def set_labels(
         self, actor: str, number: int, add: Iterable[str], remove: Iterable[str]

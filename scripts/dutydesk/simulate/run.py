@@ -79,6 +79,7 @@ class Simulation:
         self.job = Job(self.repo, self.policy, self.forms, self.handlers, access=self.access)
         self._seen: dict[int, tuple[int, datetime | None]] = {}
         self._forms_of: dict[int, FormTemplate] = {}
+        self._names: dict[tuple[int, str], int] = {}  # (issue, comment name) -> comment id
 
     def check(self, number: int, now: datetime) -> Decision:
         """The job's step (read, reconcile, apply) at `now`, noting what the issue was."""
@@ -178,7 +179,11 @@ class Simulation:
         repo, d = self.repo, step.data
         match step.verb:
             case "comment":
-                repo.comment(step.by, number, d["body"])
+                self._comment(step, number)
+            case "edit_comment":
+                repo.edit_comment(step.by, number, self._named(step, number), d["body"])
+            case "delete_comment":
+                repo.delete_comment(step.by, number, self._named(step, number))
             case "edit":
                 self._edit(step, number)
             case "assign":
@@ -189,6 +194,21 @@ class Simulation:
                 repo.set_state(step.by, number, "closed")
             case "reopen":
                 repo.set_state(step.by, number, "open")
+
+    def _comment(self, step: Step, number: int) -> None:
+        comment_id = self.repo.comment(step.by, number, step.data["body"])
+        if "name" in step.data:
+            self._names[(number, step.data["name"])] = comment_id
+
+    def _named(self, step: Step, number: int) -> int:
+        name = step.data["name"]
+        if (number, name) not in self._names:
+            named = sorted(n for i, n in self._names if i == number)
+            raise ScenarioError(
+                f"step {step.index}: #{number} has no comment named {name!r}"
+                + (f"; named: {', '.join(named)}" if named else "; name one with comment.name")
+            )
+        return self._names[(number, name)]
 
     def _open(self, step: Step) -> int:
         d = step.data

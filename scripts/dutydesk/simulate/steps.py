@@ -2,7 +2,11 @@
 
 A step is a mapping with `at` (ISO 8601 with an offset), `by` (a GitHub login) and exactly one
 verb: `open: FORM` (with `title` and `fields`), or one of comment, edit, assign, label, close,
-reopen, each a mapping naming the `issue` it acts on.
+reopen, edit_comment, delete_comment, each a mapping naming the `issue` it acts on.
+
+A comment may carry a `name`, by which `edit_comment: {issue, name, body}` and
+`delete_comment: {issue, name}` find it later; those act as the step's `by`, who must be the
+comment's author or have write access (as on github.com), else the step is refused.
 """
 
 from __future__ import annotations
@@ -15,10 +19,22 @@ from typing import Any
 from dutydesk.errors import ScenarioError
 from dutydesk.people import is_login
 
-STEP_VERBS = ("open", "comment", "edit", "assign", "label", "close", "reopen")
+STEP_VERBS = (
+    "open",
+    "comment",
+    "edit",
+    "assign",
+    "label",
+    "close",
+    "reopen",
+    "edit_comment",
+    "delete_comment",
+)
 VERB_KEYS: dict[str, tuple[set[str], set[str]]] = {
     # verb: (required keys, optional keys) of its mapping
-    "comment": ({"issue", "body"}, set()),
+    "comment": ({"issue", "body"}, {"name"}),
+    "edit_comment": ({"issue", "name", "body"}, set()),
+    "delete_comment": ({"issue", "name"}, set()),
     "edit": ({"issue", "fields"}, set()),
     "assign": ({"issue", "users"}, set()),
     "label": ({"issue"}, {"add", "remove"}),
@@ -63,6 +79,16 @@ def _labels(step: Step) -> str:
     return f"{step.by} labels #{d['issue']}: +{d.get('add', [])} -{d.get('remove', [])}"
 
 
+def _edits_comment(step: Step) -> str:
+    first = str(step.data.get("body", "")).strip().splitlines()[0:1]
+    text = first[0] if first else ""
+    return f"{step.by} edits comment {step.data['name']!r} on #{step.data['issue']}: {text}"
+
+
+def _deletes_comment(step: Step) -> str:
+    return f"{step.by} deletes comment {step.data['name']!r} on #{step.data['issue']}"
+
+
 def _acts(step: Step) -> str:
     return f"{step.by} {step.verb}s #{step.data['issue']}"
 
@@ -73,6 +99,8 @@ DESCRIBE: dict[str, Callable[[Step], str]] = {
     "edit": _edits,
     "assign": _assigns,
     "label": _labels,
+    "edit_comment": _edits_comment,
+    "delete_comment": _deletes_comment,
 }
 
 
@@ -181,6 +209,13 @@ def _issue(number: Any, where: str, opened: int) -> None:
 def _body(value: Mapping[str, Any], where: str) -> None:
     if not isinstance(value["body"], str):
         raise ScenarioError(f"{where}: comment needs a `body` of text")
+    if "name" in value:
+        _name(value, where)
+
+
+def _name(value: Mapping[str, Any], where: str) -> None:
+    if not isinstance(value["name"], str) or not value["name"].strip():
+        raise ScenarioError(f"{where}: a comment's `name` is a word that names it, e.g. ack")
 
 
 def _fields(value: Mapping[str, Any], where: str) -> None:
@@ -210,4 +245,6 @@ PARSERS: dict[str, StepParser] = {
     "label": _on_issue("label", _label_names),
     "close": _on_issue("close", _nothing_more),
     "reopen": _on_issue("reopen", _nothing_more),
+    "edit_comment": _on_issue("edit_comment", _body),
+    "delete_comment": _on_issue("delete_comment", _name),
 }

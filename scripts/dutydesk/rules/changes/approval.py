@@ -230,7 +230,7 @@ class _Replay:
             self.reject(command)
         else:
             args = parse_approve(command.args)
-            self.approve(who, command.comment.created_at, str(command.comment.id), args, "approve")
+            self.approve(who, command.at, str(command.comment.id), args, "approve")
 
     def reject(self, command: Command) -> None:
         if not command.args.strip():
@@ -291,8 +291,7 @@ def _steps(item: Item, ctx: Context, request_edits: Sequence[Revision]) -> list[
     label = ctx.policy.label("approved")
     steps: list[tuple[datetime, int, Step]] = [(e.at, 0, e) for e in request_edits]
     steps += [
-        (c.comment.created_at, 1, c)
-        for c in commands(item.issue.comments, ctx.policy.bot, DECISION_COMMANDS)
+        (c.at, 1, c) for c in commands(item.issue.comments, ctx.policy.bot, DECISION_COMMANDS)
     ]
     steps += [
         (e.at, 1, e)

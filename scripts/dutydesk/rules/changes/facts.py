@@ -157,7 +157,7 @@ def may_answer(item: Item, ctx: Context, login: str) -> bool:
 def _answer_refusal(
     item: Item, ctx: Context, start: datetime, command: Command
 ) -> AnswerRefusal | None:
-    if utc(command.comment.created_at) < utc(start):
+    if utc(command.at) < utc(start):
         return Refusal.EARLY
     if not may_answer(item, ctx, command.comment.author):
         return Refusal.NOT_ALLOWED
@@ -176,7 +176,7 @@ def read_answers(
     accepted: Command | None = None
     refused: dict[str, tuple[Command, AnswerRefusal]] = {}
     for command in commands(item.issue.comments, ctx.policy.bot, ANSWER_COMMANDS):
-        if utc(command.comment.created_at) < approved_at:
+        if utc(command.at) < approved_at:
             continue
         reason = _answer_refusal(item, ctx, window.start, command)
         if reason is None:
@@ -185,7 +185,7 @@ def read_answers(
         who = login_key(command.comment.author)
         refused.pop(who, None)
         refused[who] = (command, reason)
-    reopened = accepted is not None and reopened_after(item, ctx, accepted.comment.created_at)
+    reopened = accepted is not None and reopened_after(item, ctx, accepted.at)
     return PromptAnswers(accepted, tuple(refused.values()), reopened)
 
 

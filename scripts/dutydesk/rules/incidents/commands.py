@@ -185,7 +185,7 @@ class _Listener:
 
     @staticmethod
     def _who(command: Command) -> tuple[datetime, str]:
-        return command.comment.created_at, command.comment.author
+        return command.at, command.comment.author
 
     def _ack(self, command: Command, via: str) -> Acknowledgement:
         return Acknowledgement(*self._who(command), via)
@@ -195,7 +195,7 @@ class _Listener:
         if isinstance(person, Refused):
             self.refused.append(person)
         elif command.name == Verb.LEAD:
-            self.lead = LeadCommand(person, command.comment.created_at, command.comment.id)
+            self.lead = LeadCommand(person, command.at, command.comment.id)
             self.acks.append(self._ack(command, "/lead"))
         else:
             self.comms = person
@@ -224,6 +224,6 @@ def read_commands(item: Item, ctx: Context) -> Heard:
     """Every incident command on the issue, in the order their comments were created."""
     listener = _Listener(Responders(ctx), ctx.policy)
     found = commands(item.issue.comments, ctx.policy.bot, VERBS)
-    for command in sorted(found, key=lambda c: (c.comment.created_at, c.comment.id)):
+    for command in sorted(found, key=lambda c: (c.at, c.comment.id)):
         listener.hear(command)
     return listener.heard()

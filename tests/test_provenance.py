@@ -1,0 +1,223 @@
+"""Commands as their authors wrote them: on github.com anyone with write access can edit or
+delete anyone's comment on an issue (GraphQL `CommentCannotEditReason`: "You must be the author
+or have write access to this repository to edit this comment"), so an edit by someone else
+never makes, changes or removes a command, and the in-memory repository allows exactly that."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dutydesk.commands import parse_command
+from dutydesk.errors import ScenarioError
+from dutydesk.forms import load_templates
+from dutydesk.io.memory import MemoryRepository
+from dutydesk.model import Comment, CommentRevision
+from dutydesk.policy import load_policy
+from dutydesk.registry import handlers
+from dutydesk.simulate import Simulation, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+
+
+def _comment(author: str, *versions: tuple[int, str, str | None]) -> Comment:
+    """A comment by `author` whose versions are (minutes after T0, editor, text or None)."""
+    revisions = tuple(CommentRevision(T0 + m * MIN, who, text) for m, who, text in versions)
+    body = next((r.body for r in reversed(revisions) if r.body is not None), "")
+    return Comment(1, author, body, revisions[0].at, revisions[-1].at, revisions)
+
+
+# -- the command reader: (versions of the comment) -> the command counted and its time ----------
+
+
+@pytest.mark.parametrize(
+    ("versions", "expected"),
+    [
+        ([(0, "bob", "/ack")], ("ack", 0)),
+        ([(0, "bob", "/ack"), (30, "bob", "/ack looking into it")], ("ack", 0)),
+        ([(0, "bob", "looking into it"), (30, "bob", "/ack")], ("ack", 30)),
+        ([(0, "bob", "looking into it"), (30, "mallory", "/ack")], None),
+        ([(0, "bob", "/ack"), (30, "mallory", "thanks")], ("ack", 0)),
+        ([(0, "bob", "/ack"), (30, "mallory", "/priority P4")], ("ack", 0)),
+        ([(0, "bob", None), (30, "bob", "/ack")], ("ack", 30)),
+        ([(0, "bob", "/ack"), (10, "bob", None), (30, "mallory", "/ack")], None),
+        ([(0, "bob", "/ack"), (10, "bob", "/lead @bob")], ("lead", 10)),
+        ([(0, "Bob", "/ack")], ("ack", 0)),
+    ],
+    ids=[
+        "as written",
+        "the author's typo fix keeps the time",
+        "the author's own edit counts from the edit",
+        "a writer's edit makes no command",
+        "a writer's edit removes no command",
+        "a writer's edit changes no command",
+        "a deleted version: only later ones count",
+        "a gap, then only someone else's text",
+        "a new command from the author counts from its edit",
+        "logins ignore case",
+    ],
+)
+def test_a_command_counts_as_its_author_wrote_it(
+    versions: list[tuple[int, str, str | None]], expected: tuple[str, int] | None
+) -> None:
+    command = parse_command(_comment("bob", *versions))
+    found = None if command is None else (command.name, int((command.at - T0) / MIN))
+    assert found == expected
+
+
+# -- the in-memory repository allows what github.com allows ----------------------------------
+
+
+def test_writers_edit_and_delete_others_comments_and_outsiders_cannot() -> None:
+    repo = MemoryRepository(writers=["alice", "bob"], now=T0)
+    number = repo.open_issue("alice", "t", "body")
+    comment_id = repo.comment("bob", number, "looking into it")
+    repo.now = T0 + 5 * MIN
+    repo.edit_comment("alice", number, comment_id, "/ack")
+    [comment] = repo.get_issue(number).comments
+    assert [(r.editor, r.body) for r in comment.history()] == [
+        ("bob", "looking into it"),
+        ("alice", "/ack"),
+    ]
+    with pytest.raises(PermissionError, match="only its author or someone with write access"):
+        repo.edit_comment("mallory", number, comment_id, "/ack")
+    repo.delete_comment("alice", number, comment_id)
+    issue = repo.get_issue(number)
+    assert issue.comments == ()
+    assert [(e.kind, e.actor) for e in issue.events][-1] == ("comment_deleted", "alice")
+
+
+def test_an_earlier_version_can_be_deleted_but_not_the_current_one() -> None:
+    repo = MemoryRepository(writers=["bob"], now=T0)
+    number = repo.open_issue("bob", "t", "body")
+    comment_id = repo.comment("bob", number, "/ack")
+    repo.edit_comment("bob", number, comment_id, "/ack on it")
+    repo.delete_comment_revision("bob", number, comment_id, 1)
+    [comment] = repo.get_issue(number).comments
+    assert [r.body for r in comment.history()] == [None, "/ack on it"]
+    with pytest.raises(KeyError):
+        repo.delete_comment_revision("bob", number, comment_id, 2)
+
+
+# -- end to end through the simulator -----------------------------------------------------------
+
+FORMS = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")
+CHANGE_FIELDS = {
+    "service": "Payments API",
+    "change-details": "Upgrade the payments database.",
+    "scheduled-start": "2026-11-25 18:00",
+    "scheduled-end": "2026-11-25 20:00",
+    "impact": "Card payments unavailable for up to 30 minutes.",
+    "rollback": "Restore the snapshot.",
+    "checks": [],
+}
+
+
+def _run(text: str) -> list[tuple[str, str | None]]:
+    scenario = parse_scenario(yaml.safe_load(text), "test")
+    policy = load_policy(ROOT / "policy.yaml", overrides=scenario.policy_overrides)
+    simulation = Simulation(scenario, policy, FORMS, handlers())
+    return [(e.action.rule, e.action.key) for e in simulation.run() if e.action is not None]
+
+
+def _change(*steps: dict[str, Any]) -> str:
+    opening = {
+        "at": "2026-11-23T10:00:00+00:00",
+        "by": "rita",
+        "open": "out-of-hours-change",
+        "title": "Upgrade",
+        "fields": CHANGE_FIELDS,
+    }
+    return yaml.safe_dump(
+        {
+            "policy": {"changes": {"approvers": ["dana", "erin"]}},
+            "people": {"writers": ["rita", "dana", "erin", "sam"]},
+            "steps": [opening, *steps],
+        }
+    )
+
+
+def _step(minute: int, by: str, **verb: Any) -> dict[str, Any]:
+    return {"at": (T0 + minute * MIN).isoformat(), "by": by, **verb}
+
+
+def _approvals(plan: list[tuple[str, str | None]]) -> list[str | None]:
+    return [key for rule, key in plan if rule == "change.approval" and key]
+
+
+def test_a_requester_editing_an_approvers_question_into_approve_approves_nothing() -> None:
+    plan = _run(
+        _change(
+            _step(30, "dana", comment={"issue": 1, "body": "Is the snapshot tested?", "name": "q"}),
+            _step(40, "rita", edit_comment={"issue": 1, "name": "q", "body": "/approve"}),
+            _step(
+                50, "rita", edit_comment={"issue": 1, "name": "q", "body": "/approve emergency x"}
+            ),
+        )
+    )
+    assert _approvals(plan) == []
+
+
+def test_an_approver_editing_their_own_comment_into_approve_approves_from_the_edit() -> None:
+    plan = _run(
+        _change(
+            _step(30, "dana", comment={"issue": 1, "body": "Is the snapshot tested?", "name": "q"}),
+            _step(40, "dana", edit_comment={"issue": 1, "name": "q", "body": "/approve"}),
+        )
+    )
+    assert len(_approvals(plan)) == 1
+
+
+def test_a_writer_who_is_not_a_responder_cannot_forge_an_acknowledgement() -> None:
+    opening = {
+        "at": T0.isoformat(),
+        "by": "alice",
+        "open": "incident",
+        "title": "Payments down",
+        "fields": {
+            "service": "Payments",
+            "priority": "P1 Critical – Complete outage, or ongoing unauthorised access",
+        },
+    }
+    text = yaml.safe_dump(
+        {
+            "policy": {"incidents": {"responders": ["bob"]}},
+            "people": {"writers": ["alice", "bob", "mallory"]},
+            "until": (T0 + 60 * MIN).isoformat(),
+            "sweep_every": "10 minutes",
+            "steps": [
+                opening,
+                _step(5, "bob", comment={"issue": 1, "body": "looking into it", "name": "b"}),
+                _step(30, "mallory", edit_comment={"issue": 1, "name": "b", "body": "/ack"}),
+            ],
+        }
+    )
+    scenario = parse_scenario(yaml.safe_load(text), "test")
+    policy = load_policy(ROOT / "policy.yaml", overrides=scenario.policy_overrides)
+    simulation = Simulation(scenario, policy, FORMS, handlers())
+    entries = list(simulation.run())
+    card = simulation.repo.get_issue(1).comments
+    status = next(c.body for c in card if "dutydesk:incident.status" in c.body)
+    assert "within the 20 minutes target" not in status
+    assert any(e.action and e.action.rule == "incident.escalation" for e in entries)
+
+
+def test_a_step_github_would_refuse_is_a_scenario_error_naming_the_step() -> None:
+    text = _change(
+        _step(30, "dana", comment={"issue": 1, "body": "question", "name": "q"}),
+        _step(40, "olivia", edit_comment={"issue": 1, "name": "q", "body": "/approve"}),
+    )
+    with pytest.raises(ScenarioError, match=r"step 3: .*olivia cannot edit dana's comment"):
+        _run(text)
+
+
+def test_editing_a_comment_that_has_no_name_is_explained() -> None:
+    text = _change(_step(40, "rita", edit_comment={"issue": 1, "name": "q", "body": "x"}))
+    with pytest.raises(ScenarioError, match="step 2: #1 has no comment named 'q'"):
+        _run(text)
