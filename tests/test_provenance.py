@@ -221,3 +221,47 @@ def test_editing_a_comment_that_has_no_name_is_explained() -> None:
     text = _change(_step(40, "rita", edit_comment={"issue": 1, "name": "q", "body": "x"}))
     with pytest.raises(ScenarioError, match="step 2: #1 has no comment named 'q'"):
         _run(text)
+
+
+# -- what the GitHub adapter reads: IssueComment.editor and lastEditedAt ----------------------
+
+
+def _graphql_issue() -> dict[str, Any]:
+    import json
+
+    path = ROOT / "tests" / "fixtures" / "graphql" / "issue.json"
+    issue: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["data"]["repository"][
+        "issue"
+    ]
+    return issue
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (None, ("ack", "2026-11-23T10:01:00+00:00")),
+        ({"login": "bob", "__typename": "User"}, ("ack", "2026-11-23T10:30:00+00:00")),
+        ({"login": "mallory", "__typename": "User"}, None),
+        ({}, None),
+    ],
+    ids=[
+        "never edited: as created",
+        "edited by its author: from the edit",
+        "edited by another writer: no command",
+        "edited by a deleted account: no command",
+    ],
+)
+def test_a_comment_read_from_github_counts_only_its_authors_text(
+    edit: dict[str, str] | None, expected: tuple[str, str] | None
+) -> None:
+    from dutydesk.io.github_snapshot import snapshot
+
+    node = _graphql_issue()
+    [bob] = [c for c in node["comments"]["nodes"] if c["author"]["login"] == "bob"]
+    bob.update(body="/ack", createdAt="2026-11-23T10:01:00Z")
+    if edit is not None:
+        bob.update(lastEditedAt="2026-11-23T10:30:00Z", editor=edit or None)
+    comment = next(c for c in snapshot(node).comments if c.author == "bob")
+    command = parse_command(comment)
+    found = None if command is None else (command.name, command.at.isoformat())
+    assert found == expected

@@ -76,6 +76,8 @@ fragment CommentPage on IssueCommentConnection {
     body
     createdAt
     updatedAt
+    lastEditedAt
+    editor { ...ActorLogin }
   }
 }
 

@@ -54,7 +54,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
+from dutydesk.model import BodyRevision, Comment, CommentRevision, EventKind, Issue, IssueEvent
 
 _TIMELINE_KINDS = {
     "LabeledEvent": EventKind.LABELED,
@@ -162,12 +162,31 @@ def _event(item: Mapping[str, Any]) -> IssueEvent | None:
 
 
 def _comment(item: Mapping[str, Any]) -> Comment:
+    author = _login(item.get("author"))
+    body = str(item.get("body") or "")
+    created = _time(item.get("createdAt"))
     return Comment(
         id=int(item.get("fullDatabaseId") or 0),
-        author=_login(item.get("author")),
-        body=str(item.get("body") or ""),
-        created_at=_time(item.get("createdAt")),
+        author=author,
+        body=body,
+        created_at=created,
         updated_at=_time(item.get("updatedAt")),
+        revisions=_comment_revisions(item, author, body, created),
+    )
+
+
+def _comment_revisions(
+    item: Mapping[str, Any], author: str, body: str, created: datetime
+) -> tuple[CommentRevision, ...]:
+    """What the snapshot knows of who wrote a comment's text: never edited, the author wrote
+    it; edited, `editor` wrote the current text at `lastEditedAt` and the earlier text is not
+    read (a gap: commands count only from the author's own current text)."""
+    if not item.get("lastEditedAt"):
+        return ()
+    editor = _login(item.get("editor")) or "ghost"
+    return (
+        CommentRevision(created, author, None),
+        CommentRevision(_time(item.get("lastEditedAt")), editor, body),
     )
 
 
