@@ -265,3 +265,43 @@ def test_a_comment_read_from_github_counts_only_its_authors_text(
     command = parse_command(comment)
     found = None if command is None else (command.name, command.at.isoformat())
     assert found == expected
+
+
+# -- acknowledgement by assignment: only a responder's ---------------------------------------
+
+P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
+
+
+def _incident(*steps: dict[str, Any], responders: list[str] | None = None) -> list[str]:
+    opening = {
+        "at": T0.isoformat(),
+        "by": "alice",
+        "open": "incident",
+        "title": "Payments down",
+        "fields": {"service": "Payments", "priority": P1},
+    }
+    text = yaml.safe_dump(
+        {
+            "policy": {"incidents": {"responders": responders or ["bob"]}},
+            "people": {"writers": ["alice", "bob", "mallory"]},
+            "until": (T0 + 60 * MIN).isoformat(),
+            "sweep_every": "10 minutes",
+            "steps": [opening, *steps],
+        }
+    )
+    return [rule for rule, _ in _run(text)]
+
+
+@pytest.mark.parametrize(
+    ("by", "escalated"),
+    [("bob", False), ("mallory", True), ("alice", True)],
+    ids=[
+        "a responder's assignment acknowledges",
+        "a writer who is not a responder assigning themselves acknowledges nothing",
+        "the reporter assigning a responder acknowledges nothing",
+    ],
+)
+def test_only_a_responders_assignment_acknowledges(by: str, escalated: bool) -> None:
+    users = ["bob"] if by == "alice" else [by]
+    rules = _incident(_step(5, by, assign={"issue": 1, "users": users}))
+    assert ("incident.escalation" in rules) is escalated

@@ -5,8 +5,9 @@ sweep summary.
 
 * **Priority**: the latest change wins, by an edit of the form or a responder's `/priority`
   (form.py, commands.py). Each stretch with one priority is a `Period`.
-* **Acknowledged** by the first counted `/ack` or `/lead`, or the first assignment made by
-  anyone but the bot. An acknowledgement is a fact about the incident: it also covers a later
+* **Acknowledged** by the first counted `/ack` or `/lead`, or the first assignment made by a
+  responder (triage-role users can assign on github.com; theirs acknowledges nothing). An
+  acknowledgement is a fact about the incident: it also covers a later
   change of priority.
 * **Response due** at the later of opening and the last priority change, plus the priority's
   response time, not counting time closed (clock.py).
@@ -32,6 +33,7 @@ from dutydesk.rules.incidents.commands import (
     LeadCommand,
     PriorityChange,
     Refused,
+    Responders,
     Update,
     read_commands,
 )
@@ -174,12 +176,17 @@ def periods(
 
 
 def _assignments(ctx: Context, issue: Issue) -> Iterable[Acknowledgement]:
+    """Assignments a responder made (triage-role users can assign too, and their assignment
+    acknowledges nothing); the bot's own assignment is the `/lead` that asked for it."""
+    responders = Responders(ctx)
     for event in issue.events:
-        if event.kind is EventKind.ASSIGNED and not ctx.is_bot(event.actor):
+        if event.kind is not EventKind.ASSIGNED or ctx.is_bot(event.actor):
+            continue
+        if responders.check(event.actor) is True:
             yield Acknowledgement(event.at, event.actor, "assignment")
 
 
 def acknowledgement(ctx: Context, issue: Issue, heard: Heard) -> Acknowledgement | None:
-    """The first counted `/ack` or `/lead`, or assignment by anyone but the bot."""
+    """The first counted `/ack` or `/lead`, or assignment by a responder."""
     candidates = [*heard.acks, *_assignments(ctx, issue)]
     return min(candidates, key=lambda a: a.at) if candidates else None
