@@ -7,6 +7,7 @@ class DutydeskError(Exception):
     """Base for every error dutydesk raises on purpose. Exit code 2 unless a subclass says."""
 
     exit_code = 2
+    stops_the_run = False  # True: a sweep stops at once instead of going on to the next item
 
 
 class PolicyError(DutydeskError):
@@ -46,3 +47,18 @@ class GitHubError(DutydeskError):
 
 class ConfigurationError(DutydeskError):
     """The environment is missing something dutydesk needs (a token, a repository name)."""
+
+
+class BotIdentityError(ConfigurationError):
+    """The bot's comments are written by a login other than the policy's `bot`: dutydesk would
+    not recognise its own comments and would post them again on every run (and, with a GitHub
+    App token, start a new run with each). Stops the run before anything else is posted."""
+
+    stops_the_run = True
+
+    def __init__(self, wrote_as: str, bot: str) -> None:
+        super().__init__(
+            f"the bot's comments are written by {wrote_as!r}, but policy.yaml's `bot:` is "
+            f"{bot!r}: set `bot: {wrote_as}` in policy.yaml (a GitHub App's token writes as "
+            "<app-slug>[bot]); nothing more was posted"
+        )

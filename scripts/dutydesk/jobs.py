@@ -119,7 +119,7 @@ class Job:
     def run(self, issue: Issue, ctx: Context) -> Decision:
         decision = reconcile(issue, ctx, self.handlers)
         self.show(decision, ctx.now)
-        apply_plan(self.repo, decision.actions, self.dry_run)
+        apply_plan(self.repo, decision.actions, self.dry_run, bot=self.policy.bot)
         return decision
 
 
@@ -161,6 +161,8 @@ def _isolated(item: T, check: Callable[[T], Decision]) -> Swept[T]:
     try:
         return Swept(item, check(item))
     except DutydeskError as exc:
+        if exc.stops_the_run:
+            raise
         return Swept(item, failure=Failure(str(exc)))
     except Exception as exc:  # one broken item must not stop the others
         failure = Failure(f"{type(exc).__name__}: {exc}", traceback.format_exc())

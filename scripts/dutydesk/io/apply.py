@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from dutydesk.actions import Action, Kind, LabelDefinition, PullRequest
-from dutydesk.errors import GitHubError
+from dutydesk.errors import BotIdentityError, GitHubError
 from dutydesk.io.repository import Repository
 from dutydesk.markers import with_marker
+from dutydesk.people import same
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.io.runbook_store import OpenedPullRequest, RunbookStore
@@ -40,7 +41,7 @@ class Outcome:
     error: str | None = None
 
 
-def apply_action(repo: Repository, action: Action) -> None:
+def apply_action(repo: Repository, action: Action, bot: str | None = None) -> None:
     """One write through the `Repository`: on an issue, or a label's definition."""
     if action.kind is Kind.SAVE_LABEL:
         label = _payload(action, LabelDefinition)
@@ -51,10 +52,10 @@ def apply_action(repo: Repository, action: Action) -> None:
     number = action.issue
     if number is None:
         raise ValueError(f"{action.kind} needs an issue number")
-    _write_issue(repo, number, action)
+    _write_issue(repo, number, action, bot)
 
 
-def _write_issue(repo: Repository, number: int, action: Action) -> None:
+def _write_issue(repo: Repository, number: int, action: Action, bot: str | None) -> None:
     match action.kind:
         case Kind.ADD_LABELS:
             repo.add_labels(number, action.labels)
@@ -62,18 +63,24 @@ def _write_issue(repo: Repository, number: int, action: Action) -> None:
             for label in action.labels:
                 repo.remove_label(number, label)
         case Kind.COMMENT:
-            _comment(repo, number, action)
+            _comment(repo, number, action, bot)
         case Kind.ASSIGN:
             repo.assign(number, action.users)
         case Kind.CLOSE:
             repo.close(number)
 
 
-def _comment(repo: Repository, number: int, action: Action) -> None:
-    """Post the comment, or edit the bot's own one in place; either way with its marker."""
+def _comment(repo: Repository, number: int, action: Action, bot: str | None = None) -> None:
+    """Post the comment, or edit the bot's own one in place; either way with its marker.
+
+    With `bot`, a new comment whose author GitHub records as anyone else stops the run: the
+    bot would not recognise it (its markers are trusted only from `bot`) and would post it
+    again on every run."""
     body = with_marker(action.key, action.body or "") if action.key else action.body or ""
     if action.comment_id is None:
-        repo.create_comment(number, body)
+        author = repo.create_comment(number, body)
+        if bot is not None and author is not None and not same(author, bot):
+            raise BotIdentityError(author, bot)
     else:
         repo.update_comment(number, action.comment_id, body)
 
@@ -91,6 +98,7 @@ class _Executor:
     repo: Repository | None
     store: RunbookStore | None
     outcomes: list[Outcome] = field(default_factory=list)
+    bot: str | None = None
     _base: tuple[str, str] | None = None  # the default branch and its head, once read
 
     def apply(self, action: Action) -> None:
@@ -99,7 +107,7 @@ class _Executor:
         elif self.repo is None:
             raise ValueError(f"{action.kind} needs a repository to write to")
         else:
-            apply_action(self.repo, action)
+            apply_action(self.repo, action, self.bot)
 
     def _open(self, action: Action, pull: PullRequest) -> Outcome:
         if self.store is None:
@@ -132,16 +140,18 @@ def apply_plan(
     dry_run: bool,
     *,
     store: RunbookStore | None = None,
+    bot: str | None = None,
 ) -> list[Outcome]:
     """Make every planned write, in order; with `dry_run`, none.
 
     `repo` takes the issue writes and label definitions, `store` the review pull requests;
-    either may be None when the plan has none of its writes. Returns what happened to each
-    pull request.
+    either may be None when the plan has none of its writes. With `bot` (the policy's), a new
+    comment GitHub records under another login stops the plan (`BotIdentityError`). Returns
+    what happened to each pull request.
     """
     if dry_run:
         return []
-    executor = _Executor(repo, store)
+    executor = _Executor(repo, store, bot=bot)
     for action in actions:
         executor.apply(action)
     return executor.outcomes

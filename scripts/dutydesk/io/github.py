@@ -323,7 +323,7 @@ class GitHubRepository:
         except RequestException as exc:
             raise GitHubError(f"unlabelling #{number}: {_transport_problem(exc)}") from None
 
-    def create_comment(self, number: int, body: str) -> None:
+    def create_comment(self, number: int, body: str) -> str | None:
         """Post a comment. When GitHub's answer leaves it unknown whether the comment was made
         (a 5xx, a timeout, a dropped connection), look for it among the issue's comments
         before posting again: a comment is never posted twice."""
@@ -332,8 +332,8 @@ class GitHubRepository:
         url = f"{self.repo.url}/issues/{number}/comments"
         for attempt in range(3):
             try:
-                self.repo.requester.requestJsonAndCheck("POST", url, input={"body": body})
-                return
+                _, made = self.repo.requester.requestJsonAndCheck("POST", url, input={"body": body})
+                return _author(made)
             except GithubException as exc:
                 if exc.status is None or exc.status < 500 or attempt == 2:
                     message = _message(exc)
@@ -342,8 +342,10 @@ class GitHubRepository:
                 if attempt == 2:
                     raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
             found = self._call(f"{what}: looking for it", lambda: list(issue.get_comments()))
-            if any(c.body == body and c.user.type == "Bot" for c in found):
-                return
+            mine = [c for c in found if c.body == body and c.user.type == "Bot"]
+            if mine:
+                return str(mine[-1].user.login)
+        return None
 
     def update_comment(self, number: int, comment_id: int, body: str) -> None:
         comment = self.repo.get_issue(number).get_comment(comment_id)
@@ -367,3 +369,10 @@ class GitHubRepository:
             self._call(f"updating label {name}", label.edit, name, color, description)
         else:
             self._call(f"creating label {name}", self.repo.create_label, name, color, description)
+
+
+def _author(comment: object) -> str | None:
+    """The author's login in GitHub's answer to a new comment, if it says."""
+    user = comment.get("user") if isinstance(comment, dict) else None
+    login = user.get("login") if isinstance(user, dict) else None
+    return str(login) if login else None

@@ -65,8 +65,10 @@ class MemoryRepository:
         writers: Iterable[str] | None = None,
         teams: dict[str, Iterable[str]] | None = None,
         now: datetime | None = None,
+        writes_as: str | None = None,
     ) -> None:
         self.bot = bot
+        self.writes_as = writes_as or bot  # whom the token writes as (an App: <slug>[bot])
         self.now = now or datetime(2026, 1, 1, tzinfo=UTC)
         self.writers = None if writers is None else frozenset(w.lower() for w in writers)
         self.teams = {k.lower(): frozenset(m.lower() for m in v) for k, v in (teams or {}).items()}
@@ -216,9 +218,10 @@ class MemoryRepository:
         self.writes += 1
         self._unlabel(self._get(number), self.bot, label)
 
-    def create_comment(self, number: int, body: str) -> None:
+    def create_comment(self, number: int, body: str) -> str | None:
         self.writes += 1
-        self.comment(self.bot, number, body)
+        self.comment(self.writes_as, number, body)
+        return self.writes_as
 
     def update_comment(self, number: int, comment_id: int, body: str) -> None:
         self.writes += 1
