@@ -524,3 +524,52 @@ def test_the_incident_register_is_read_without_writing(
     assert [e.operation for e in github.log if e.operation.startswith("graphql")] == [
         "graphql IssuesSince"
     ]
+
+
+# -- outsiders and the bot's own writes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("association", "waits"),
+    [
+        ("OWNER", True),
+        ("MEMBER", True),
+        ("COLLABORATOR", True),
+        ("CONTRIBUTOR", False),
+        ("FIRST_TIME_CONTRIBUTOR", False),
+        ("FIRST_TIMER", False),
+        ("NONE", False),
+    ],
+)
+def test_a_comment_from_someone_without_write_access_starts_no_waiting_job(
+    github: GitHubServer, checkout: Path, tmp_path: Path, association: str, waits: bool
+) -> None:
+    people(github)
+    issue = github.state.open_issue(
+        "alice", "[Incident] Payments API down", incident_body(), labels=["incident"]
+    )
+    comment = github.state.comment("olivia", issue.number, "Any news? Our shop is down too.")
+    event = comment_event(github, comment.id)
+    event["comment"]["author_association"] = association
+
+    result = run(github, checkout, EVENTS, "issue_comment", event, tmp_path, skip=WAITER)
+
+    assert_ok(result)
+    assert result.jobs["reconcile"].outputs["due-soon"] == "true"
+    assert result.jobs["wait-for-due"].wanted is waits
+
+
+def test_an_event_a_bot_account_sent_runs_nothing(
+    github: GitHubServer, checkout: Path, tmp_path: Path
+) -> None:
+    people(github)
+    issue = github.state.open_issue(
+        "alice", "[Incident] Payments API down", incident_body(), labels=["incident"]
+    )
+    event = issues_event(github, issue.number, "labeled", "alice")
+    event["sender"] = {**event["sender"], "login": "dutydesk-ops[bot]", "type": "Bot"}
+
+    result = run(github, checkout, EVENTS, "issues", event, tmp_path)
+
+    assert not result.jobs["reconcile"].wanted and not result.jobs["wait-for-due"].wanted
+    assert github.log == []
