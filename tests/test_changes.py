@@ -1,13 +1,13 @@
 """Tests for dutydesk.rules.changes: out-of-hours change requests and planned maintenance.
 
-The default request (see change_factories) is for Wednesday 25 November 2026 18:00-20:00 GMT,
+The default request (see tests/desk.py) is for Wednesday 25 November 2026 18:00-20:00 GMT,
 inside on-call hours, filed by rita; dana and erin are the approvers; the rota puts
-alice-oncall and bob-oncall on call that week. Snapshot tables use `make_issue`; flows use a
-`Desk` over the in-memory repository, which also checks at every step that reconciling again
-at the same moment plans nothing.
+alice-oncall and bob-oncall on call that week. Snapshot tables use `make_issue(CHANGE, ...)`;
+flows use a `Desk` over the in-memory repository, where the bot reacts to every act and which
+also checks at every step that reconciling again at the same moment plans nothing.
 
 These tests assert on what is planned, `(rule, kind, key)`, and on the facts the rules read
-(`facts_of`, `Desk.facts`); what the comments say is tested per template in
+(`change_facts`, `Desk.change_facts`); what the comments say is tested per template in
 tests/templates/test_change_templates.py.
 """
 
@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from change_factories import (
+from desk import (
     APPROVER,
     BACKUPS,
     BOT,
+    CHANGE,
     END,
     FORMS,
     HANDLERS,
@@ -39,17 +40,19 @@ from change_factories import (
     TEAM,
     Desk,
     approved_desk,
-    at,
     by_rule,
+    change_facts,
     comments_of,
+    context,
     decide,
     done_desk,
-    facts_of,
     kinds,
     labelled,
+    london,
     make_issue,
     make_policy,
     plan,
+    thread,
 )
 from dutydesk.actions import Action, Kind
 from dutydesk.markers import key_time
@@ -98,9 +101,11 @@ from dutydesk.simulate import Simulation, load_scenario
 )
 def test_notice(opened: str, start: str, given: timedelta | None, qualifying: str | None) -> None:
     end = start[:11] + "20:00"
-    issue = make_issue(opened=at(opened), fields={"scheduled_start": start, "scheduled_end": end})
-    actions = by_rule(decide(issue, at(opened)).actions, Rule.CHANGE_NOTICE)
-    notice = facts_of(issue, at(opened)).notice
+    issue = make_issue(
+        CHANGE, created_at=london(opened), answers={"scheduled_start": start, "scheduled_end": end}
+    )
+    actions = by_rule(decide(issue, context(london(opened))).actions, Rule.CHANGE_NOTICE)
+    notice = change_facts(issue, context(london(opened))).notice
     assert notice is not None
     if given is None:
         assert actions == []
@@ -108,10 +113,10 @@ def test_notice(opened: str, start: str, given: timedelta | None, qualifying: st
         return
     assert plan(actions) == [
         (Rule.CHANGE_NOTICE, "add_labels", None),
-        (Rule.CHANGE_NOTICE, "comment", f"change.notice:{key_time(at(opened))}"),
+        (Rule.CHANGE_NOTICE, "comment", f"change.notice:{key_time(london(opened))}"),
     ]
     assert actions[0].labels == ("insufficient-notice",)
-    assert (notice.given, notice.qualifying) == (given, at(qualifying or ""))
+    assert (notice.given, notice.qualifying) == (given, london(qualifying or ""))
 
 
 @pytest.mark.parametrize(
@@ -178,20 +183,22 @@ def test_notice(opened: str, start: str, given: timedelta | None, qualifying: st
 def test_notice_after_edits(
     opened: str, edits: list[tuple[str, dict[str, Any]]], short: bool, stated: str
 ) -> None:
-    issue = make_issue(opened=at(opened), edits=[(at(t), f) for t, f in edits])
-    now = max([at(opened)] + [at(t) for t, _ in edits])
-    actions = by_rule(decide(issue, now).actions, Rule.CHANGE_NOTICE)
+    issue = make_issue(CHANGE, created_at=london(opened), edits=[(london(t), f) for t, f in edits])
+    now = max([london(opened)] + [london(t) for t, _ in edits])
+    actions = by_rule(decide(issue, context(now)).actions, Rule.CHANGE_NOTICE)
     assert bool(actions) is short
     if short:
-        assert comments_of(actions)[0].key == f"change.notice:{key_time(at(stated))}"
+        assert comments_of(actions)[0].key == f"change.notice:{key_time(london(stated))}"
 
 
 def test_moving_the_start_later_clears_the_insufficient_notice_label() -> None:
     desk = Desk()
-    desk.open(at("2026-11-24 12:00"))
+    desk.open(london("2026-11-24 12:00"), CHANGE)
     assert "insufficient-notice" in desk.issue().labels
     desk.edit(
-        at("2026-11-24 12:30"), scheduled_start="2026-11-26 18:00", scheduled_end="2026-11-26 20:00"
+        london("2026-11-24 12:30"),
+        scheduled_start="2026-11-26 18:00",
+        scheduled_end="2026-11-26 20:00",
     )
     assert "insufficient-notice" not in desk.issue().labels
     assert kinds(desk.actions(Rule.CHANGE_NOTICE))[-1] == (Rule.CHANGE_NOTICE, "remove_labels")
@@ -199,8 +206,8 @@ def test_moving_the_start_later_clears_the_insufficient_notice_label() -> None:
 
 def test_a_new_start_with_short_notice_gets_a_new_notice_comment() -> None:
     desk = Desk()
-    desk.open(at("2026-11-24 12:00"))
-    desk.edit(at("2026-11-24 13:00"), scheduled_start="2026-11-25 19:00")
+    desk.open(london("2026-11-24 12:00"), CHANGE)
+    desk.edit(london("2026-11-24 13:00"), scheduled_start="2026-11-25 19:00")
     notices = comments_of(desk.actions(Rule.CHANGE_NOTICE))
     assert [a.key for a in notices] == [
         "change.notice:2026-11-24T12:00:00Z",
@@ -262,10 +269,12 @@ def test_hours(start: str, end: str, expected: list[tuple[str, str]]) -> None:
     """The label for a window wholly in support hours; the comment's key says which case
     (the periods it names are checked in tests/templates/test_change_templates.py)."""
     issue = make_issue(
-        opened=at("2026-11-01 10:00"), fields={"scheduled_start": start, "scheduled_end": end}
+        CHANGE,
+        created_at=london("2026-11-01 10:00"),
+        answers={"scheduled_start": start, "scheduled_end": end},
     )
-    actions = by_rule(decide(issue, at("2026-11-01 10:00")).actions, Rule.CHANGE_HOURS)
-    window = f"{key_time(at(start))}-{key_time(at(end))}"
+    actions = by_rule(decide(issue, context(london("2026-11-01 10:00"))).actions, Rule.CHANGE_HOURS)
+    window = f"{key_time(london(start))}-{key_time(london(end))}"
     shapes = [
         (str(a.kind), a.labels[0]) if a.labels else (str(a.kind), a.key or "") for a in actions
     ]
@@ -277,11 +286,13 @@ def test_hours(start: str, end: str, expected: list[tuple[str, str]]) -> None:
 
 def test_moving_out_of_support_hours_removes_the_in_hours_label() -> None:
     desk = Desk()
-    desk.open(OPENED, scheduled_start="2026-11-25 10:00", scheduled_end="2026-11-25 12:00")
+    desk.open(OPENED, CHANGE, scheduled_start="2026-11-25 10:00", scheduled_end="2026-11-25 12:00")
     assert "in-hours" in desk.issue().labels
-    desk.edit(at("2026-11-20 11:00"))  # unchanged: nothing happens
+    desk.edit(london("2026-11-20 11:00"))  # unchanged: nothing happens
     desk.edit(
-        at("2026-11-20 12:00"), scheduled_start="2026-11-25 18:00", scheduled_end="2026-11-25 20:00"
+        london("2026-11-20 12:00"),
+        scheduled_start="2026-11-25 18:00",
+        scheduled_end="2026-11-25 20:00",
     )
     assert "in-hours" not in desk.issue().labels
 
@@ -325,40 +336,44 @@ def test_moving_out_of_support_hours_removes_the_in_hours_label() -> None:
     ],
 )
 def test_invalid_requests(fields: dict[str, Any], problems: list[tuple[str, str]]) -> None:
-    issue = make_issue(opened=at("2026-01-05 10:00"), fields=fields)
-    actions = decide(issue, at("2026-01-05 10:00")).actions
+    issue = make_issue(CHANGE, created_at=london("2026-01-05 10:00"), answers=fields)
+    actions = decide(issue, context(london("2026-01-05 10:00"))).actions
     assert kinds(actions) == [
         (Rule.CHANGE_INVALID, "add_labels"),
         (Rule.CHANGE_INVALID, "comment"),
     ]
     assert actions[0].labels == ("needs-info",)
     assert (actions[1].key or "").startswith("change.invalid:")
-    window = facts_of(issue, at("2026-01-05 10:00")).window
+    window = change_facts(issue, context(london("2026-01-05 10:00"))).window
     assert [(p.field, p.kind) for p in window.problems] == problems
 
 
 def test_fixing_the_times_removes_needs_info_and_a_new_mistake_gets_a_new_comment() -> None:
     desk = Desk()
-    desk.open(OPENED, scheduled_start="tomorrow")
+    desk.open(OPENED, CHANGE, scheduled_start="tomorrow")
     assert "needs-info" in desk.issue().labels
-    desk.edit(at("2026-11-20 10:10"), scheduled_start="2026-11-25 18:00")
+    desk.edit(london("2026-11-20 10:10"), scheduled_start="2026-11-25 18:00")
     assert "needs-info" not in desk.issue().labels
-    desk.edit(at("2026-11-20 10:20"), scheduled_end="2026-11-25 17:00")
+    desk.edit(london("2026-11-20 10:20"), scheduled_end="2026-11-25 17:00")
     assert "needs-info" in desk.issue().labels
     assert len(comments_of(desk.actions(Rule.CHANGE_INVALID))) == 2
 
 
 def test_a_needs_info_label_added_by_a_person_is_left_alone() -> None:
     issue = make_issue(
+        CHANGE,
         labels={"change-request", "needs-info"},
-        events=[labelled("needs-info", APPROVER, at("2026-11-20 10:05"))],
+        events=[labelled(APPROVER, "needs-info", london("2026-11-20 10:05"))],
     )
-    assert by_rule(decide(issue, at("2026-11-20 10:10")).actions, Rule.CHANGE_INVALID) == []
+    assert (
+        by_rule(decide(issue, context(london("2026-11-20 10:10"))).actions, Rule.CHANGE_INVALID)
+        == []
+    )
 
 
 # -- approval ----------------------------------------------------------------------------
 
-SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
+SHORT = {"created_at": london("2026-11-24 18:00")}  # 24 hours' notice
 
 
 APPROVED = "change.approval:2000"  # the confirmation of the first comment's /approve
@@ -372,7 +387,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
     ("setup", "policy", "access", "expected", "key", "reason"),
     [
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve")]},
+            {"comments": thread((APPROVER, "/approve", T1))},
             {},
             None,
             APPROVE,
@@ -381,7 +396,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="an approver's /approve labels, assigns the rota pair and confirms",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve @zoe @yan, looks good")]},
+            {"comments": thread((APPROVER, "/approve @zoe @yan, looks good", T1))},
             {},
             None,
             APPROVE,
@@ -390,7 +405,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="/approve naming people assigns them instead of the rota",
         ),
         pytest.param(
-            {"author": APPROVER, "comments": [(T1, APPROVER, "/approve")]},
+            {"author": APPROVER, "comments": thread((APPROVER, "/approve", T1))},
             {},
             None,
             [("refused", "comment")],
@@ -399,7 +414,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="self-approval is refused",
         ),
         pytest.param(
-            {"comments": [(T1, STRANGER, "/approve")]},
+            {"comments": thread((STRANGER, "/approve", T1))},
             {},
             None,
             [("refused", "comment")],
@@ -408,7 +423,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="approval by a non-approver is refused",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve")]},
+            {"comments": thread((APPROVER, "/approve", T1))},
             {"approvers": []},
             None,
             [("refused", "comment")],
@@ -417,7 +432,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="with no approvers in the policy nobody can approve",
         ),
         pytest.param(
-            {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve")]},
+            {**SHORT, "comments": thread((APPROVER, "/approve", london("2026-11-24 19:00")))},
             {},
             None,
             [*SHORT_NOTICE, ("refused", "comment")],
@@ -428,13 +443,13 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
         pytest.param(
             {
                 **SHORT,
-                "comments": [
+                "comments": thread(
                     (
-                        at("2026-11-24 19:00"),
                         APPROVER,
                         "/approve emergency card payments are failing",
+                        london("2026-11-24 19:00"),
                     )
-                ],
+                ),
             },
             {},
             None,
@@ -444,7 +459,10 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="emergency approval with a reason approves and records the reason",
         ),
         pytest.param(
-            {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve emergency")]},
+            {
+                **SHORT,
+                "comments": thread((APPROVER, "/approve emergency", london("2026-11-24 19:00"))),
+            },
             {},
             None,
             [*SHORT_NOTICE, ("refused", "comment")],
@@ -455,7 +473,9 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
         pytest.param(
             {
                 **SHORT,
-                "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve emergency it is urgent")],
+                "comments": thread(
+                    (APPROVER, "/approve emergency it is urgent", london("2026-11-24 19:00"))
+                ),
             },
             {"allow_emergency": False},
             None,
@@ -465,7 +485,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="emergency approval is refused when the policy turns it off",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve")]},
+            {"comments": thread((APPROVER, "/approve", T1))},
             {"approvers": [TEAM]},
             Access(teams={TEAM: None}),
             [("approve", "comment")],
@@ -474,7 +494,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="a team approver that cannot be read gets an explanation, not a decision",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve")]},
+            {"comments": thread((APPROVER, "/approve", T1))},
             {"approvers": [TEAM]},
             Access(teams={TEAM: frozenset({"dana"})}),
             APPROVE,
@@ -483,7 +503,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="a member of a readable approver team approves",
         ),
         pytest.param(
-            {"comments": [(T1, STRANGER, "/approve")]},
+            {"comments": thread((STRANGER, "/approve", T1))},
             {"approvers": [TEAM, APPROVER]},
             Access(teams={TEAM: frozenset({"dana"})}),
             [("refused", "comment")],
@@ -492,7 +512,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="someone in no readable approver team is refused",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/reject the rollback plan is untested")]},
+            {"comments": thread((APPROVER, "/reject the rollback plan is untested", T1))},
             {},
             None,
             [("approve", "add_labels"), ("approve", "comment")],
@@ -501,7 +521,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="/reject with a reason rejects",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/reject")]},
+            {"comments": thread((APPROVER, "/reject", T1))},
             {},
             None,
             [("refused", "comment")],
@@ -510,7 +530,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="/reject without a reason is refused",
         ),
         pytest.param(
-            {"comments": [(T1, STRANGER, "/reject no")]},
+            {"comments": thread((STRANGER, "/reject no", T1))},
             {},
             None,
             [("refused", "comment")],
@@ -519,7 +539,10 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="/reject from a non-approver is refused",
         ),
         pytest.param(
-            {"fields": {"scheduled_start": "soon"}, "comments": [(T1, APPROVER, "/approve")]},
+            {
+                "answers": {"scheduled_start": "soon"},
+                "comments": thread((APPROVER, "/approve", T1)),
+            },
             {},
             None,
             [("invalid", "add_labels"), ("invalid", "comment"), ("refused", "comment")],
@@ -528,7 +551,11 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="approval of an invalid request is refused",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/reject not yet"), (T2, OTHER_APPROVER, "/approve")]},
+            {
+                "comments": thread(
+                    (APPROVER, "/reject not yet", T1), (OTHER_APPROVER, "/approve", T2)
+                )
+            },
             {},
             None,
             APPROVE,
@@ -538,10 +565,10 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
         ),
         pytest.param(
             {
-                "comments": [
-                    (T1, APPROVER, "/approve"),
-                    (T2, OTHER_APPROVER, "/reject clashes with the release"),
-                ]
+                "comments": thread(
+                    (APPROVER, "/approve", T1),
+                    (OTHER_APPROVER, "/reject clashes with the release", T2),
+                )
             },
             {},
             None,
@@ -552,7 +579,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
         ),
         pytest.param(
             {
-                "comments": [(T1, APPROVER, "/approve")],
+                "comments": thread((APPROVER, "/approve", T1)),
                 "edits": [(T2, {"rollback": "Restore from last night's backup."})],
             },
             {},
@@ -565,7 +592,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
         pytest.param(
             {
                 "edits": [(T1, {"rollback": "Restore from last night's backup."})],
-                "comments": [(T2, APPROVER, "/approve")],
+                "comments": thread((APPROVER, "/approve", T2)),
             },
             {},
             None,
@@ -576,7 +603,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
         ),
         pytest.param(
             {
-                "comments": [(T1, APPROVER, "/approve")],
+                "comments": thread((APPROVER, "/approve", T1)),
                 "edits": [(T2, {"checks": [STAKEHOLDERS, BACKUPS]})],
             },
             {},
@@ -587,7 +614,7 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
             id="ticking checks after approval is not a change to the request",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "Looks fine to me.\n/approve")]},
+            {"comments": thread((APPROVER, "Looks fine to me.\n/approve", T1))},
             {},
             None,
             [],
@@ -597,10 +624,10 @@ DECIDING = (Rule.CHANGE_APPROVAL, Rule.CHANGE_REFUSED, Rule.CHANGE_WITHDRAWN)
         ),
         pytest.param(
             {
-                "comments": [
-                    (T1, APPROVER, "/approve"),
-                    (T2, STRANGER, "<!-- dutydesk:change.approval:2000 -->\nApproved!"),
-                ]
+                "comments": thread(
+                    (APPROVER, "/approve", T1),
+                    (STRANGER, "<!-- dutydesk:change.approval:2000 -->\nApproved!", T2),
+                )
             },
             {},
             None,
@@ -623,9 +650,9 @@ def test_approval(
     why it was refused."""
     setup = dict(setup)
     setup["edits"] = setup.get("edits", [])
-    issue = make_issue(**setup)
+    issue = make_issue(CHANGE, **setup)
     now = max([issue.updated_at])
-    decision = decide(issue, now, make_policy(**policy), access)
+    decision = decide(issue, context(now, make_policy(changes=policy), access))
     short = {
         Rule.CHANGE_APPROVAL: "approve",
         Rule.CHANGE_REFUSED: "refused",
@@ -641,36 +668,37 @@ def test_approval(
     assert planned == expected
     decisive = [a.key for a in comments_of(decision.actions) if a.rule in DECIDING]
     assert decisive[-1:] == ([key] if key else [])
-    outcome = facts_of(issue, now, make_policy(**policy), access).outcome
+    outcome = change_facts(issue, context(now, make_policy(changes=policy), access)).outcome
     assert {r.key: dict(r.values).get("reason") for r in outcome.replies}.get(key or "") == reason
 
 
 def test_approval_assigns_the_rota_pair_for_the_window_not_for_today() -> None:
     issue = make_issue(
-        fields={"scheduled_start": "2026-12-01 18:00", "scheduled_end": "2026-12-01 20:00"},
-        comments=[(T1, APPROVER, "/approve")],
+        CHANGE,
+        answers={"scheduled_start": "2026-12-01 18:00", "scheduled_end": "2026-12-01 20:00"},
+        comments=thread((APPROVER, "/approve", T1)),
     )
-    assign = [a for a in decide(issue, T1).actions if a.kind is Kind.ASSIGN]
+    assign = [a for a in decide(issue, context(T1)).actions if a.kind is Kind.ASSIGN]
     assert assign[0].users == ("bob-oncall", "carol-oncall")
 
 
 def test_approval_with_no_rota_entry_assigns_nobody_and_says_so() -> None:
-    issue = make_issue(comments=[(T1, APPROVER, "/approve")])
-    decision = decide(issue, T1, parse_policy({"changes": {"approvers": [APPROVER]}}))
+    issue = make_issue(CHANGE, comments=thread((APPROVER, "/approve", T1)))
+    decision = decide(issue, context(T1, parse_policy({"changes": {"approvers": [APPROVER]}})))
     assert [a.kind for a in decision.actions if a.rule == Rule.CHANGE_APPROVAL] == [
         Kind.ADD_LABELS,
         Kind.COMMENT,
     ]
     policy = parse_policy({"changes": {"approvers": [APPROVER]}})
-    assert facts_of(issue, T1, policy).support == Support(people=(), from_rota=True)
+    assert change_facts(issue, context(T1, policy)).support == Support(people=(), from_rota=True)
 
 
 def test_teams_named_in_approve_are_not_assigned() -> None:
-    issue = make_issue(comments=[(T1, APPROVER, "/approve @zoe @example-org/dbas")])
-    decision = decide(issue, T1)
+    issue = make_issue(CHANGE, comments=thread((APPROVER, "/approve @zoe @example-org/dbas", T1)))
+    decision = decide(issue, context(T1))
     assign = [a for a in decision.actions if a.kind is Kind.ASSIGN]
     assert assign[0].users == ("zoe",)
-    approval = facts_of(issue, T1).outcome.approval
+    approval = change_facts(issue, context(T1)).outcome.approval
     assert approval is not None and approval.args.teams == ("example-org/dbas",)
 
 
@@ -749,7 +777,7 @@ def test_an_edit_after_approval_withdraws_it(edit: dict[str, Any], changed: list
         (Rule.CHANGE_WITHDRAWN, "comment"),
     ]
     assert withdrawn[1].key == "change.approval_withdrawn:2026-11-20T12:00:00Z"
-    withdrawal = desk.facts(T2).outcome.withdrawal
+    withdrawal = desk.change_facts(T2).outcome.withdrawal
     assert withdrawal is not None
     assert (withdrawal.approval.by, withdrawal.approval.at) == (APPROVER, T1)
     assert (withdrawal.after.author, withdrawal.after.at) == (REQUESTER, T2)
@@ -767,18 +795,18 @@ def test_ticking_checks_after_approval_keeps_it() -> None:
 def test_a_new_approval_after_a_withdrawal_approves_again() -> None:
     desk = approved_desk()
     desk.edit(T2, scheduled_start="2026-11-25 18:30")
-    desk.comment(T3, OTHER_APPROVER, "/approve")
+    desk.say(T3, OTHER_APPROVER, "/approve")
     assert "approved" in desk.issue().labels
     confirmations = [a.key for a in comments_of(desk.actions(Rule.CHANGE_APPROVAL))]
     assert len(set(confirmations)) == 2
-    facts = desk.facts(T3)
+    facts = desk.change_facts(T3)
     assert facts.outcome.approval is not None and facts.outcome.approval.by == OTHER_APPROVER
-    assert facts.window.start == at("2026-11-25 18:30")
+    assert facts.window.start == london("2026-11-25 18:30")
 
 
 def test_a_late_sweep_after_approval_and_edit_never_approves() -> None:
     desk = Desk(make_policy())
-    desk.open(OPENED)
+    desk.open(OPENED, CHANGE)
     desk.repo.now = T1
     desk.repo.comment(APPROVER, 1, "/approve")  # the event was missed
     desk.edit(T2, scheduled_start="2026-11-25 18:30")
@@ -832,8 +860,8 @@ def test_a_label_added_by_hand(
     kept: bool,
     reply: tuple[str, dict[str, Any]] | None,
 ) -> None:
-    desk = Desk(make_policy(approvers=approvers), teams=teams)
-    desk.open(OPENED)
+    desk = Desk(make_policy(changes={"approvers": approvers}), teams=teams)
+    desk.open(OPENED, CHANGE)
     desk.label(T1, actor, add=["approved"])
     assert ("approved" in desk.issue().labels) is kept
     if reply is None:
@@ -841,7 +869,7 @@ def test_a_label_added_by_hand(
         return
     key, values = reply
     assert key in [a.key for a in comments_of(desk.actions())]
-    replies = {r.key: dict(r.values) for r in desk.facts(T1).outcome.replies}
+    replies = {r.key: dict(r.values) for r in desk.change_facts(T1).outcome.replies}
     assert {name: replies[key][name] for name in values} == values
 
 
@@ -887,15 +915,15 @@ def test_a_label_added_by_hand_after_approval_changes_nothing() -> None:
 )
 def test_pre_change_reminder(now: str, reminds: bool, next_check: str) -> None:
     desk = approved_desk()
-    decision = desk.run(at(now))
+    decision = desk.run(london(now))
     reminder = by_rule(decision.actions, Rule.CHANGE_PRE)
     assert bool(reminder) is reminds
-    assert decision.next_check == at(next_check)
+    assert decision.next_check == london(next_check)
     if reminds:
         assert plan(reminder) == [
             (Rule.CHANGE_PRE, "comment", "change.pre_change:2026-11-25T18:00:00Z")
         ]
-        facts = desk.facts(at(now))
+        facts = desk.change_facts(london(now))
         assert facts.unticked == (STAKEHOLDERS, BACKUPS)
         assert facts.support.people == ("alice-oncall", "bob-oncall")
 
@@ -903,25 +931,25 @@ def test_pre_change_reminder(now: str, reminds: bool, next_check: str) -> None:
 def test_pre_change_reminder_names_only_the_unticked_checks_and_comes_once() -> None:
     desk = approved_desk()
     desk.edit(T2, checks=[STAKEHOLDERS])
-    desk.run(at("2026-11-24 18:00"))
-    desk.run(at("2026-11-24 18:05"))
+    desk.run(london("2026-11-24 18:00"))
+    desk.run(london("2026-11-24 18:05"))
     reminders = desk.actions(Rule.CHANGE_PRE)
     assert len(reminders) == 1
-    assert desk.facts(at("2026-11-24 18:00")).unticked == (BACKUPS,)
+    assert desk.change_facts(london("2026-11-24 18:00")).unticked == (BACKUPS,)
 
 
 def test_pre_change_reminder_when_all_checks_are_ticked() -> None:
     desk = approved_desk()
     desk.edit(T2, checks=[STAKEHOLDERS, BACKUPS])
-    desk.run(at("2026-11-24 18:00"))
+    desk.run(london("2026-11-24 18:00"))
     assert len(desk.actions(Rule.CHANGE_PRE)) == 1
-    assert desk.facts(at("2026-11-24 18:00")).unticked == ()
+    assert desk.change_facts(london("2026-11-24 18:00")).unticked == ()
 
 
 def test_an_emergency_approved_inside_the_lead_time_is_reminded_at_once() -> None:
     desk = Desk()
-    desk.open(at("2026-11-25 12:00"))
-    desk.comment(at("2026-11-25 12:30"), APPROVER, "/approve emergency certificate expires tonight")
+    desk.open(london("2026-11-25 12:00"), CHANGE)
+    desk.say(london("2026-11-25 12:30"), APPROVER, "/approve emergency certificate expires tonight")
     assert len(desk.actions(Rule.CHANGE_PRE)) == 1
 
 
@@ -964,10 +992,10 @@ def test_post_change_prompts(sweeps: list[str], prompts: list[str], next_check: 
     desk = approved_desk()
     decision = None
     for moment in sweeps:
-        decision = desk.run(at(moment))
+        decision = desk.run(london(moment))
     keys = [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))]
     assert keys == [f"change.post_change:{p}" for p in prompts]
-    assert decision is not None and decision.next_check == at(next_check)
+    assert decision is not None and decision.next_check == london(next_check)
 
 
 @pytest.mark.parametrize(
@@ -1028,10 +1056,10 @@ def test_answers_to_the_post_change_prompt(
 ) -> None:
     desk = approved_desk()
     desk.run(END)
-    said = desk.comment(at("2026-11-25 20:30"), by, text)
+    said = desk.say(london("2026-11-25 20:30"), by, text)
     assert (desk.issue().state == "closed") is closed
     keys = [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))]
-    answers = desk.facts(at("2026-11-25 20:30")).answers
+    answers = desk.change_facts(london("2026-11-25 20:30")).answers
     if answer is not None:
         assert keys[-1] == f"change.post_change:{answer}:{said}"
         assert answers.accepted is not None and answers.accepted.comment.id == said
@@ -1042,8 +1070,8 @@ def test_answers_to_the_post_change_prompt(
 
 def test_an_answered_change_gets_no_more_prompts() -> None:
     desk = approved_desk()
-    answer = desk.comment(at("2026-11-25 19:50"), REQUESTER, "/rolled-back the upgrade failed")
-    decision = desk.run(at("2026-11-27 16:00"))
+    answer = desk.say(london("2026-11-25 19:50"), REQUESTER, "/rolled-back the upgrade failed")
+    decision = desk.run(london("2026-11-27 16:00"))
     assert [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))] == [
         f"change.post_change:rolled-back:{answer}"
     ]
@@ -1052,26 +1080,28 @@ def test_an_answered_change_gets_no_more_prompts() -> None:
 
 def test_done_before_the_start_is_refused() -> None:
     desk = approved_desk()
-    desk.comment(at("2026-11-24 10:00"), REQUESTER, "/done")
+    desk.say(london("2026-11-24 10:00"), REQUESTER, "/done")
     assert desk.issue().state == "open"
     assert [a.key for a in comments_of(desk.actions(Rule.CHANGE_POST))] == [
         "change.post_change:refused:rita"
     ]
-    assert [why for _, why in desk.facts(at("2026-11-24 10:00")).answers.refused] == ["early"]
+    assert [why for _, why in desk.change_facts(london("2026-11-24 10:00")).answers.refused] == [
+        "early"
+    ]
 
 
 def test_an_unapproved_change_gets_no_prompts() -> None:
     desk = Desk()
-    desk.open(OPENED)
+    desk.open(OPENED, CHANGE)
     for moment in ("2026-11-24 18:00", "2026-11-25 20:00", "2026-11-26 16:00"):
-        decision = desk.run(at(moment))
+        decision = desk.run(london(moment))
         assert decision.next_check is None
     assert desk.actions(Rule.CHANGE_PRE) == desk.actions(Rule.CHANGE_POST) == []
 
 
 def test_a_closed_request_plans_nothing() -> None:
-    issue = make_issue(state="closed", comments=[(T1, APPROVER, "/approve")])
-    assert decide(issue, T1).actions == ()
+    issue = make_issue(CHANGE, state="closed", comments=thread((APPROVER, "/approve", T1)))
+    assert decide(issue, context(T1)).actions == ()
 
 
 # -- a whole change, start to finish ---------------------------------------------------------
@@ -1079,14 +1109,14 @@ def test_a_closed_request_plans_nothing() -> None:
 
 def test_an_approved_change_from_request_to_done() -> None:
     desk = Desk()
-    desk.open(OPENED)
-    desk.comment(T1, STRANGER, "/approve")
-    desk.comment(T2, REQUESTER, "/approve")
-    desk.comment(T3, APPROVER, "/approve")
-    desk.edit(at("2026-11-23 09:00"), checks=[STAKEHOLDERS])
+    desk.open(OPENED, CHANGE)
+    desk.say(T1, STRANGER, "/approve")
+    desk.say(T2, REQUESTER, "/approve")
+    desk.say(T3, APPROVER, "/approve")
+    desk.edit(london("2026-11-23 09:00"), checks=[STAKEHOLDERS])
     for moment in ("2026-11-24 18:00", "2026-11-25 18:00", "2026-11-25 20:00", "2026-11-26 09:00"):
-        desk.run(at(moment))
-    desk.comment(at("2026-11-26 09:30"), REQUESTER, "/done")
+        desk.run(london(moment))
+    desk.say(london("2026-11-26 09:30"), REQUESTER, "/done")
     issue = desk.issue()
     assert issue.state == "closed"
     assert set(issue.assignees) == {"alice-oncall", "bob-oncall"}
@@ -1139,7 +1169,7 @@ def test_an_approved_change_from_request_to_done() -> None:
 def test_maintenance_notice(opened: str, start: str, qualifying: str | None) -> None:
     desk = Desk()
     end = start[:11] + "23:00"
-    desk.open(at(opened), form=MAINTENANCE, downtime_start=start, downtime_end=end)
+    desk.open(london(opened), MAINTENANCE, downtime_start=start, downtime_end=end)
     actions = desk.actions(Rule.MAINTENANCE_NOTICE)
     short = qualifying is not None
     assert ("insufficient-notice" in desk.issue().labels) is short
@@ -1148,17 +1178,17 @@ def test_maintenance_notice(opened: str, start: str, qualifying: str | None) -> 
         return
     assert plan(actions) == [
         (Rule.MAINTENANCE_NOTICE, "add_labels", None),
-        (Rule.MAINTENANCE_NOTICE, "comment", f"maintenance.notice:{key_time(at(opened))}"),
+        (Rule.MAINTENANCE_NOTICE, "comment", f"maintenance.notice:{key_time(london(opened))}"),
     ]
-    notice = desk.maintenance_facts(at(opened)).notice
-    assert notice is not None and notice.qualifying == at(qualifying or "")
+    notice = desk.maintenance_facts(london(opened)).notice
+    assert notice is not None and notice.qualifying == london(qualifying or "")
 
 
 def test_maintenance_with_unusable_times() -> None:
     desk = Desk()
     desk.open(
-        at("2026-03-01 10:00"),
-        form=MAINTENANCE,
+        london("2026-03-01 10:00"),
+        MAINTENANCE,
         downtime_start="2026-03-29 01:15",
         downtime_end="2026-03-29 03:00",
     )
@@ -1167,9 +1197,9 @@ def test_maintenance_with_unusable_times() -> None:
         (Rule.MAINTENANCE_INVALID, "add_labels"),
         (Rule.MAINTENANCE_INVALID, "comment"),
     ]
-    problems = desk.maintenance_facts(at("2026-03-01 10:00")).revisions[-1].window.problems
+    problems = desk.maintenance_facts(london("2026-03-01 10:00")).revisions[-1].window.problems
     assert [(p.field, p.kind) for p in problems] == [("Downtime start", "unreadable")]
-    desk.edit(at("2026-03-01 10:05"), downtime_start="2026-03-29 00:15")
+    desk.edit(london("2026-03-01 10:05"), downtime_start="2026-03-29 00:15")
     assert "needs-info" not in desk.issue().labels
     assert desk.actions(Rule.MAINTENANCE_NOTICE) == []
 
@@ -1210,10 +1240,10 @@ def test_change_rule_ids_are_the_issue_s() -> None:
     ],
 )
 def test_the_same_moment_twice_plans_nothing(now: datetime) -> None:
-    desk = Desk(check_idempotent=False)
-    desk.open(OPENED, scheduled_start="2026-11-25 21:00", scheduled_end="2026-11-25 23:00")
-    desk.comment(T1, STRANGER, "/approve")
-    desk.comment(T2, APPROVER, "/approve")
+    desk = Desk(idempotent=False)
+    desk.open(OPENED, CHANGE, scheduled_start="2026-11-25 21:00", scheduled_end="2026-11-25 23:00")
+    desk.say(T1, STRANGER, "/approve")
+    desk.say(T2, APPROVER, "/approve")
     desk.label(T3, STRANGER, add=["rejected"])
     first = desk.run(now)
     second = desk.run(now)
@@ -1223,21 +1253,23 @@ def test_the_same_moment_twice_plans_nothing(now: datetime) -> None:
 
 def test_an_answer_about_an_earlier_approval_does_not_answer_for_new_times() -> None:
     desk = approved_desk()
-    desk.comment(at("2026-11-25 20:10"), REQUESTER, "/rolled-back replica lag, restored")
+    desk.say(london("2026-11-25 20:10"), REQUESTER, "/rolled-back replica lag, restored")
     desk.edit(
-        at("2026-11-26 09:00"), scheduled_start="2026-12-02 18:00", scheduled_end="2026-12-02 20:00"
+        london("2026-11-26 09:00"),
+        scheduled_start="2026-12-02 18:00",
+        scheduled_end="2026-12-02 20:00",
     )
-    desk.comment(at("2026-11-26 09:30"), APPROVER, "/approve")
-    desk.run(at("2026-12-02 20:00"))
+    desk.say(london("2026-11-26 09:30"), APPROVER, "/approve")
+    desk.run(london("2026-12-02 20:00"))
     post = comments_of(desk.actions(Rule.CHANGE_POST))
     assert [a.key for a in post][-1] == "change.post_change:2026-12-02T20:00:00Z"
     assert not [a for a in post if ":refused:" in (a.key or "")]
-    assert desk.facts(at("2026-12-02 20:00")).answers == PromptAnswers()
+    assert desk.change_facts(london("2026-12-02 20:00")).answers == PromptAnswers()
 
 
 # -- /done closes once -----------------------------------------------------------------------
 
-REOPEN = at("2026-11-26 09:00")
+REOPEN = london("2026-11-26 09:00")
 
 
 @pytest.mark.parametrize(
@@ -1305,15 +1337,15 @@ def test_done_closes_once(
     desk = done_desk()
     for what, moment, who, text in steps:
         if what == "say":
-            desk.comment(at(moment), who, text)
+            desk.say(london(moment), who, text)
         elif what == "quiet":  # the event was missed
-            desk.repo.now = at(moment)
+            desk.repo.now = london(moment)
             desk.repo.comment(who, 1, text)
         elif what in ("close", "reopen"):
-            desk.repo.now = at(moment)
+            desk.repo.now = london(moment)
             desk.repo.set_state(who, 1, "closed" if what == "close" else "open")
         else:
-            desk.run(at(moment))
+            desk.run(london(moment))
     assert desk.issue().state == state
     assert [a.kind for a in desk.actions(Rule.CHANGE_POST)].count(Kind.CLOSE) == closes
     keys = [(a.key or "").split(":") for a in comments_of(desk.actions(Rule.CHANGE_POST))]
@@ -1322,7 +1354,7 @@ def test_done_closes_once(
 
 # -- an `approved` label added by hand by an approver -------------------------------------------
 
-LABELLED_AT = at("2026-11-20 10:30")
+LABELLED_AT = london("2026-11-20 10:30")
 
 
 @pytest.mark.parametrize(
@@ -1338,7 +1370,7 @@ LABELLED_AT = at("2026-11-20 10:30")
         ),
         pytest.param(
             {
-                "fields": {
+                "answers": {
                     "scheduled_start": "2026-11-20 16:00",
                     "scheduled_end": "2026-11-20 17:00",
                 }
@@ -1356,7 +1388,7 @@ LABELLED_AT = at("2026-11-20 10:30")
         ),
         pytest.param(
             {
-                "fields": {
+                "answers": {
                     "scheduled_start": "2026-11-20 16:00",
                     "scheduled_end": "2026-11-20 17:00",
                 }
@@ -1373,7 +1405,7 @@ LABELLED_AT = at("2026-11-20 10:30")
             id="with too little notice and no emergencies allowed it is taken off",
         ),
         pytest.param(
-            {"fields": {"scheduled_start": "tomorrow evening"}},
+            {"answers": {"scheduled_start": "tomorrow evening"}},
             {},
             [
                 ("invalid", "add_labels"),
@@ -1386,7 +1418,11 @@ LABELLED_AT = at("2026-11-20 10:30")
             id="on a request with unusable times it is taken off",
         ),
         pytest.param(
-            {"edits": [(at("2026-11-20 11:00"), {"change_details": "Also drop the audit table"})]},
+            {
+                "edits": [
+                    (london("2026-11-20 11:00"), {"change_details": "Also drop the audit table"})
+                ]
+            },
             {},
             [("withdrawn", "remove_labels"), ("withdrawn", "comment")],
             "change.approval_withdrawn:2026-11-20T11:00:00Z",
@@ -1394,7 +1430,11 @@ LABELLED_AT = at("2026-11-20 10:30")
             id="an edit after it withdraws it",
         ),
         pytest.param(
-            {"edits": [(at("2026-11-20 10:15"), {"change_details": "Also drop the audit table"})]},
+            {
+                "edits": [
+                    (london("2026-11-20 10:15"), {"change_details": "Also drop the audit table"})
+                ]
+            },
             {},
             [("approval", "assign"), ("approval", "comment")],
             "change.approval:label:2026-11-20T10:30:00Z",
@@ -1402,7 +1442,11 @@ LABELLED_AT = at("2026-11-20 10:30")
             id="an edit before it does not withdraw it",
         ),
         pytest.param(
-            {"comments": [(at("2026-11-20 11:00"), OTHER_APPROVER, "/reject not this week")]},
+            {
+                "comments": thread(
+                    (OTHER_APPROVER, "/reject not this week", london("2026-11-20 11:00"))
+                )
+            },
             {},
             [("approval", "remove_labels"), ("approval", "add_labels"), ("approval", "comment")],
             "change.approval:reject:2000",
@@ -1419,11 +1463,14 @@ def test_an_approvers_label_counts_as_approve(
     reason: Refusal | None,
 ) -> None:
     issue = make_issue(
+        CHANGE,
         labels={"change-request", "approved"},
-        events=[labelled("approved", APPROVER, LABELLED_AT)],
+        events=[labelled(APPROVER, "approved", LABELLED_AT)],
         **setup,
     )
-    decision = decide(issue, max(issue.updated_at, LABELLED_AT), make_policy(**policy))
+    decision = decide(
+        issue, context(max(issue.updated_at, LABELLED_AT), make_policy(changes=policy))
+    )
     short = {
         Rule.CHANGE_APPROVAL: "approval",
         Rule.CHANGE_REFUSED: "refused",
@@ -1442,7 +1489,7 @@ def test_an_approvers_label_counts_as_approve(
     decisive = [a.key for a in comments_of(decision.actions) if a.rule in DECIDING]
     assert decisive[-1] == key
     now = max(issue.updated_at, LABELLED_AT)
-    outcome = facts_of(issue, now, make_policy(**policy)).outcome
+    outcome = change_facts(issue, context(now, make_policy(changes=policy))).outcome
     assert {r.key: dict(r.values).get("reason") for r in outcome.replies}.get(key) == reason
 
 
@@ -1457,18 +1504,18 @@ def test_an_approvers_label_counts_as_approve(
 )
 def test_an_approvers_label_in_a_flow(opened: str, reminders: int) -> None:
     desk = Desk()
-    desk.open(at(opened))
-    desk.label(at(opened) + (T1 - OPENED), APPROVER, add=["approved"])
-    desk.run(at("2026-11-25 17:00"))
+    desk.open(london(opened), CHANGE)
+    desk.label(london(opened) + (T1 - OPENED), APPROVER, add=["approved"])
+    desk.run(london("2026-11-25 17:00"))
     assert ("approved" in desk.issue().labels) is bool(reminders)
     assert len(desk.actions(Rule.CHANGE_PRE)) == reminders
 
 
 def test_an_approvers_label_taken_off_and_added_again_replies_once() -> None:
     desk = Desk()
-    desk.open(at("2026-11-24 20:00"))
-    desk.label(at("2026-11-24 20:10"), APPROVER, add=["approved"])
-    desk.label(at("2026-11-24 20:20"), APPROVER, add=["approved"])
+    desk.open(london("2026-11-24 20:00"), CHANGE)
+    desk.label(london("2026-11-24 20:10"), APPROVER, add=["approved"])
+    desk.label(london("2026-11-24 20:20"), APPROVER, add=["approved"])
     assert "approved" not in desk.issue().labels
     assert [a.kind for a in desk.actions(Rule.CHANGE_REFUSED)] == [
         Kind.REMOVE_LABELS,
@@ -1478,8 +1525,8 @@ def test_an_approvers_label_taken_off_and_added_again_replies_once() -> None:
 
 
 def test_an_approved_label_with_no_record_of_who_added_it_is_taken_off() -> None:
-    issue = make_issue(labels={"change-request", "approved"})
-    decision = decide(issue, T1)
+    issue = make_issue(CHANGE, labels={"change-request", "approved"})
+    decision = decide(issue, context(T1))
     assert kinds(by_rule(decision.actions, Rule.CHANGE_REFUSED)) == [
         (Rule.CHANGE_REFUSED, "remove_labels"),
         (Rule.CHANGE_REFUSED, "comment"),
@@ -1493,46 +1540,48 @@ def test_an_approved_label_with_no_record_of_who_added_it_is_taken_off() -> None
 
 
 def _short_notice(desk: Desk) -> None:
-    desk.open(at("2026-11-24 12:00"))
+    desk.open(london("2026-11-24 12:00"), CHANGE)
 
 
 def _in_hours(desk: Desk) -> None:
-    desk.open(OPENED, scheduled_start="2026-11-25 10:00", scheduled_end="2026-11-25 12:00")
+    desk.open(OPENED, CHANGE, scheduled_start="2026-11-25 10:00", scheduled_end="2026-11-25 12:00")
 
 
 def _rejected(desk: Desk) -> None:
-    desk.open(OPENED)
-    desk.comment(T1, APPROVER, "/reject not this week")
+    desk.open(OPENED, CHANGE)
+    desk.say(T1, APPROVER, "/reject not this week")
 
 
 def _invalid(desk: Desk) -> None:
-    desk.open(OPENED, scheduled_start="tomorrow")
+    desk.open(OPENED, CHANGE, scheduled_start="tomorrow")
 
 
 def _maintenance_notice(desk: Desk) -> None:
-    desk.open(at("2026-11-24 12:00"), form=MAINTENANCE)
+    desk.open(london("2026-11-24 12:00"), MAINTENANCE)
 
 
 def _new_start(desk: Desk) -> None:
-    desk.edit(at("2026-11-24 15:00"), scheduled_start="2026-11-25 17:30")
+    desk.edit(london("2026-11-24 15:00"), scheduled_start="2026-11-25 17:30")
 
 
 def _new_window(desk: Desk) -> None:
     desk.edit(
-        at("2026-11-24 15:00"), scheduled_start="2026-11-26 10:00", scheduled_end="2026-11-26 11:00"
+        london("2026-11-24 15:00"),
+        scheduled_start="2026-11-26 10:00",
+        scheduled_end="2026-11-26 11:00",
     )
 
 
 def _new_rejection(desk: Desk) -> None:
-    desk.comment(at("2026-11-24 15:00"), OTHER_APPROVER, "/reject still not this week")
+    desk.say(london("2026-11-24 15:00"), OTHER_APPROVER, "/reject still not this week")
 
 
 def _new_mistake(desk: Desk) -> None:
-    desk.edit(at("2026-11-24 15:00"), scheduled_start="the day after tomorrow")
+    desk.edit(london("2026-11-24 15:00"), scheduled_start="the day after tomorrow")
 
 
 def _new_downtime(desk: Desk) -> None:
-    desk.edit(at("2026-11-24 15:00"), downtime_start="2026-11-30 17:00")
+    desk.edit(london("2026-11-24 15:00"), downtime_start="2026-11-30 17:00")
 
 
 @pytest.mark.parametrize(
@@ -1553,9 +1602,9 @@ def test_a_label_a_person_removed_stays_off_until_the_situation_changes(
     desk = Desk()
     setup(desk)
     assert label in desk.issue().labels
-    desk.label(at("2026-11-24 13:00"), "carol", remove=[label])
+    desk.label(london("2026-11-24 13:00"), "carol", remove=[label])
     for moment in ("2026-11-24 13:05", "2026-11-24 14:00"):
-        desk.run(at(moment))
+        desk.run(london(moment))
     assert label not in desk.issue().labels
     change(desk)
     assert label in desk.issue().labels
@@ -1574,17 +1623,17 @@ def test_a_label_a_person_removed_stays_off_until_the_situation_changes(
 def test_a_label_a_person_added_is_theirs(setup: Any, label: str) -> None:
     desk = Desk()
     setup(desk)
-    desk.label(at("2026-11-24 13:00"), "carol", add=[label])
-    desk.run(at("2026-11-24 14:00"))
+    desk.label(london("2026-11-24 13:00"), "carol", add=[label])
+    desk.run(london("2026-11-24 14:00"))
     assert label in desk.issue().labels
     assert [a for a in desk.actions() if a.kind is Kind.REMOVE_LABELS] == []
 
 
 def test_a_rejected_label_a_person_added_is_not_removed_by_an_approval() -> None:
     desk = Desk()
-    desk.open(OPENED)
+    desk.open(OPENED, CHANGE)
     desk.label(T1, "carol", add=["rejected"])
-    desk.comment(T2, APPROVER, "/approve")
+    desk.say(T2, APPROVER, "/approve")
     assert {"approved", "rejected"} <= desk.issue().labels
 
 
@@ -1592,7 +1641,7 @@ def test_a_rejected_label_a_person_added_is_not_removed_by_an_approval() -> None
 def test_no_label_tug_of_war_with_a_person(rounds: int) -> None:
     desk = Desk()
     _short_notice(desk)
-    moment = at("2026-11-24 13:00")
+    moment = london("2026-11-24 13:00")
     for _ in range(rounds):
         desk.label(moment, "carol", remove=["insufficient-notice"])
         desk.run(moment + (T1 - OPENED))
@@ -1650,36 +1699,36 @@ def test_one_refusal_reply_per_person(
     said: list[tuple[str, str]], posted: int, edited: int, reply: tuple[str, str, str]
 ) -> None:
     desk = Desk()
-    desk.open(OPENED)
+    desk.open(OPENED, CHANGE)
     for n, (who, text) in enumerate(said):
-        desk.comment(T1 + (T2 - T1) * n / 100, who, text)
+        desk.say(T1 + (T2 - T1) * n / 100, who, text)
     refused = comments_of(desk.actions(Rule.CHANGE_REFUSED))
     assert len([a for a in refused if a.comment_id is None]) == posted
     assert len([a for a in refused if a.comment_id is not None]) == edited
     key, reason, command = reply
     assert key in {a.key for a in refused}
-    replies = {r.key: dict(r.values) for r in desk.facts(T2).outcome.replies}
+    replies = {r.key: dict(r.values) for r in desk.change_facts(T2).outcome.replies}
     assert (replies[key]["reason"], replies[key]["command"]) == (reason, command)
 
 
 def test_a_person_s_label_and_command_refusals_share_one_reply() -> None:
     desk = Desk()
-    desk.open(OPENED)
-    desk.comment(T1, STRANGER, "/approve")
+    desk.open(OPENED, CHANGE)
+    desk.say(T1, STRANGER, "/approve")
     for moment in (T2, T3):
         desk.label(moment, STRANGER, add=["approved"])
     refused = comments_of(desk.actions(Rule.CHANGE_REFUSED))
     assert {a.key for a in refused} == {"change.refused:sam"}
     assert len([a for a in refused if a.comment_id is None]) == 1
-    replies = {r.key: dict(r.values) for r in desk.facts(T3).outcome.replies}
+    replies = {r.key: dict(r.values) for r in desk.change_facts(T3).outcome.replies}
     assert replies["change.refused:sam"]["reason"] == "label"
 
 
 def test_teams_that_cannot_be_read_are_explained_once_per_person() -> None:
-    desk = Desk(make_policy(approvers=[TEAM]), teams={})
-    desk.open(OPENED)
+    desk = Desk(make_policy(changes={"approvers": [TEAM]}), teams={})
+    desk.open(OPENED, CHANGE)
     for moment in (T1, T2, T3):
-        desk.comment(moment, APPROVER, "/approve")
+        desk.say(moment, APPROVER, "/approve")
     notes = comments_of(desk.actions(Rule.CHANGE_APPROVAL))
     assert [a.key for a in notes] == ["change.approval:teams:dana"]
 
@@ -1687,7 +1736,7 @@ def test_teams_that_cannot_be_read_are_explained_once_per_person() -> None:
 def test_refused_answers_to_the_prompt_get_one_reply_per_person() -> None:
     desk = done_desk()
     for minute in range(5):
-        desk.comment(at(f"2026-11-25 20:3{minute}"), STRANGER, "/done")
+        desk.say(london(f"2026-11-25 20:3{minute}"), STRANGER, "/done")
     refused = comments_of(desk.actions(Rule.CHANGE_POST))
     assert [a.key for a in refused if "refused" in (a.key or "")] == [
         "change.post_change:refused:sam"

@@ -11,50 +11,40 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from desk import (
+    BOT,
+    INCIDENT,
+    MONDAY,
+    SOON,
+    WRITERS,
+    Desk,
+    UnassignableRepository,
+    access,
+    assigned,
+    by_rule,
+    cases,
+    comment,
+    context,
+    decide,
+    incident_facts,
+    london,
+    make_issue,
+    make_policy,
+    plan,
+    said,
+)
 from dutydesk.actions import Kind
 from dutydesk.engine import Context
 from dutydesk.markers import with_marker
-from dutydesk.model import Comment, Issue
+from dutydesk.model import Issue
 from dutydesk.rules.ids import Refusal, Rule
 from dutydesk.rules.incidents import Incident
 from dutydesk.rules.incidents.refused import refused_key
 from dutydesk.rules.incidents.status import status_values
-from incident_factories import (
-    BOT,
-    WRITERS,
-    Desk,
-    UnassignableRepository,
-    assigned,
-    at,
-    by_rule,
-    comment,
-    context,
-    decide,
-    facts_of,
-    make_issue,
-    plan,
-    policy,
-)
-
-MONDAY = at("2026-11-23 10:00")
-SOON = at("2026-11-23 10:05")
-
-
-def cases(*rows: tuple[object, ...]) -> list[object]:
-    """Table rows whose first value, the situation, is the test id."""
-    return [pytest.param(*row, id=str(row[0])) for row in rows]
 
 
 def read(issue: Issue, ctx: Context) -> Incident:
-    return facts_of(issue, ctx)
-
-
-def said(*lines: tuple[str, str]) -> tuple[Comment, ...]:
-    """Comments, a minute apart from 10:05, each (author, text)."""
-    return tuple(
-        comment(who, text, SOON + timedelta(minutes=i), id=100 + i)
-        for i, (who, text) in enumerate(lines)
-    )
+    return incident_facts(issue, ctx)
 
 
 # -- what each command does -------------------------------------------------------------------
@@ -134,7 +124,7 @@ def test_commands_from_responders(
     priority: str,
     updates: int,
 ) -> None:
-    incident = read(make_issue(comments=said(*lines)), context(at("2026-11-23 10:30")))
+    incident = read(make_issue(comments=said(*lines)), context(london("2026-11-23 10:30")))
     assert (incident.ack.by if incident.ack else None) == ack_by
     assert incident.lead == lead
     assert incident.comms == comms
@@ -145,18 +135,18 @@ def test_commands_from_responders(
 
 def test_lead_assigns_the_person_named() -> None:
     decision = decide(make_issue(comments=said(("bob", "/lead @carol"))), context(SOON))
-    (assign,) = by_rule(decision, Rule.INCIDENT_LEAD)
+    (assign,) = by_rule(decision.actions, Rule.INCIDENT_LEAD)
     assert (assign.kind, assign.users) == (Kind.ASSIGN, ("carol",))
 
 
 def test_lead_does_not_fight_a_person_who_unassigned_the_lead() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     desk.say(SOON, "bob", "/lead @carol")
     desk.run(SOON)
-    assert desk.repo.get_issue(1).assignees == ("carol",)
+    assert desk.issue().assignees == ("carol",)
     desk.repo.issues[1].assignees.clear()  # bob unassigns carol by hand
-    assert by_rule(desk.run(at("2026-11-23 10:30")), Rule.INCIDENT_LEAD) == []
+    assert by_rule(desk.run(london("2026-11-23 10:30")).actions, Rule.INCIDENT_LEAD) == []
 
 
 def test_an_assignee_given_by_a_person_acknowledges() -> None:
@@ -175,37 +165,37 @@ def test_an_assignee_given_by_a_person_acknowledges() -> None:
             "an /ack edited after the due time still acknowledges in time",
             "/ack looking into it",
             SOON,
-            at("2026-11-23 10:30"),
+            london("2026-11-23 10:30"),
             SOON,
             None,
-            at("2026-11-23 10:20"),
+            london("2026-11-23 10:20"),
         ),
         (
             "a /lead edited later acknowledges when it was made",
             "/lead @carol",
             SOON,
-            at("2026-11-23 11:00"),
+            london("2026-11-23 11:00"),
             SOON,
             None,
-            at("2026-11-23 10:20"),
+            london("2026-11-23 10:20"),
         ),
         (
             "an /update edited later counts from when it was posted",
             "/update failing over (typo fixed)",
-            at("2026-11-23 10:40"),
-            at("2026-11-23 11:30"),
+            london("2026-11-23 10:40"),
+            london("2026-11-23 11:30"),
             None,
-            at("2026-11-23 10:40"),
-            at("2026-11-23 10:20"),
+            london("2026-11-23 10:40"),
+            london("2026-11-23 10:20"),
         ),
         (
             "a /priority edited later changes the priority from when it was made",
             "/priority P2",
-            at("2026-11-23 10:10"),
-            at("2026-11-23 10:50"),
+            london("2026-11-23 10:10"),
+            london("2026-11-23 10:50"),
             None,
             None,
-            at("2026-11-23 11:10"),
+            london("2026-11-23 11:10"),
         ),
     ),
 )
@@ -219,26 +209,25 @@ def test_editing_a_command_does_not_move_its_time(
     due: datetime,
 ) -> None:
     issue = make_issue(comments=(comment("bob", text, made, id=7, edited=edited),))
-    incident = read(issue, context(at("2026-11-23 11:45")))
+    incident = read(issue, context(london("2026-11-23 11:45")))
     assert (incident.ack.at if incident.ack else None) == ack_at
     assert (incident.updates[-1].at if incident.updates else None) == update_at
     assert incident.period is not None and incident.period.due == due
 
 
 def test_fixing_a_typo_in_an_old_ack_does_not_add_sla_missed_after_the_fact() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     desk.run(MONDAY)
     ack = desk.say(SOON, "bob", "/ack looking")
-    desk.run(at("2026-11-23 10:06"))
-    desk.repo.now = at("2026-11-23 10:30")
-    desk.repo.edit_comment("bob", 1, ack, "/ack looking into it")
-    decision = desk.run(at("2026-11-23 10:31"))
-    assert by_rule(decision, Rule.INCIDENT_ESCALATION) == []
-    assert "sla-missed" not in desk.repo.get_issue(1).labels
-    incident = desk.incident(at("2026-11-23 10:31"))
+    desk.run(london("2026-11-23 10:06"))
+    desk.edit_comment(london("2026-11-23 10:30"), "bob", ack, "/ack looking into it")
+    decision = desk.run(london("2026-11-23 10:31"))
+    assert by_rule(decision.actions, Rule.INCIDENT_ESCALATION) == []
+    assert "sla-missed" not in desk.issue().labels
+    incident = desk.incident_facts(london("2026-11-23 10:31"))
     assert incident.ack is not None and incident.ack.at == SOON
-    assert not any(p.missed(incident.ack, at("2026-11-23 10:31")) for p in incident.periods)
+    assert not any(p.missed(incident.ack, london("2026-11-23 10:31")) for p in incident.periods)
 
 
 # -- who may command --------------------------------------------------------------------------
@@ -249,27 +238,27 @@ def test_fixing_a_typo_in_an_old_ack_does_not_add_sla_missed_after_the_fact() ->
 )
 def test_a_non_responders_command_is_refused_and_changes_nothing(text: str) -> None:
     issue = make_issue(comments=said(("mallory", text)))
-    ctx = context(at("2026-11-23 10:30"))
+    ctx = context(london("2026-11-23 10:30"))
     incident = read(issue, ctx)
     assert (incident.ack, incident.lead, incident.comms, incident.updates) == (None, None, None, ())
     assert incident.priority is not None and incident.priority.id == "P1"
     decision = decide(issue, ctx)
-    (reply,) = by_rule(decision, Rule.INCIDENT_REFUSED)
+    (reply,) = by_rule(decision.actions, Rule.INCIDENT_REFUSED)
     assert reply.key == "incident.refused:mallory"
     (refused,) = incident.refused
     assert (refused.command.name, refused.reason) == (text.split()[0][1:], Refusal.NOT_RESPONDER)
-    assert by_rule(decision, Rule.INCIDENT_LEAD) == []
+    assert by_rule(decision.actions, Rule.INCIDENT_LEAD) == []
     assert "sla-missed" in {
-        lbl for a in by_rule(decision, Rule.INCIDENT_ESCALATION) for lbl in a.labels
+        lbl for a in by_rule(decision.actions, Rule.INCIDENT_ESCALATION) for lbl in a.labels
     }
 
 
 def test_a_refusal_is_posted_once() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     desk.say(SOON, "mallory", "/ack")
     desk.run(SOON)
-    desk.run(at("2026-11-23 10:06"))
+    desk.run(london("2026-11-23 10:06"))
     assert len(desk.posted(Rule.INCIDENT_REFUSED)) == 1
 
 
@@ -315,7 +304,7 @@ def test_who_is_a_responder(
     login: str,
     verdict: bool | None,
 ) -> None:
-    ctx = context(SOON, policy(incidents={"responders": responders}), writers, teams)
+    ctx = context(SOON, make_policy(incidents={"responders": responders}), access(writers, teams))
     incident = read(make_issue(comments=said((login, "/ack"))), ctx)
     assert (incident.ack is not None) == (verdict is True)
     if verdict is not True:
@@ -338,9 +327,9 @@ def test_when_access_is_unknown_the_reply_says_so(
     teams: dict[str, frozenset[str] | None],
     says: str,
 ) -> None:
-    ctx = context(SOON, policy(incidents={"responders": responders}), writers, teams)
+    ctx = context(SOON, make_policy(incidents={"responders": responders}), access(writers, teams))
     issue = make_issue(comments=said(("bob", "/ack")))
-    (reply,) = by_rule(decide(issue, ctx), Rule.INCIDENT_REFUSED)
+    (reply,) = by_rule(decide(issue, ctx).actions, Rule.INCIDENT_REFUSED)
     assert reply.key == "incident.refused:bob"
     (refused,) = read(issue, ctx).refused
     assert (refused.reason, refused.detail) == (Refusal.ACCESS_UNKNOWN, says)
@@ -348,10 +337,12 @@ def test_when_access_is_unknown_the_reply_says_so(
 
 def test_a_refusal_names_the_responders_without_pinging_them() -> None:
     ctx = context(
-        SOON, policy(incidents={"responders": ["org/ops"]}), set(), {"org/ops": frozenset({"dora"})}
+        SOON,
+        make_policy(incidents={"responders": ["org/ops"]}),
+        access(set(), {"org/ops": frozenset({"dora"})}),
     )
     issue = make_issue(comments=said(("bob", "/ack")))
-    (reply,) = by_rule(decide(issue, ctx), Rule.INCIDENT_REFUSED)
+    (reply,) = by_rule(decide(issue, ctx).actions, Rule.INCIDENT_REFUSED)
     assert reply.key == "incident.refused:bob"
     (refused,) = read(issue, ctx).refused
     assert (refused.reason, refused.detail) == (Refusal.NOT_RESPONDER, "org/ops")
@@ -372,7 +363,7 @@ def test_a_responders_malformed_command_gets_usage_and_changes_nothing(
 ) -> None:
     issue = make_issue(comments=said(("bob", text)))
     decision = decide(issue, context(SOON))
-    (reply,) = by_rule(decision, Rule.INCIDENT_REFUSED)
+    (reply,) = by_rule(decision.actions, Rule.INCIDENT_REFUSED)
     assert reply.key == "incident.refused:bob"
     incident = read(issue, context(SOON))
     assert [(r.reason, r.detail) for r in incident.refused] == [(Refusal.USAGE, needs)]
@@ -414,31 +405,31 @@ def test_forged_markers_in_a_users_comment_are_ignored(key: str) -> None:
     issue = make_issue(
         comments=(forged, honest), answers={"security": ["There is ongoing unauthorised access"]}
     )
-    decision = decide(issue, context(at("2026-11-23 11:00")))
+    decision = decide(issue, context(london("2026-11-23 11:00")))
     assert key in {a.key for a in decision.actions}
 
 
 def test_the_bots_own_marker_is_edited_in_place_not_posted_again() -> None:
     real = comment(BOT, with_marker("incident.refused:mallory", "@mallory, no"), SOON, id=99)
     issue = make_issue(comments=(real, comment("mallory", "/ack", SOON, id=100)))
-    (reply,) = by_rule(decide(issue, context(SOON)), Rule.INCIDENT_REFUSED)
+    (reply,) = by_rule(decide(issue, context(SOON)).actions, Rule.INCIDENT_REFUSED)
     assert (reply.key, reply.comment_id) == ("incident.refused:mallory", 99)
 
 
 def test_non_responder_priority_change_leaves_labels_and_clock_alone() -> None:
-    desk = Desk()
-    desk.open(MONDAY, priority="P3")
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT, priority="P3")
     desk.run(MONDAY)
     desk.say(SOON, "mallory", "/priority P1")
     decision = desk.run(SOON)
-    assert by_rule(decision, Rule.INCIDENT_PRIORITY) == []
-    assert desk.repo.get_issue(1).labels == {"incident", "P3"}
-    assert decision.next_check == at("2026-11-23 12:00")
+    assert by_rule(decision.actions, Rule.INCIDENT_PRIORITY) == []
+    assert desk.issue().labels == {"incident", "P3"}
+    assert decision.next_check == london("2026-11-23 12:00")
 
 
 def test_an_issue_author_without_write_access_cannot_acknowledge_their_own_incident() -> None:
     issue = replace(make_issue(comments=said(("alice", "/ack"))), author="alice")
-    ctx = context(SOON, writers={"bob"})
+    ctx = context(SOON, access=access(writers={"bob"}))
     assert read(issue, ctx).ack is None
 
 
@@ -446,17 +437,20 @@ def test_commands_do_not_act_on_a_closed_incident_assignment() -> None:
     issue = make_issue(
         comments=said(("bob", "/lead @carol")), state="closed", closed_at=SOON, events=()
     )
-    assert by_rule(decide(issue, context(at("2026-11-23 10:30"))), Rule.INCIDENT_LEAD) == []
+    assert (
+        by_rule(decide(issue, context(london("2026-11-23 10:30"))).actions, Rule.INCIDENT_LEAD)
+        == []
+    )
 
 
 def test_a_late_acknowledgement_shows_on_the_card_as_outside_the_target() -> None:
     late = said(("bob", "/ack"))
-    late_at = at("2026-11-23 10:25")
+    late_at = london("2026-11-23 10:25")
     issue = make_issue(
         comments=tuple(replace(c, created_at=late_at, updated_at=late_at) for c in late)
     )
-    ctx = context(at("2026-11-23 10:30"))
-    assert plan(by_rule(decide(issue, ctx), Rule.INCIDENT_STATUS)) == [
+    ctx = context(london("2026-11-23 10:30"))
+    assert plan(by_rule(decide(issue, ctx).actions, Rule.INCIDENT_STATUS)) == [
         (Rule.INCIDENT_STATUS, "comment", "incident.status")
     ]
     values = status_values(read(issue, ctx))
@@ -466,7 +460,7 @@ def test_a_late_acknowledgement_shows_on_the_card_as_outside_the_target() -> Non
 
 def test_only_the_latest_lead_is_assigned() -> None:
     issue = make_issue(comments=said(("bob", "/lead @bob"), ("bob", "/lead @carol")))
-    (assign,) = by_rule(decide(issue, context(SOON)), Rule.INCIDENT_LEAD)
+    (assign,) = by_rule(decide(issue, context(SOON)).actions, Rule.INCIDENT_LEAD)
     assert assign.users == ("carol",)
 
 
@@ -510,19 +504,19 @@ def test_whom_lead_and_comms_name(
     situation: str, text: str, named: str | None, refusal: Refusal | None
 ) -> None:
     issue = make_issue(comments=said(("bob", text)))
-    incident = read(issue, context(at("2026-11-23 10:30")))
+    incident = read(issue, context(london("2026-11-23 10:30")))
     verb = text.split()[0]
     assert (incident.lead if verb == "/lead" else incident.comms) == named
     assert [r.reason for r in incident.refused] == ([refusal] if refusal else [])
     # a /lead that names nobody does not acknowledge and assigns nobody
     if verb == "/lead":
         assert (incident.ack is not None) == (named is not None)
-        assigned = by_rule(decide(issue, context(SOON)), Rule.INCIDENT_LEAD)
+        assigned = by_rule(decide(issue, context(SOON)).actions, Rule.INCIDENT_LEAD)
         assert [a.users for a in assigned] == ([(named,)] if named else [])
 
 
 def test_a_bare_login_listed_as_a_responder_is_a_person() -> None:
-    ctx = context(SOON, policy(incidents={"responders": ["dora"]}), writers=set())
+    ctx = context(SOON, make_policy(incidents={"responders": ["dora"]}), access(writers=set()))
     incident = read(make_issue(comments=(comment("dora", "/lead dora", SOON),)), ctx)
     assert incident.lead == "dora" and incident.refused == ()
 
@@ -538,7 +532,7 @@ def test_a_bare_login_listed_as_a_responder_is_a_person() -> None:
 )
 def test_naming_nobody_gets_a_usage_hint(text: str, says: str) -> None:
     issue = make_issue(comments=said(("bob", text)))
-    (reply,) = by_rule(decide(issue, context(SOON)), Rule.INCIDENT_REFUSED)
+    (reply,) = by_rule(decide(issue, context(SOON)).actions, Rule.INCIDENT_REFUSED)
     assert reply.key == "incident.refused:bob"
     (refused,) = read(issue, context(SOON)).refused
     assert (refused.command.name, refused.reason) == (text.split()[0][1:], Refusal.UNKNOWN_PERSON)
@@ -549,8 +543,8 @@ def test_naming_nobody_gets_a_usage_hint(text: str, says: str) -> None:
 
 
 def test_fifty_refused_commands_from_one_stranger_get_one_reply() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     for minute in range(50):
         desk.say(SOON + timedelta(seconds=minute), "mallory", "/ack")
         desk.run(SOON + timedelta(seconds=minute))
@@ -607,8 +601,8 @@ def test_one_refusal_reply_per_author_covers_their_latest_command(
     edited: int,
     says: dict[str, tuple[str, str]],
 ) -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     for minute, (who, text) in enumerate(lines):
         desk.say(SOON + timedelta(minutes=minute), who, text)
         desk.run(SOON + timedelta(minutes=minute))
@@ -616,7 +610,7 @@ def test_one_refusal_reply_per_author_covers_their_latest_command(
     edits = [a for _, a in desk.planned(Rule.INCIDENT_REFUSED) if a.comment_id is not None]
     assert len(edits) == edited
     end = SOON + timedelta(minutes=len(lines))
-    latest = {refused_key(r.command.comment.author): r for r in desk.incident(end).refused}
+    latest = {refused_key(r.command.comment.author): r for r in desk.incident_facts(end).refused}
     covered = {key: (r.command.comment.author, r.command.name) for key, r in latest.items()}
     assert {key: covered[key] for key in says} == says  # each reply covers the latest refusal
     assert desk.run(end).actions == ()
@@ -627,8 +621,8 @@ def test_one_refusal_reply_per_author_covers_their_latest_command(
 
 def unassignable_desk() -> Desk:
     """A desk whose repository, like GitHub, silently ignores assignees without access."""
-    desk = Desk()
-    desk.repo = UnassignableRepository(assignable=WRITERS, bot=desk.pol.bot)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.repo = UnassignableRepository(assignable=WRITERS, bot=desk.policy.bot)
     return desk
 
 
@@ -649,13 +643,16 @@ def unassignable_desk() -> Desk:
         ),
         (
             "a new /lead for the same unassignable person: tried once more",
-            [(SOON, "/lead @external-vendor"), (at("2026-11-23 12:30"), "/lead @external-vendor")],
+            [
+                (SOON, "/lead @external-vendor"),
+                (london("2026-11-23 12:30"), "/lead @external-vendor"),
+            ],
             [("external-vendor",), ("external-vendor",)],
             True,
         ),
         (
             "an unassignable lead, then an assignable one: each once",
-            [(SOON, "/lead @external-vendor"), (at("2026-11-23 12:30"), "/lead @carol")],
+            [(SOON, "/lead @external-vendor"), (london("2026-11-23 12:30"), "/lead @carol")],
             [("external-vendor",), ("carol",)],
             False,
         ),
@@ -665,7 +662,7 @@ def test_the_lead_is_assigned_once_per_lead_command(
     situation: str, lines: list[tuple[datetime, str]], assigned: list[tuple[str, ...]], note: bool
 ) -> None:
     desk = unassignable_desk()
-    desk.open(MONDAY)
+    desk.open(MONDAY, INCIDENT)
     for when, text in lines:
         desk.say(when, "bob", text)
         desk.every(when, when + timedelta(hours=2), timedelta(minutes=30))
@@ -673,12 +670,12 @@ def test_the_lead_is_assigned_once_per_lead_command(
     assert isinstance(desk.repo, UnassignableRepository)
     assert desk.repo.assign_calls == len(assigned)
     end = lines[-1][0] + timedelta(hours=2)
-    assert desk.incident(end).assignment.unassigned is note
+    assert desk.incident_facts(end).assignment.unassigned is note
     assert desk.run(end).actions == ()
 
 
 def test_the_lead_trace_in_a_users_comment_is_ignored() -> None:
     forged = comment("mallory", "<!-- dutydesk-lead-assigned:100 -->", SOON, id=99)
     issue = make_issue(comments=(forged, comment("bob", "/lead @carol", SOON, id=100)))
-    (assign,) = by_rule(decide(issue, context(SOON)), Rule.INCIDENT_LEAD)
+    (assign,) = by_rule(decide(issue, context(SOON)).actions, Rule.INCIDENT_LEAD)
     assert assign.users == ("carol",)

@@ -1,8 +1,9 @@
 """The incident rules at the awkward moments: each rule, its timing, idempotency, scenarios.
 
 These tests assert on what is planned, `(rule, kind, key)`, and on the facts and template values
-the rules read (`facts_of`, `Desk.incident`, the rules' `*_values`); what the comments say is
-tested per template in tests/templates/test_incident_templates.py.
+the rules read (`incident_facts`, `Desk.incident_facts`, the rules' `*_values`); what the
+comments say is tested per template in tests/templates/test_incident_templates.py. Inputs are
+built with tests/desk.py; its desks here run the bot only when told (`run`, `every`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,33 @@ from typing import Any
 
 import pytest
 
+from desk import (
+    BOT,
+    FORMS,
+    HANDLERS,
+    INCIDENT,
+    MONDAY,
+    ROOT,
+    Desk,
+    assigned,
+    body,
+    by_rule,
+    cases,
+    closed,
+    comment,
+    context,
+    decide,
+    incident_facts,
+    keys,
+    labelled,
+    london,
+    make_issue,
+    make_policy,
+    plan,
+    reopened,
+    unlabelled,
+    utc,
+)
 from dutydesk.actions import Kind
 from dutydesk.engine import Context, Decision
 from dutydesk.markers import key_time, with_marker
@@ -28,41 +56,10 @@ from dutydesk.rules.incidents.security import security_values
 from dutydesk.rules.incidents.status import status_values
 from dutydesk.rules.incidents.updates import reminder_values
 from dutydesk.simulate import Simulation, load_scenario
-from incident_factories import (
-    BOT,
-    FORMS,
-    HANDLERS,
-    ROOT,
-    Desk,
-    assigned,
-    at,
-    body,
-    by_rule,
-    closed,
-    comment,
-    context,
-    decide,
-    facts_of,
-    keys,
-    labelled,
-    make_issue,
-    plan,
-    policy,
-    reopened,
-    unlabelled,
-    utc,
-)
-
-MONDAY = at("2026-11-23 10:00")
-
-
-def cases(*rows: tuple[object, ...]) -> list[object]:
-    """Table rows whose first value, the situation, is the test id."""
-    return [pytest.param(*row, id=str(row[0])) for row in rows]
 
 
 def read(issue: Issue, now: datetime) -> Incident:
-    return facts_of(issue, context(now))
+    return incident_facts(issue, context(now))
 
 
 # -- rule ids ---------------------------------------------------------------------------------
@@ -129,7 +126,7 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
         ),
         (
             "a responder's /priority wins over the form",
-            {"comments": (comment("bob", "/priority P2", at("2026-11-23 10:05")),)},
+            {"comments": (comment("bob", "/priority P2", london("2026-11-23 10:05")),)},
             ["P2"],
             [],
         ),
@@ -137,8 +134,8 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
             "the latest /priority wins",
             {
                 "comments": (
-                    comment("bob", "/priority P2", at("2026-11-23 10:05")),
-                    comment("carol", "/priority P4", at("2026-11-23 10:06")),
+                    comment("bob", "/priority P2", london("2026-11-23 10:05")),
+                    comment("carol", "/priority P4", london("2026-11-23 10:06")),
                 )
             },
             ["P4"],
@@ -147,9 +144,9 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
         (
             "an edit of the form after a /priority wins",
             {
-                "comments": (comment("bob", "/priority P2", at("2026-11-23 10:05")),),
+                "comments": (comment("bob", "/priority P2", london("2026-11-23 10:05")),),
                 "priority": "P1",
-                "edits": [(at("2026-11-23 10:08"), "P3")],
+                "edits": [(london("2026-11-23 10:08"), {"priority": "P3"})],
             },
             ["P3"],
             [],
@@ -158,7 +155,7 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
             "a valid priority clears the needs-triage the bot added",
             {
                 "labels": frozenset({"incident", "needs-triage"}),
-                "events": (labelled(BOT, "needs-triage", at("2026-11-23 10:00")),),
+                "events": (labelled(BOT, "needs-triage", london("2026-11-23 10:00")),),
             },
             ["P1"],
             ["needs-triage"],
@@ -167,7 +164,7 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
             "a needs-triage a person added is theirs to remove",
             {
                 "labels": frozenset({"incident", "P1", "needs-triage"}),
-                "events": (labelled("carol", "needs-triage", at("2026-11-23 10:05")),),
+                "events": (labelled("carol", "needs-triage", london("2026-11-23 10:05")),),
             },
             [],
             [],
@@ -177,9 +174,9 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
             {
                 "labels": frozenset({"incident", "P1", "needs-triage"}),
                 "events": (
-                    labelled(BOT, "needs-triage", at("2026-11-23 10:00")),
-                    unlabelled(BOT, "needs-triage", at("2026-11-23 10:02")),
-                    labelled("carol", "needs-triage", at("2026-11-23 10:05")),
+                    labelled(BOT, "needs-triage", london("2026-11-23 10:00")),
+                    unlabelled(BOT, "needs-triage", london("2026-11-23 10:02")),
+                    labelled("carol", "needs-triage", london("2026-11-23 10:05")),
                 ),
             },
             [],
@@ -196,8 +193,8 @@ def test_priority_of_the_form_answer(answer: object, expected: str | None) -> No
 def test_priority_labels(
     situation: str, overrides: dict[str, object], added: list[str], removed: list[str]
 ) -> None:
-    decision = decide(make_issue(**overrides), context(at("2026-11-23 10:10")))
-    actions = by_rule(decision, Rule.INCIDENT_PRIORITY)
+    decision = decide(make_issue(**overrides), context(london("2026-11-23 10:10")))
+    actions = by_rule(decision.actions, Rule.INCIDENT_PRIORITY)
     assert [lbl for a in actions if a.kind is Kind.ADD_LABELS for lbl in a.labels] == added
     assert [lbl for a in actions if a.kind is Kind.REMOVE_LABELS for lbl in a.labels] == removed
 
@@ -213,29 +210,29 @@ def test_priority_labels(
 def test_a_missing_or_unknown_priority_gets_one_comment_and_needs_triage(body: str | None) -> None:
     issue = make_issue(priority=None) if body is None else make_issue(body=body, revisions=())
     decision = decide(issue, context(MONDAY))
-    invalid = by_rule(decision, Rule.INCIDENT_INVALID)
+    invalid = by_rule(decision.actions, Rule.INCIDENT_INVALID)
     assert [a.kind for a in invalid] == [Kind.ADD_LABELS, Kind.COMMENT]
     assert invalid[0].labels == ("needs-triage",)
     assert invalid[1].key == "incident.invalid"
-    assert by_rule(decision, Rule.INCIDENT_PRIORITY) == []
-    assert by_rule(decision, Rule.INCIDENT_ESCALATION) == []
+    assert by_rule(decision.actions, Rule.INCIDENT_PRIORITY) == []
+    assert by_rule(decision.actions, Rule.INCIDENT_ESCALATION) == []
     assert decision.next_check is None
 
 
 def test_the_invalid_priority_comment_is_posted_once() -> None:
-    desk = Desk()
-    desk.open(MONDAY, priority=None)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT, priority=None)
     desk.run(MONDAY)
     desk.run(MONDAY + timedelta(hours=1))
     assert len(desk.posted(Rule.INCIDENT_INVALID)) == 2  # the label and the comment, once each
-    assert keys(desk.run(MONDAY + timedelta(hours=2))) == []
+    assert keys(desk.run(MONDAY + timedelta(hours=2)).actions) == []
 
 
 def test_a_priority_set_later_starts_the_response_clock_then() -> None:
     issue = make_issue(
-        priority=None, comments=(comment("bob", "/priority P1", at("2026-11-23 10:40")),)
+        priority=None, comments=(comment("bob", "/priority P1", london("2026-11-23 10:40")),)
     )
-    assert read(issue, at("2026-11-23 10:41")).period.due == at("2026-11-23 11:00")  # type: ignore[union-attr]
+    assert read(issue, london("2026-11-23 10:41")).period.due == london("2026-11-23 11:00")  # type: ignore[union-attr]
 
 
 # -- response time and escalation -------------------------------------------------------------
@@ -244,41 +241,41 @@ def test_a_priority_set_later_starts_the_response_clock_then() -> None:
 @pytest.mark.parametrize(
     ("overrides", "due"),
     [
-        ({"priority": "P1"}, at("2026-11-23 10:20")),
-        ({"priority": "P2"}, at("2026-11-23 11:00")),
-        ({"priority": "P3"}, at("2026-11-23 12:00")),
-        ({"priority": "P3", "created_at": at("2026-11-27 15:30")}, at("2026-11-30 10:30")),
-        ({"priority": "P3", "created_at": at("2026-11-24 20:00")}, at("2026-11-25 11:00")),
-        ({"priority": "P4", "created_at": at("2026-04-02 12:00")}, at("2026-04-07 12:00")),
-        ({"priority": "P4", "created_at": at("2026-04-03 10:00")}, at("2026-04-07 16:00")),
+        ({"priority": "P1"}, london("2026-11-23 10:20")),
+        ({"priority": "P2"}, london("2026-11-23 11:00")),
+        ({"priority": "P3"}, london("2026-11-23 12:00")),
+        ({"priority": "P3", "created_at": london("2026-11-27 15:30")}, london("2026-11-30 10:30")),
+        ({"priority": "P3", "created_at": london("2026-11-24 20:00")}, london("2026-11-25 11:00")),
+        ({"priority": "P4", "created_at": london("2026-04-02 12:00")}, london("2026-04-07 12:00")),
+        ({"priority": "P4", "created_at": london("2026-04-03 10:00")}, london("2026-04-07 16:00")),
         ({"priority": "P1", "created_at": utc("2026-03-29 00:50")}, utc("2026-03-29 01:10")),
         ({"priority": "P2", "created_at": utc("2026-03-29 00:30")}, utc("2026-03-29 01:30")),
         (
             {
                 "priority": "P3",
-                "comments": (comment("bob", "/priority P1", at("2026-11-23 10:30")),),
+                "comments": (comment("bob", "/priority P1", london("2026-11-23 10:30")),),
             },
-            at("2026-11-23 10:50"),
+            london("2026-11-23 10:50"),
         ),
         (
-            {"priority": "P3", "edits": [(at("2026-11-23 10:30"), "P1")]},
-            at("2026-11-23 10:50"),
+            {"priority": "P3", "edits": [(london("2026-11-23 10:30"), {"priority": "P1"})]},
+            london("2026-11-23 10:50"),
         ),
         (
             {
                 "priority": "P1",
-                "comments": (comment("bob", "/priority P1", at("2026-11-23 10:15")),),
+                "comments": (comment("bob", "/priority P1", london("2026-11-23 10:15")),),
             },
-            at("2026-11-23 10:20"),
+            london("2026-11-23 10:20"),
         ),
         (
             {
                 "events": (
-                    closed("bob", at("2026-11-23 10:05")),
-                    reopened("bob", at("2026-11-23 10:35")),
+                    closed("bob", london("2026-11-23 10:05")),
+                    reopened("bob", london("2026-11-23 10:35")),
                 )
             },
-            at("2026-11-23 10:50"),
+            london("2026-11-23 10:50"),
         ),
     ],
     ids=[
@@ -307,9 +304,9 @@ def test_response_due(overrides: dict[str, object], due: datetime) -> None:
 @pytest.mark.parametrize(
     ("priority", "opened", "due"),
     [
-        ("P1", at("2026-11-23 10:00"), at("2026-11-23 10:20")),
-        ("P3", at("2026-11-27 15:30"), at("2026-11-30 10:30")),
-        ("P4", at("2026-04-02 12:00"), at("2026-04-07 12:00")),
+        ("P1", london("2026-11-23 10:00"), london("2026-11-23 10:20")),
+        ("P3", london("2026-11-27 15:30"), london("2026-11-30 10:30")),
+        ("P4", london("2026-04-02 12:00"), london("2026-04-07 12:00")),
         ("P1", utc("2026-03-29 00:50"), utc("2026-03-29 01:10")),
     ],
     ids=["P1", "P3 on a Friday afternoon", "P4 over Easter", "P1 across the clock change"],
@@ -319,9 +316,9 @@ def test_escalation_fires_at_the_due_time_and_not_before(
 ) -> None:
     issue = make_issue(priority=priority, created_at=opened)
     before = decide(issue, context(due - timedelta(minutes=1)))
-    assert by_rule(before, Rule.INCIDENT_ESCALATION) == []
+    assert by_rule(before.actions, Rule.INCIDENT_ESCALATION) == []
     assert before.next_check == due
-    on_time = by_rule(decide(issue, context(due)), Rule.INCIDENT_ESCALATION)
+    on_time = by_rule(decide(issue, context(due)).actions, Rule.INCIDENT_ESCALATION)
     assert [a.kind for a in on_time] == [Kind.ADD_LABELS, Kind.COMMENT]
     assert on_time[0].labels == ("sla-missed",)
     assert on_time[1].key == f"incident.escalation:{priority}:{key_time(due)}"
@@ -330,9 +327,11 @@ def test_escalation_fires_at_the_due_time_and_not_before(
 def escalated(issue: Issue, ctx: Context) -> dict[str, Any]:
     """The escalation comment planned for `issue` (by key), and what it tells its template."""
     decision = decide(issue, ctx)
-    comments = [a for a in by_rule(decision, Rule.INCIDENT_ESCALATION) if a.kind is Kind.COMMENT]
+    comments = [
+        a for a in by_rule(decision.actions, Rule.INCIDENT_ESCALATION) if a.kind is Kind.COMMENT
+    ]
     assert len(comments) == 1
-    incident = facts_of(issue, ctx)
+    incident = incident_facts(issue, ctx)
     assert incident.period is not None and incident.period.due is not None
     due = incident.period.due
     assert comments[0].key == f"incident.escalation:{incident.period.priority.id}:{key_time(due)}"
@@ -340,28 +339,28 @@ def escalated(issue: Issue, ctx: Context) -> dict[str, Any]:
 
 
 def test_the_escalation_mentions_the_contacts_for_that_priority() -> None:
-    values = escalated(make_issue(), context(at("2026-11-23 10:20")))
+    values = escalated(make_issue(), context(london("2026-11-23 10:20")))
     assert values["contacts"] == ["example-org/incident-managers"]
 
 
 def test_an_escalation_without_contacts_says_the_policy_names_none() -> None:
-    values = escalated(make_issue(priority="P3"), context(at("2026-11-23 12:00")))
+    values = escalated(make_issue(priority="P3"), context(london("2026-11-23 12:00")))
     assert values["contacts"] == []
 
 
 def test_an_escalation_out_of_hours_names_the_people_on_call() -> None:
-    pol = policy(rota=[{"from": "2026-11-16", "primary": "dora", "secondary": "eve"}])
-    issue = make_issue(created_at=at("2026-11-23 18:00"))
-    values = escalated(issue, context(at("2026-11-23 18:20"), pol))
+    pol = make_policy(rota=[{"from": "2026-11-16", "primary": "dora", "secondary": "eve"}])
+    issue = make_issue(created_at=london("2026-11-23 18:00"))
+    values = escalated(issue, context(london("2026-11-23 18:20"), pol))
     rota = values["rota"]
     assert values["cover"] == "on-call"
     assert rota is not None and (rota.primary, rota.secondary) == ("dora", "eve")
 
 
 def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
-    issue = make_issue(created_at=at("2026-11-23 23:00"))
-    values = escalated(issue, context(at("2026-11-23 23:20")))
-    assert (values["cover"], values["cover_from"]) == ("none", at("2026-11-24 07:00"))
+    issue = make_issue(created_at=london("2026-11-23 23:00"))
+    values = escalated(issue, context(london("2026-11-23 23:20")))
+    assert (values["cover"], values["cover_from"]) == ("none", london("2026-11-24 07:00"))
 
 
 @pytest.mark.parametrize(
@@ -369,43 +368,43 @@ def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
     cases(
         (
             "acknowledged before the due time: nothing",
-            {"comments": (comment("bob", "/ack", at("2026-11-23 10:12")),)},
-            at("2026-11-23 10:30"),
+            {"comments": (comment("bob", "/ack", london("2026-11-23 10:12")),)},
+            london("2026-11-23 10:30"),
             False,
             False,
         ),
         (
             "acknowledged at the due time exactly: nothing",
-            {"comments": (comment("bob", "/ack", at("2026-11-23 10:20")),)},
-            at("2026-11-23 10:30"),
+            {"comments": (comment("bob", "/ack", london("2026-11-23 10:20")),)},
+            london("2026-11-23 10:30"),
             False,
             False,
         ),
         (
             "acknowledged late, before a late sweep: sla-missed but nobody summoned",
-            {"comments": (comment("bob", "/ack", at("2026-11-23 10:25")),)},
-            at("2026-11-23 10:40"),
+            {"comments": (comment("bob", "/ack", london("2026-11-23 10:25")),)},
+            london("2026-11-23 10:40"),
             True,
             False,
         ),
         (
             "assigned by a person before the due time: acknowledged",
-            {"events": (assigned("bob", "bob", at("2026-11-23 10:10")),)},
-            at("2026-11-23 10:30"),
+            {"events": (assigned("bob", "bob", london("2026-11-23 10:10")),)},
+            london("2026-11-23 10:30"),
             False,
             False,
         ),
         (
             "assigned by the bot: not an acknowledgement",
-            {"events": (assigned(BOT, "bob", at("2026-11-23 10:10")),)},
-            at("2026-11-23 10:30"),
+            {"events": (assigned(BOT, "bob", london("2026-11-23 10:10")),)},
+            london("2026-11-23 10:30"),
             True,
             True,
         ),
         (
             "an /ack from the bot's own comment does not count",
-            {"comments": (comment(BOT, "/ack", at("2026-11-23 10:10")),)},
-            at("2026-11-23 10:30"),
+            {"comments": (comment(BOT, "/ack", london("2026-11-23 10:10")),)},
+            london("2026-11-23 10:30"),
             True,
             True,
         ),
@@ -413,17 +412,17 @@ def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
             "closed before the due time: nothing is due",
             {
                 "state": "closed",
-                "closed_at": at("2026-11-23 10:10"),
-                "events": (closed("bob", at("2026-11-23 10:10")),),
+                "closed_at": london("2026-11-23 10:10"),
+                "events": (closed("bob", london("2026-11-23 10:10")),),
             },
-            at("2026-11-23 11:00"),
+            london("2026-11-23 11:00"),
             False,
             False,
         ),
         (
             "a late sweep an hour after the due time still escalates once",
             {},
-            at("2026-11-23 11:20"),
+            london("2026-11-23 11:20"),
             True,
             True,
         ),
@@ -432,11 +431,11 @@ def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
             {
                 "priority": "P3",
                 "comments": (
-                    comment("bob", "/ack", at("2026-11-23 10:10")),
-                    comment("bob", "/priority P1", at("2026-11-23 10:30")),
+                    comment("bob", "/ack", london("2026-11-23 10:10")),
+                    comment("bob", "/priority P1", london("2026-11-23 10:30")),
                 ),
             },
-            at("2026-11-23 11:00"),
+            london("2026-11-23 11:00"),
             False,
             False,
         ),
@@ -449,35 +448,37 @@ def test_escalation(
     label: bool,
     comment_posted: bool,
 ) -> None:
-    actions = by_rule(decide(make_issue(**overrides), context(now)), Rule.INCIDENT_ESCALATION)
+    actions = by_rule(
+        decide(make_issue(**overrides), context(now)).actions, Rule.INCIDENT_ESCALATION
+    )
     assert any(a.kind is Kind.ADD_LABELS for a in actions) == label
     assert any(a.kind is Kind.COMMENT for a in actions) == comment_posted
 
 
 def test_raising_p3_to_p1_escalates_the_p1_to_its_contacts() -> None:
-    desk = Desk()
-    desk.open(MONDAY, priority="P3")
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT, priority="P3")
     desk.run(MONDAY)
-    desk.say(at("2026-11-23 10:30"), "bob", "/priority P1")
-    desk.run(at("2026-11-23 10:30"))
-    decision = desk.run(at("2026-11-23 10:49"))
-    assert decision.next_check == at("2026-11-23 10:50")
-    desk.run(at("2026-11-23 10:50"))
+    desk.say(london("2026-11-23 10:30"), "bob", "/priority P1")
+    desk.run(london("2026-11-23 10:30"))
+    decision = desk.run(london("2026-11-23 10:49"))
+    assert decision.next_check == london("2026-11-23 10:50")
+    desk.run(london("2026-11-23 10:50"))
     (escalation,) = [a for _, a in desk.posted(Rule.INCIDENT_ESCALATION) if a.kind is Kind.COMMENT]
     assert escalation.key == "incident.escalation:P1:2026-11-23T10:50:00Z"
-    incident = desk.incident(at("2026-11-23 10:50"))
+    incident = desk.incident_facts(london("2026-11-23 10:50"))
     assert incident.priority is not None
     assert incident.priority.escalate_to == ("example-org/incident-managers",)
-    assert desk.repo.get_issue(1).labels >= {"P1", "sla-missed"}
-    assert "P3" not in desk.repo.get_issue(1).labels
+    assert desk.issue().labels >= {"P1", "sla-missed"}
+    assert "P3" not in desk.issue().labels
 
 
 def test_a_missed_p3_then_raised_to_p1_escalates_each_once() -> None:
-    desk = Desk()
-    desk.open(MONDAY, priority="P3")
-    desk.every(MONDAY, at("2026-11-23 12:30"), timedelta(minutes=10))
-    desk.say(at("2026-11-23 12:35"), "bob", "/priority P1")
-    desk.every(at("2026-11-23 12:35"), at("2026-11-23 13:30"), timedelta(minutes=10))
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT, priority="P3")
+    desk.every(MONDAY, london("2026-11-23 12:30"), timedelta(minutes=10))
+    desk.say(london("2026-11-23 12:35"), "bob", "/priority P1")
+    desk.every(london("2026-11-23 12:35"), london("2026-11-23 13:30"), timedelta(minutes=10))
     posted = [a.key for _, a in desk.posted(Rule.INCIDENT_ESCALATION) if a.kind is Kind.COMMENT]
     assert posted == [
         "incident.escalation:P3:2026-11-23T12:00:00Z",
@@ -489,47 +490,53 @@ def test_a_missed_p3_then_raised_to_p1_escalates_each_once() -> None:
 
 
 def reminder_keys(decision: Decision) -> list[str]:
-    return [a.key or "" for a in by_rule(decision, Rule.INCIDENT_UPDATE_REMINDER)]
+    return [a.key or "" for a in by_rule(decision.actions, Rule.INCIDENT_UPDATE_REMINDER)]
 
 
 @pytest.mark.parametrize(
     ("situation", "overrides", "now", "posted", "next_due"),
     cases(
-        ("P1 before the first hour", {}, at("2026-11-23 10:59"), [], at("2026-11-23 11:00")),
+        (
+            "P1 before the first hour",
+            {},
+            london("2026-11-23 10:59"),
+            [],
+            london("2026-11-23 11:00"),
+        ),
         (
             "P1 at the hour",
             {},
-            at("2026-11-23 11:00"),
+            london("2026-11-23 11:00"),
             ["2026-11-23T11:00:00Z"],
-            at("2026-11-23 12:00"),
+            london("2026-11-23 12:00"),
         ),
         (
             "P1 after dropped sweeps: one reminder, for the latest due time",
             {},
-            at("2026-11-23 13:30"),
+            london("2026-11-23 13:30"),
             ["2026-11-23T13:00:00Z"],
-            at("2026-11-23 14:00"),
+            london("2026-11-23 14:00"),
         ),
         (
             "P1 with an update at 10:40: due an hour after it",
-            {"comments": (comment("bob", "/update rolling back", at("2026-11-23 10:40")),)},
-            at("2026-11-23 11:39"),
+            {"comments": (comment("bob", "/update rolling back", london("2026-11-23 10:40")),)},
+            london("2026-11-23 11:39"),
             [],
-            at("2026-11-23 11:40"),
+            london("2026-11-23 11:40"),
         ),
         (
             "P1: a comment that is not /update is not an update",
-            {"comments": (comment("bob", "rolling back", at("2026-11-23 10:40")),)},
-            at("2026-11-23 11:00"),
+            {"comments": (comment("bob", "rolling back", london("2026-11-23 10:40")),)},
+            london("2026-11-23 11:00"),
             ["2026-11-23T11:00:00Z"],
-            at("2026-11-23 12:00"),
+            london("2026-11-23 12:00"),
         ),
         (
             "P2 every 2 hours",
             {"priority": "P2"},
-            at("2026-11-23 12:00"),
+            london("2026-11-23 12:00"),
             ["2026-11-23T12:00:00Z"],
-            at("2026-11-23 14:00"),
+            london("2026-11-23 14:00"),
         ),
         (
             "P1 across the clock change: every real hour",
@@ -540,15 +547,15 @@ def reminder_keys(decision: Decision) -> list[str]:
         ),
         (
             "P3 filed at 15:30 on a Friday: one update due on Tuesday at 15:30",
-            {"priority": "P3", "created_at": at("2026-11-27 15:30")},
-            at("2026-12-01 15:29"),
+            {"priority": "P3", "created_at": london("2026-11-27 15:30")},
+            london("2026-12-01 15:29"),
             [],
-            at("2026-12-01 15:30"),
+            london("2026-12-01 15:30"),
         ),
         (
             "P3 reminded once when the update is overdue",
-            {"priority": "P3", "created_at": at("2026-11-27 15:30")},
-            at("2026-12-04 09:00"),
+            {"priority": "P3", "created_at": london("2026-11-27 15:30")},
+            london("2026-12-04 09:00"),
             ["2026-12-01T15:30:00Z"],
             None,
         ),
@@ -556,17 +563,17 @@ def reminder_keys(decision: Decision) -> list[str]:
             "P3 with an update: nothing more expected",
             {
                 "priority": "P3",
-                "created_at": at("2026-11-27 15:30"),
-                "comments": (comment("bob", "/update fixed soon", at("2026-11-30 11:00")),),
+                "created_at": london("2026-11-27 15:30"),
+                "comments": (comment("bob", "/update fixed soon", london("2026-11-30 11:00")),),
             },
-            at("2026-12-04 09:00"),
+            london("2026-12-04 09:00"),
             [],
             None,
         ),
         (
             "P4 over Easter: 5 business days from Maundy Thursday noon",
-            {"priority": "P4", "created_at": at("2026-04-02 12:00")},
-            at("2026-04-13 12:00"),
+            {"priority": "P4", "created_at": london("2026-04-02 12:00")},
+            london("2026-04-13 12:00"),
             ["2026-04-13T11:00:00Z"],
             None,
         ),
@@ -574,20 +581,20 @@ def reminder_keys(decision: Decision) -> list[str]:
             "P3 raised to P1 at 10:30: hourly from the change",
             {
                 "priority": "P3",
-                "comments": (comment("bob", "/priority P1", at("2026-11-23 10:30")),),
+                "comments": (comment("bob", "/priority P1", london("2026-11-23 10:30")),),
             },
-            at("2026-11-23 11:30"),
+            london("2026-11-23 11:30"),
             ["2026-11-23T11:30:00Z"],
-            at("2026-11-23 12:30"),
+            london("2026-11-23 12:30"),
         ),
         (
             "closed: no reminders",
             {
                 "state": "closed",
-                "closed_at": at("2026-11-23 10:30"),
-                "events": (closed("bob", at("2026-11-23 10:30")),),
+                "closed_at": london("2026-11-23 10:30"),
+                "events": (closed("bob", london("2026-11-23 10:30")),),
             },
-            at("2026-11-23 12:00"),
+            london("2026-11-23 12:00"),
             [],
             None,
         ),
@@ -595,13 +602,13 @@ def reminder_keys(decision: Decision) -> list[str]:
             "reopened after an hour closed: the hour closed does not count",
             {
                 "events": (
-                    closed("bob", at("2026-11-23 10:30")),
-                    reopened("bob", at("2026-11-23 11:30")),
+                    closed("bob", london("2026-11-23 10:30")),
+                    reopened("bob", london("2026-11-23 11:30")),
                 )
             },
-            at("2026-11-23 11:59"),
+            london("2026-11-23 11:59"),
             [],
-            at("2026-11-23 12:00"),
+            london("2026-11-23 12:00"),
         ),
     ),
 )
@@ -621,16 +628,16 @@ def test_update_reminder(
 def test_the_reminder_mentions_the_comms_lead_and_the_lead() -> None:
     issue = make_issue(
         comments=(
-            comment("bob", "/lead @bob", at("2026-11-23 10:05")),
-            comment("bob", "/comms @carol", at("2026-11-23 10:06")),
+            comment("bob", "/lead @bob", london("2026-11-23 10:05")),
+            comment("bob", "/comms @carol", london("2026-11-23 10:06")),
         )
     )
-    ctx = context(at("2026-11-23 11:00"))
-    (reminder,) = by_rule(decide(issue, ctx), Rule.INCIDENT_UPDATE_REMINDER)
+    ctx = context(london("2026-11-23 11:00"))
+    (reminder,) = by_rule(decide(issue, ctx).actions, Rule.INCIDENT_UPDATE_REMINDER)
     assert reminder.key == "incident.update_reminder:2026-11-23T11:00:00Z"
-    incident = facts_of(issue, ctx)
+    incident = incident_facts(issue, ctx)
     assert incident.priority is not None
-    values = reminder_values(incident, incident.priority, at("2026-11-23 11:00"))
+    values = reminder_values(incident, incident.priority, london("2026-11-23 11:00"))
     assert values["people"] == ["carol", "bob"]
 
 
@@ -642,10 +649,10 @@ def test_the_reminder_mentions_the_comms_lead_and_the_lead() -> None:
 def test_a_sweep_on_any_schedule_never_skips_the_latest_due_and_never_repeats_one(
     sweep_every: timedelta,
 ) -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     desk.say(MONDAY, "bob", "/ack")
-    end = at("2026-11-23 18:00")
+    end = london("2026-11-23 18:00")
     desk.every(MONDAY, end, sweep_every)
     desk.run(end)
     posted = [(when, a.key) for when, a in desk.posted(Rule.INCIDENT_UPDATE_REMINDER)]
@@ -660,9 +667,9 @@ def test_a_sweep_on_any_schedule_never_skips_the_latest_due_and_never_repeats_on
 
 
 def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
-    desk.every(MONDAY, at("2026-11-23 14:00"), timedelta(hours=1))
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
+    desk.every(MONDAY, london("2026-11-23 14:00"), timedelta(hours=1))
     assert [a.key for _, a in desk.posted(Rule.INCIDENT_UPDATE_REMINDER)] == [
         f"incident.update_reminder:2026-11-23T{h}:00:00Z" for h in (11, 12, 13, 14)
     ]
@@ -714,7 +721,7 @@ def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
         (
             "a box ticked by editing in a line that is not the form's is not flagged",
             {
-                "body": body("P1").replace(
+                "body": body(INCIDENT).replace(
                     "- [ ] This involves", "- [x] No security problem here\n- [ ] This involves"
                 ),
                 "revisions": (),
@@ -730,14 +737,16 @@ def test_hourly_sweeps_remind_at_every_hour_without_an_update() -> None:
     ),
 )
 def test_security(situation: str, overrides: dict[str, object], flagged: bool) -> None:
-    actions = by_rule(decide(make_issue(**overrides), context(MONDAY)), Rule.INCIDENT_SECURITY)
+    actions = by_rule(
+        decide(make_issue(**overrides), context(MONDAY)).actions, Rule.INCIDENT_SECURITY
+    )
     if not flagged:
         assert actions == []
         return
     assert [a.kind for a in actions] == [Kind.ADD_LABELS, Kind.COMMENT]
     assert actions[0].labels == ("security",)
     assert actions[1].key == "incident.security"
-    incident = facts_of(make_issue(**overrides), context(MONDAY))
+    incident = incident_facts(make_issue(**overrides), context(MONDAY))
     assert security_values(incident)["contacts"] == ["example-org/cyber-security"]
 
 
@@ -754,11 +763,11 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
             {
                 "labels": frozenset({"incident", "P1"}),
                 "events": (
-                    labelled(BOT, "sla-missed", at("2026-11-23 10:20")),
-                    unlabelled("carol", "sla-missed", at("2026-11-23 10:25")),
+                    labelled(BOT, "sla-missed", london("2026-11-23 10:20")),
+                    unlabelled("carol", "sla-missed", london("2026-11-23 10:25")),
                 ),
             },
-            at("2026-11-23 10:30"),
+            london("2026-11-23 10:30"),
             Rule.INCIDENT_ESCALATION,
             "sla-missed",
             False,
@@ -768,11 +777,11 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
             {
                 "labels": frozenset({"incident", "P1"}),
                 "events": (
-                    labelled(BOT, "sla-missed", at("2026-11-23 10:20")),
-                    unlabelled(BOT, "sla-missed", at("2026-11-23 10:25")),
+                    labelled(BOT, "sla-missed", london("2026-11-23 10:20")),
+                    unlabelled(BOT, "sla-missed", london("2026-11-23 10:25")),
                 ),
             },
-            at("2026-11-23 10:30"),
+            london("2026-11-23 10:30"),
             Rule.INCIDENT_ESCALATION,
             "sla-missed",
             True,
@@ -782,12 +791,12 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
             {
                 "labels": frozenset({"incident", "P1"}),
                 "events": (
-                    unlabelled("carol", "sla-missed", at("2026-11-23 10:15")),
-                    labelled(BOT, "sla-missed", at("2026-11-23 10:20")),
-                    unlabelled(BOT, "sla-missed", at("2026-11-23 10:21")),
+                    unlabelled("carol", "sla-missed", london("2026-11-23 10:15")),
+                    labelled(BOT, "sla-missed", london("2026-11-23 10:20")),
+                    unlabelled(BOT, "sla-missed", london("2026-11-23 10:21")),
                 ),
             },
-            at("2026-11-23 10:30"),
+            london("2026-11-23 10:30"),
             Rule.INCIDENT_ESCALATION,
             "sla-missed",
             True,
@@ -797,13 +806,13 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
             {
                 "priority": "P3",
                 "labels": frozenset({"incident", "P1"}),
-                "comments": (comment("bob", "/priority P1", at("2026-11-23 12:30")),),
+                "comments": (comment("bob", "/priority P1", london("2026-11-23 12:30")),),
                 "events": (
-                    labelled(BOT, "sla-missed", at("2026-11-23 12:00")),
-                    unlabelled("carol", "sla-missed", at("2026-11-23 12:10")),
+                    labelled(BOT, "sla-missed", london("2026-11-23 12:00")),
+                    unlabelled("carol", "sla-missed", london("2026-11-23 12:10")),
                 ),
             },
-            at("2026-11-23 12:50"),
+            london("2026-11-23 12:50"),
             Rule.INCIDENT_ESCALATION,
             "sla-missed",
             True,
@@ -814,11 +823,11 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
                 "answers": SECURITY_TICKED,
                 "labels": frozenset({"incident", "P1"}),
                 "events": (
-                    labelled(BOT, "security", at("2026-11-23 10:00")),
-                    unlabelled("carol", "security", at("2026-11-23 10:05")),
+                    labelled(BOT, "security", london("2026-11-23 10:00")),
+                    unlabelled("carol", "security", london("2026-11-23 10:05")),
                 ),
             },
-            at("2026-11-23 10:06"),
+            london("2026-11-23 10:06"),
             Rule.INCIDENT_SECURITY,
             "security",
             False,
@@ -826,7 +835,7 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
         (
             "security on a new security incident is added",
             {"answers": SECURITY_TICKED, "labels": frozenset({"incident", "P1"})},
-            at("2026-11-23 10:06"),
+            london("2026-11-23 10:06"),
             Rule.INCIDENT_SECURITY,
             "security",
             True,
@@ -836,11 +845,11 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
             {
                 "priority": None,
                 "events": (
-                    labelled(BOT, "needs-triage", at("2026-11-23 10:00")),
-                    unlabelled("carol", "needs-triage", at("2026-11-23 10:05")),
+                    labelled(BOT, "needs-triage", london("2026-11-23 10:00")),
+                    unlabelled("carol", "needs-triage", london("2026-11-23 10:05")),
                 ),
             },
-            at("2026-11-23 10:06"),
+            london("2026-11-23 10:06"),
             Rule.INCIDENT_INVALID,
             "needs-triage",
             False,
@@ -850,11 +859,11 @@ SECURITY_TICKED = {"security": ["This involves a data or security breach"]}
             {
                 "priority": None,
                 "events": (
-                    labelled(BOT, "needs-triage", at("2026-11-23 10:00")),
-                    unlabelled(BOT, "needs-triage", at("2026-11-23 10:05")),
+                    labelled(BOT, "needs-triage", london("2026-11-23 10:00")),
+                    unlabelled(BOT, "needs-triage", london("2026-11-23 10:05")),
                 ),
             },
-            at("2026-11-23 10:06"),
+            london("2026-11-23 10:06"),
             Rule.INCIDENT_INVALID,
             "needs-triage",
             True,
@@ -869,24 +878,22 @@ def test_a_label_a_person_removed_is_not_added_back(
     label: str,
     added: bool,
 ) -> None:
-    actions = by_rule(decide(make_issue(**overrides), context(now)), rule)
+    actions = by_rule(decide(make_issue(**overrides), context(now)).actions, rule)
     labels = [lbl for a in actions if a.kind is Kind.ADD_LABELS for lbl in a.labels]
     assert labels == ([label] if added else [])
 
 
 def test_the_bot_does_not_fight_a_person_over_labels() -> None:
-    desk = Desk()
-    desk.open(MONDAY, priority="P2", security=["There is ongoing unauthorised access"])
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT, priority="P2", security=["There is ongoing unauthorised access"])
     desk.run(MONDAY)
-    desk.repo.now = at("2026-11-23 10:05")
-    desk.repo.set_labels("carol", 1, ["needs-triage"], ["security"])
-    desk.run(at("2026-11-23 10:05"))
-    desk.run(at("2026-11-23 11:05"))  # P2 response missed: sla-missed
-    assert "sla-missed" in desk.repo.get_issue(1).labels
-    desk.repo.now = at("2026-11-23 11:10")
-    desk.repo.set_labels("carol", 1, [], ["sla-missed"])
-    desk.every(at("2026-11-23 11:10"), at("2026-11-23 15:10"), timedelta(minutes=30))
-    labels = desk.repo.get_issue(1).labels
+    desk.label(london("2026-11-23 10:05"), "carol", add=["needs-triage"], remove=["security"])
+    desk.run(london("2026-11-23 10:05"))
+    desk.run(london("2026-11-23 11:05"))  # P2 response missed: sla-missed
+    assert "sla-missed" in desk.issue().labels
+    desk.label(london("2026-11-23 11:10"), "carol", remove=["sla-missed"])
+    desk.every(london("2026-11-23 11:10"), london("2026-11-23 15:10"), timedelta(minutes=30))
+    labels = desk.issue().labels
     assert "needs-triage" in labels
     assert "sla-missed" not in labels and "security" not in labels
     label_actions = [
@@ -904,13 +911,13 @@ def test_the_bot_does_not_fight_a_person_over_labels() -> None:
 
 
 def closed_issue(priority: str, **overrides: object) -> Issue:
-    when = at("2026-11-23 12:00")
+    when = london("2026-11-23 12:00")
     base: dict[str, object] = {
         "priority": priority,
         "state": "closed",
         "closed_at": when,
         "events": (closed("bob", when),),
-        "comments": (comment("bob", "/lead @bob", at("2026-11-23 10:05")),),
+        "comments": (comment("bob", "/lead @bob", london("2026-11-23 10:05")),),
         "assignees": ("bob",),
     }
     base.update(overrides)
@@ -923,12 +930,12 @@ def closed_issue(priority: str, **overrides: object) -> Issue:
     ids=["P1 asks for a review", "P2 asks", "P3 does not", "P4 does not"],
 )
 def test_closing_asks_for_a_blameless_review_by_priority(priority: str, review: bool) -> None:
-    ctx = context(at("2026-11-23 12:00"))
-    actions = by_rule(decide(closed_issue(priority), ctx), Rule.INCIDENT_REVIEW)
+    ctx = context(london("2026-11-23 12:00"))
+    actions = by_rule(decide(closed_issue(priority), ctx).actions, Rule.INCIDENT_REVIEW)
     assert plan(actions) == (
         [(Rule.INCIDENT_REVIEW, "comment", "incident.review")] if review else []
     )
-    figures = figures_of(facts_of(closed_issue(priority), ctx), ctx.now)
+    figures = figures_of(incident_facts(closed_issue(priority), ctx), ctx.now)
     assert (figures.time_to_acknowledge, figures.time_to_resolve) == (
         timedelta(minutes=5),
         timedelta(hours=2),
@@ -936,54 +943,56 @@ def test_closing_asks_for_a_blameless_review_by_priority(priority: str, review: 
 
 
 def test_the_policy_decides_which_priorities_get_a_review() -> None:
-    pol = policy(priorities={"P3": {"review_on_close": True}, "P1": {"review_on_close": False}})
-    ctx = context(at("2026-11-23 12:00"), pol)
-    assert by_rule(decide(closed_issue("P1"), ctx), Rule.INCIDENT_REVIEW) == []
-    assert len(by_rule(decide(closed_issue("P3"), ctx), Rule.INCIDENT_REVIEW)) == 1
+    pol = make_policy(
+        priorities={"P3": {"review_on_close": True}, "P1": {"review_on_close": False}}
+    )
+    ctx = context(london("2026-11-23 12:00"), pol)
+    assert by_rule(decide(closed_issue("P1"), ctx).actions, Rule.INCIDENT_REVIEW) == []
+    assert len(by_rule(decide(closed_issue("P3"), ctx).actions, Rule.INCIDENT_REVIEW)) == 1
 
 
 def test_an_open_incident_gets_no_review() -> None:
     assert (
-        by_rule(decide(make_issue(), context(at("2026-11-23 12:00"))), Rule.INCIDENT_REVIEW) == []
+        by_rule(
+            decide(make_issue(), context(london("2026-11-23 12:00"))).actions, Rule.INCIDENT_REVIEW
+        )
+        == []
     )
 
 
 def test_close_reopen_close_asks_for_one_review_and_the_clocks_resume() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
-    desk.say(at("2026-11-23 10:05"), "bob", "/ack")
-    desk.run(at("2026-11-23 10:05"))
-    desk.repo.now = at("2026-11-23 10:30")
-    desk.repo.set_state("bob", 1, "closed")
-    desk.run(at("2026-11-23 10:30"))
-    desk.repo.now = at("2026-11-23 12:30")
-    desk.repo.set_state("bob", 1, "open")
-    reopened_decision = desk.run(at("2026-11-23 12:30"))
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
+    desk.say(london("2026-11-23 10:05"), "bob", "/ack")
+    desk.run(london("2026-11-23 10:05"))
+    desk.close(london("2026-11-23 10:30"), "bob")
+    desk.run(london("2026-11-23 10:30"))
+    desk.reopen(london("2026-11-23 12:30"), "bob")
+    reopened_decision = desk.run(london("2026-11-23 12:30"))
     # 30 minutes open before closing, so the first update is due 30 minutes after reopening
-    assert reopened_decision.next_check == at("2026-11-23 13:00")
-    desk.repo.now = at("2026-11-23 12:45")
-    desk.repo.set_state("bob", 1, "closed")
-    desk.run(at("2026-11-23 12:45"))
+    assert reopened_decision.next_check == london("2026-11-23 13:00")
+    desk.close(london("2026-11-23 12:45"), "bob")
+    desk.run(london("2026-11-23 12:45"))
     assert len(desk.posted(Rule.INCIDENT_REVIEW)) == 1
-    incident = desk.incident(at("2026-11-23 12:45"))
-    assert incident.resolved == at("2026-11-23 12:45")
-    assert figures_of(incident, at("2026-11-23 12:45")).time_to_resolve == timedelta(minutes=45)
+    incident = desk.incident_facts(london("2026-11-23 12:45"))
+    assert incident.resolved == london("2026-11-23 12:45")
+    assert figures_of(incident, london("2026-11-23 12:45")).time_to_resolve == timedelta(minutes=45)
 
 
 # -- status card ------------------------------------------------------------------------------
 
 
 def test_the_status_card_is_posted_once_then_edited_in_place() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
-    first = by_rule(desk.run(MONDAY), Rule.INCIDENT_STATUS)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
+    first = by_rule(desk.run(MONDAY).actions, Rule.INCIDENT_STATUS)
     assert [(a.key, a.comment_id) for a in first] == [("incident.status", None)]
-    desk.say(at("2026-11-23 10:07"), "bob", "/lead @bob")
-    second = by_rule(desk.run(at("2026-11-23 10:07")), Rule.INCIDENT_STATUS)
-    card_id = desk.repo.get_issue(1).comments[0].id
+    desk.say(london("2026-11-23 10:07"), "bob", "/lead @bob")
+    second = by_rule(desk.run(london("2026-11-23 10:07")).actions, Rule.INCIDENT_STATUS)
+    card_id = desk.issue().comments[0].id
     assert [(a.key, a.comment_id) for a in second] == [("incident.status", card_id)]
-    values = status_values(desk.incident(at("2026-11-23 10:07")))
-    assert values["ack"] == Acknowledgement(at("2026-11-23 10:07"), "bob", "/lead")
+    values = status_values(desk.incident_facts(london("2026-11-23 10:07")))
+    assert values["ack"] == Acknowledgement(london("2026-11-23 10:07"), "bob", "/lead")
     assert (values["ack_target"], values["ack_in_time"]) == ("20 minutes", True)
     assert values["lead"] == "bob"
 
@@ -991,36 +1000,40 @@ def test_the_status_card_is_posted_once_then_edited_in_place() -> None:
 def test_the_status_card_shows_every_field() -> None:
     issue = make_issue(
         comments=(
-            comment("bob", "/ack", at("2026-11-23 10:10")),
-            comment("bob", "/lead @carol", at("2026-11-23 10:11")),
-            comment("bob", "/comms @dave", at("2026-11-23 10:12")),
-            comment("carol", "/update Failing over the database", at("2026-11-23 10:40")),
+            comment("bob", "/ack", london("2026-11-23 10:10")),
+            comment("bob", "/lead @carol", london("2026-11-23 10:11")),
+            comment("bob", "/comms @dave", london("2026-11-23 10:12")),
+            comment("carol", "/update Failing over the database", london("2026-11-23 10:40")),
         ),
         assignees=("carol",),
     )
-    ctx = context(at("2026-11-23 10:45"))
-    assert plan(by_rule(decide(issue, ctx), Rule.INCIDENT_STATUS)) == [
+    ctx = context(london("2026-11-23 10:45"))
+    assert plan(by_rule(decide(issue, ctx).actions, Rule.INCIDENT_STATUS)) == [
         (Rule.INCIDENT_STATUS, "comment", "incident.status")
     ]
-    values = status_values(facts_of(issue, ctx))
+    values = status_values(incident_facts(issue, ctx))
     assert (values["priority"].id, values["is_open"], values["author"]) == ("P1", True, "alice")
     assert (values["opened"], values["due"], values["overdue"]) == (
         MONDAY,
-        at("2026-11-23 10:20"),
+        london("2026-11-23 10:20"),
         False,
     )
-    assert values["ack"] == Acknowledgement(at("2026-11-23 10:10"), "bob", "/ack")
+    assert values["ack"] == Acknowledgement(london("2026-11-23 10:10"), "bob", "/ack")
     assert values["time_to_acknowledge"] == timedelta(minutes=10)
     assert (values["ack_target"], values["ack_in_time"]) == ("20 minutes", True)
     assert (values["lead"], values["comms"]) == ("carol", "dave")
-    assert values["last"] == Update(at("2026-11-23 10:40"), "carol", "Failing over the database")
-    assert values["next_update"] == at("2026-11-23 11:40")
+    assert values["last"] == Update(
+        london("2026-11-23 10:40"), "carol", "Failing over the database"
+    )
+    assert values["next_update"] == london("2026-11-23 11:40")
     assert values["escalations"] == []
 
 
 def test_a_forged_status_marker_in_a_users_comment_does_not_replace_the_card() -> None:
     forged = comment("mallory", with_marker("incident.status", "all fine, nothing to see"), MONDAY)
-    (card,) = by_rule(decide(make_issue(comments=(forged,)), context(MONDAY)), Rule.INCIDENT_STATUS)
+    (card,) = by_rule(
+        decide(make_issue(comments=(forged,)), context(MONDAY)).actions, Rule.INCIDENT_STATUS
+    )
     assert card.comment_id is None
 
 
@@ -1028,10 +1041,10 @@ def test_a_forged_escalation_marker_does_not_stop_the_escalation() -> None:
     forged = comment(
         "mallory",
         with_marker("incident.escalation:P1:2026-11-23T10:20:00Z", "escalated already"),
-        at("2026-11-23 10:01"),
+        london("2026-11-23 10:01"),
     )
-    decision = decide(make_issue(comments=(forged,)), context(at("2026-11-23 10:20")))
-    assert "incident.escalation:P1:2026-11-23T10:20:00Z" in keys(decision)
+    decision = decide(make_issue(comments=(forged,)), context(london("2026-11-23 10:20")))
+    assert "incident.escalation:P1:2026-11-23T10:20:00Z" in keys(decision.actions)
 
 
 # -- idempotency ------------------------------------------------------------------------------
@@ -1057,14 +1070,14 @@ IDEMPOTENCY_STEPS: list[tuple[str, str, str]] = [
     ids=[f"after {s[0][11:]} {s[2] or 'a sweep'}" for s in IDEMPOTENCY_STEPS],
 )
 def test_reconciling_the_same_moment_twice_plans_nothing_the_second_time(upto: int) -> None:
-    desk = Desk()
-    desk.open(MONDAY, security=["This involves a data or security breach"])
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT, security=["This involves a data or security breach"])
     for when_text, who, text in IDEMPOTENCY_STEPS[:upto]:
-        when = at(when_text)
+        when = london(when_text)
         if who:
             desk.say(when, who, text)
         desk.run(when)
-    last = at(IDEMPOTENCY_STEPS[upto - 1][0])
+    last = london(IDEMPOTENCY_STEPS[upto - 1][0])
     assert desk.run(last).actions == ()
 
 
@@ -1073,8 +1086,8 @@ def test_reconciling_the_same_moment_twice_plans_nothing_the_second_time(upto: i
     [
         {},
         {"priority": None},
-        {"priority": "P3", "created_at": at("2026-11-27 15:30")},
-        {"priority": "P4", "created_at": at("2026-04-02 12:00")},
+        {"priority": "P3", "created_at": london("2026-11-27 15:30")},
+        {"priority": "P4", "created_at": london("2026-04-02 12:00")},
     ],
     ids=["a P1", "no priority", "a P3 on Friday afternoon", "a P4 over Easter"],
 )
@@ -1084,24 +1097,23 @@ def test_reconciling_the_same_moment_twice_plans_nothing_the_second_time(upto: i
     ids=["at once", "20 minutes on", "3 days on", "12 days on"],
 )
 def test_idempotent_at_any_moment(overrides: dict[str, object], later: timedelta) -> None:
-    desk = Desk()
+    desk = Desk(reacts=False, idempotent=False)
     opened = overrides.get("created_at", MONDAY)
     assert isinstance(opened, datetime)
-    desk.open(opened, priority=overrides.get("priority", "P1"))  # type: ignore[arg-type]
+    desk.open(opened, INCIDENT, priority=overrides.get("priority", "P1"))
     desk.run(opened)
     desk.run(opened + later)
     assert desk.run(opened + later).actions == ()
 
 
 def test_a_late_sweep_after_closing_changes_nothing_twice() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     desk.run(MONDAY)
-    desk.repo.now = at("2026-11-23 10:10")
-    desk.repo.set_state("bob", 1, "closed")
-    desk.run(at("2026-11-23 15:00"))
-    assert desk.run(at("2026-11-23 15:00")).actions == ()
-    assert desk.run(at("2026-11-24 15:00")).actions == ()
+    desk.close(london("2026-11-23 10:10"), "bob")
+    desk.run(london("2026-11-23 15:00"))
+    assert desk.run(london("2026-11-23 15:00")).actions == ()
+    assert desk.run(london("2026-11-24 15:00")).actions == ()
 
 
 # -- next_check -------------------------------------------------------------------------------
@@ -1110,26 +1122,26 @@ def test_a_late_sweep_after_closing_changes_nothing_twice() -> None:
 @pytest.mark.parametrize(
     ("overrides", "now", "expected"),
     [
-        ({}, MONDAY, at("2026-11-23 10:20")),
+        ({}, MONDAY, london("2026-11-23 10:20")),
         (
-            {"comments": (comment("bob", "/ack", at("2026-11-23 10:05")),)},
-            at("2026-11-23 10:05"),
-            at("2026-11-23 11:00"),
+            {"comments": (comment("bob", "/ack", london("2026-11-23 10:05")),)},
+            london("2026-11-23 10:05"),
+            london("2026-11-23 11:00"),
         ),
-        ({}, at("2026-11-23 10:20"), at("2026-11-23 11:00")),
+        ({}, london("2026-11-23 10:20"), london("2026-11-23 11:00")),
         (
-            {"priority": "P3", "created_at": at("2026-11-27 15:30")},
-            at("2026-11-27 15:30"),
-            at("2026-11-30 10:30"),
+            {"priority": "P3", "created_at": london("2026-11-27 15:30")},
+            london("2026-11-27 15:30"),
+            london("2026-11-30 10:30"),
         ),
         ({"priority": None}, MONDAY, None),
         (
             {
                 "state": "closed",
-                "closed_at": at("2026-11-23 10:10"),
-                "events": (closed("bob", at("2026-11-23 10:10")),),
+                "closed_at": london("2026-11-23 10:10"),
+                "events": (closed("bob", london("2026-11-23 10:10")),),
             },
-            at("2026-11-23 10:10"),
+            london("2026-11-23 10:10"),
             None,
         ),
     ],
@@ -1150,13 +1162,13 @@ def test_next_check_is_the_earliest_moment_a_rule_will_act(
 
 @pytest.mark.parametrize(
     ("setting", "deadline"),
-    [(None, at("2026-11-23 10:30")), ("40 minutes", at("2026-11-23 10:40"))],
+    [(None, london("2026-11-23 10:30")), ("40 minutes", london("2026-11-23 10:40"))],
     ids=["30 minutes by default", "as the policy says"],
 )
 def test_the_event_job_waits_for_a_check_due_within_wait_for_due(
     setting: str | None, deadline: datetime
 ) -> None:
-    pol = policy(incidents={"wait_for_due": setting}) if setting else policy()
+    pol = make_policy(incidents={"wait_for_due": setting}) if setting else make_policy()
     assert wait_deadline(pol, MONDAY) == deadline
 
 

@@ -10,21 +10,25 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from desk import (
+    MONDAY,
+    cases,
+    closed,
+    comment,
+    context,
+    london,
+    make_issue,
+    reopened,
+    table_cells,
+)
 from dutydesk.engine import Decision
 from dutydesk.model import Issue
 from dutydesk.registry import is_incident
 from dutydesk.views.cells import cell
 from dutydesk.views.report import RegisterRow, format_rows, rows
 from dutydesk.views.summary import summary_markdown
-from incident_factories import at, closed, comment, context, make_issue, reopened, table_cells
 
-MONDAY = at("2026-11-23 10:00")
-NOON = at("2026-11-23 12:00")
-
-
-def cases(*rows: tuple[object, ...]) -> list[object]:
-    """Table rows whose first value, the situation, is the test id."""
-    return [pytest.param(*row, id=str(row[0])) for row in rows]
+NOON = london("2026-11-23 12:00")
 
 
 def resolved_p1(**overrides: object) -> Issue:
@@ -34,10 +38,10 @@ def resolved_p1(**overrides: object) -> Issue:
         "closed_at": NOON,
         "events": (closed("bob", NOON),),
         "comments": (
-            comment("bob", "/ack", at("2026-11-23 10:12")),
-            comment("bob", "/lead @bob", at("2026-11-23 10:13")),
-            comment("carol", "/update failing over", at("2026-11-23 10:50")),
-            comment("carol", "/update recovering", at("2026-11-23 11:45")),
+            comment("bob", "/ack", london("2026-11-23 10:12")),
+            comment("bob", "/lead @bob", london("2026-11-23 10:13")),
+            comment("carol", "/update failing over", london("2026-11-23 10:50")),
+            comment("carol", "/update recovering", london("2026-11-23 11:45")),
         ),
     }
     base.update(overrides)
@@ -45,7 +49,7 @@ def resolved_p1(**overrides: object) -> Issue:
 
 
 def one(issue: Issue, now: datetime | None = None) -> RegisterRow:
-    (row,) = rows([issue], context(now or at("2026-11-23 13:00")))
+    (row,) = rows([issue], context(now or london("2026-11-23 13:00")))
     return row
 
 
@@ -57,7 +61,11 @@ def test_a_resolved_p1_row() -> None:
         "P1",
         "closed",
     )
-    assert (row.opened, row.acknowledged, row.resolved) == (MONDAY, at("2026-11-23 10:12"), NOON)
+    assert (row.opened, row.acknowledged, row.resolved) == (
+        MONDAY,
+        london("2026-11-23 10:12"),
+        NOON,
+    )
     assert row.acknowledged_by == "bob"
     assert row.time_to_acknowledge == timedelta(minutes=12)
     assert row.time_to_resolve == timedelta(hours=2)
@@ -68,25 +76,25 @@ def test_a_resolved_p1_row() -> None:
 @pytest.mark.parametrize(
     ("situation", "issue", "now", "response_met", "updates_met"),
     cases(
-        ("a new P1, not yet due: pending", make_issue(), at("2026-11-23 10:10"), None, True),
+        ("a new P1, not yet due: pending", make_issue(), london("2026-11-23 10:10"), None, True),
         (
             "an unacknowledged P1 after 20 minutes: missed",
             make_issue(),
-            at("2026-11-23 10:21"),
+            london("2026-11-23 10:21"),
             False,
             True,
         ),
         (
             "acknowledged late: missed",
-            make_issue(comments=(comment("bob", "/ack", at("2026-11-23 10:30")),)),
-            at("2026-11-23 10:31"),
+            make_issue(comments=(comment("bob", "/ack", london("2026-11-23 10:30")),)),
+            london("2026-11-23 10:31"),
             False,
             True,
         ),
         (
             "a P1 with no update for over an hour: update frequency missed",
-            make_issue(comments=(comment("bob", "/ack", at("2026-11-23 10:05")),)),
-            at("2026-11-23 11:01"),
+            make_issue(comments=(comment("bob", "/ack", london("2026-11-23 10:05")),)),
+            london("2026-11-23 11:01"),
             True,
             False,
         ),
@@ -94,11 +102,11 @@ def test_a_resolved_p1_row() -> None:
             "an update that came late still counts as missed",
             make_issue(
                 comments=(
-                    comment("bob", "/ack", at("2026-11-23 10:05")),
-                    comment("bob", "/update late", at("2026-11-23 11:10")),
+                    comment("bob", "/ack", london("2026-11-23 10:05")),
+                    comment("bob", "/update late", london("2026-11-23 11:10")),
                 )
             ),
-            at("2026-11-23 11:30"),
+            london("2026-11-23 11:30"),
             True,
             False,
         ),
@@ -106,10 +114,10 @@ def test_a_resolved_p1_row() -> None:
             "a P3 over the weekend, acknowledged Monday 09:30: met",
             make_issue(
                 priority="P3",
-                created_at=at("2026-11-27 15:30"),
-                comments=(comment("bob", "/ack", at("2026-11-30 09:30")),),
+                created_at=london("2026-11-27 15:30"),
+                comments=(comment("bob", "/ack", london("2026-11-30 09:30")),),
             ),
-            at("2026-11-30 12:00"),
+            london("2026-11-30 12:00"),
             True,
             True,
         ),
@@ -117,10 +125,10 @@ def test_a_resolved_p1_row() -> None:
             "a P4 over Easter without its update by 13 April: missed",
             make_issue(
                 priority="P4",
-                created_at=at("2026-04-02 12:00"),
-                comments=(comment("bob", "/ack", at("2026-04-02 13:00")),),
+                created_at=london("2026-04-02 12:00"),
+                comments=(comment("bob", "/ack", london("2026-04-02 13:00")),),
             ),
-            at("2026-04-13 12:00"),
+            london("2026-04-13 12:00"),
             True,
             False,
         ),
@@ -128,10 +136,10 @@ def test_a_resolved_p1_row() -> None:
             "resolved before anything fell due: met",
             make_issue(
                 state="closed",
-                closed_at=at("2026-11-23 10:15"),
-                events=(closed("bob", at("2026-11-23 10:15")),),
+                closed_at=london("2026-11-23 10:15"),
+                events=(closed("bob", london("2026-11-23 10:15")),),
             ),
-            at("2026-11-24 10:00"),
+            london("2026-11-24 10:00"),
             True,
             True,
         ),
@@ -150,33 +158,33 @@ def test_targets_met(
 
 def test_time_closed_does_not_count_towards_time_to_resolve() -> None:
     issue = resolved_p1(
-        closed_at=at("2026-11-23 15:00"),
+        closed_at=london("2026-11-23 15:00"),
         events=(
-            closed("bob", at("2026-11-23 11:00")),
-            reopened("bob", at("2026-11-23 14:00")),
-            closed("bob", at("2026-11-23 15:00")),
+            closed("bob", london("2026-11-23 11:00")),
+            reopened("bob", london("2026-11-23 14:00")),
+            closed("bob", london("2026-11-23 15:00")),
         ),
     )
-    row = one(issue, at("2026-11-23 16:00"))
+    row = one(issue, london("2026-11-23 16:00"))
     assert row.time_to_resolve == timedelta(hours=2)
-    assert row.resolved == at("2026-11-23 15:00")
+    assert row.resolved == london("2026-11-23 15:00")
 
 
 def test_only_incidents_are_in_the_register_and_since_filters_by_opening_date() -> None:
-    old = make_issue(number=1, created_at=at("2026-10-30 10:00"))
-    new = make_issue(number=2, created_at=at("2026-11-02 09:00"))
+    old = make_issue(number=1, created_at=london("2026-10-30 10:00"))
+    new = make_issue(number=2, created_at=london("2026-11-02 09:00"))
     change = replace(
         make_issue(number=3), labels=frozenset({"change-request"}), body="### Something\n\nelse"
     )
-    ctx = context(at("2026-11-23 10:00"))
+    ctx = context(london("2026-11-23 10:00"))
     assert [r.number for r in rows([new, change, old], ctx)] == [1, 2]
     assert [r.number for r in rows([new, change, old], ctx, since=date(2026, 11, 1))] == [2]
 
 
 def test_since_is_a_date_in_the_policys_timezone() -> None:
     # 00:30 BST on 1 June is 23:30 UTC on 31 May: it belongs to June in London
-    issue = make_issue(created_at=at("2026-06-01 00:30"))
-    assert rows([issue], context(at("2026-06-02 10:00")), since=date(2026, 6, 1))
+    issue = make_issue(created_at=london("2026-06-01 00:30"))
+    assert rows([issue], context(london("2026-06-02 10:00")), since=date(2026, 6, 1))
 
 
 def test_an_incident_with_no_priority_is_in_the_register_without_one() -> None:
@@ -193,7 +201,7 @@ def sample() -> list[RegisterRow]:
             resolved_p1(),
             make_issue(number=8, title='=HYPERLINK("x") | @everyone <b>', priority="P3"),
         ],
-        context(at("2026-11-23 13:00")),
+        context(london("2026-11-23 13:00")),
     )
 
 
@@ -228,7 +236,7 @@ def test_markdown_register() -> None:
     ],
 )
 def test_a_title_stays_in_its_markdown_cell(title: str) -> None:
-    register = rows([make_issue(number=3, title=title)], context(at("2026-11-23 13:00")))
+    register = rows([make_issue(number=3, title=title)], context(london("2026-11-23 13:00")))
     lines = format_rows(register, "markdown").splitlines()
     assert len(lines) == 3
     assert "\r" not in lines[2]
@@ -286,7 +294,7 @@ def test_an_unknown_format_is_refused() -> None:
 )
 def test_the_sweep_summary_escapes_a_title_as_the_register_does(title: str) -> None:
     issue = make_issue(number=3, title=title)
-    ctx = context(at("2026-11-23 10:30"))
+    ctx = context(london("2026-11-23 10:30"))
     summary = summary_markdown(ctx, [(issue, Decision())], [(4, title)]).splitlines()
     (row,) = [line for line in summary if line.startswith("| #3 |")]
     assert table_cells(row)[2] == f" {cell(title)} "
@@ -302,7 +310,7 @@ def test_the_register_and_the_summary_agree_on_what_is_an_incident() -> None:
     change = replace(
         make_issue(number=3), labels=frozenset({"change-request"}), body="### Something\n\nelse"
     )
-    ctx = context(at("2026-11-23 10:30"))
+    ctx = context(london("2026-11-23 10:30"))
     issues = [incident, unlabelled, change]
     assert [i.number for i in issues if is_incident(i, ctx)] == [1, 2]
     assert [r.number for r in rows(issues, ctx)] == [1, 2]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from change_factories import ROTA, at
+from desk import ROTA, london
 from dutydesk.policy import parse_policy
 from dutydesk.views.rota import ProblemKind, format_rota, next_handover, on_call, rota_problems
 
@@ -27,41 +27,43 @@ WEEKLY = rota(
     ("moment", "expected"),
     [
         pytest.param(
-            "2026-11-22 23:59",
+            london("2026-11-22 23:59"),
             ("2026-11-16", "carol-oncall"),
             id="the last minute of an entry's week",
         ),
         pytest.param(
-            "2026-11-23 00:00",
+            london("2026-11-23 00:00"),
             ("2026-11-23", "alice-oncall"),
             id="a new entry starts at local midnight",
         ),
-        pytest.param("2026-12-25 12:00", ("2026-11-30", "bob-oncall"), id="the last entry runs on"),
         pytest.param(
-            "2026-11-23T00:30+01:00",
+            london("2026-12-25 12:00"), ("2026-11-30", "bob-oncall"), id="the last entry runs on"
+        ),
+        pytest.param(
+            datetime.fromisoformat("2026-11-23T00:30+01:00"),
             ("2026-11-16", "carol-oncall"),
             id="the date is the local date",
         ),
     ],
 )
-def test_on_call(moment: str, expected: tuple[str, str]) -> None:
+def test_on_call(moment: datetime, expected: tuple[str, str]) -> None:
     policy = parse_policy({"rota": ROTA})
-    entry = on_call(policy, at(moment))
+    entry = on_call(policy, moment)
     assert entry is not None
     assert (str(entry.start), entry.primary) == expected
 
 
 def test_nobody_is_on_call_before_the_rota_starts() -> None:
-    assert on_call(parse_policy({"rota": ROTA}), at("2026-11-15 12:00")) is None
-    assert on_call(parse_policy({}), at("2026-11-15 12:00")) is None
+    assert on_call(parse_policy({"rota": ROTA}), london("2026-11-15 12:00")) is None
+    assert on_call(parse_policy({}), london("2026-11-15 12:00")) is None
 
 
 def test_next_handover() -> None:
     policy = parse_policy({"rota": ROTA})
-    handover = next_handover(policy, at("2026-11-24 12:00"))
+    handover = next_handover(policy, london("2026-11-24 12:00"))
     assert handover is not None
     assert (handover.on, handover.entry.primary) == (date(2026, 11, 30), "bob-oncall")
-    assert next_handover(policy, at("2026-12-01 12:00")) is None
+    assert next_handover(policy, london("2026-12-01 12:00")) is None
 
 
 @pytest.mark.parametrize(
@@ -174,14 +176,14 @@ def test_rota_problems(
 )
 def test_format_rota(moment: str, fragments: list[str]) -> None:
     policy = parse_policy({"rota": ROTA})
-    text = format_rota(on_call(policy, at(moment)), at(moment), policy)
+    text = format_rota(on_call(policy, london(moment)), london(moment), policy)
     for fragment in fragments:
         assert fragment in text
 
 
 def test_format_rota_without_a_rota() -> None:
     policy = parse_policy({})
-    text = format_rota(None, at("2026-11-24 18:00"), policy)
+    text = format_rota(None, london("2026-11-24 18:00"), policy)
     assert "the rota in policy.yaml is empty" in text
     assert "Next handover" not in text
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from change_factories import (
+from desk import (
     APPROVER,
     BACKUPS,
+    CHANGE,
     END,
-    LONDON,
     MAINTENANCE,
     OPENED,
     OTHER_APPROVER,
@@ -32,29 +32,23 @@ from change_factories import (
     TEAM,
     Desk,
     approved_desk,
-    at,
     by_rule,
     comments_of,
+    context,
     decide,
     done_desk,
     labelled,
+    local,
+    london,
     make_issue,
     make_policy,
+    texts,
+    thread,
 )
-from dutydesk.actions import Action
 from dutydesk.model import Access
 from dutydesk.policy import parse_policy
 from dutydesk.rules.ids import Rule
 from dutydesk.templating import render
-
-
-def texts(actions: Iterable[Action]) -> str:
-    return "\n".join(a.body or "" for a in actions)
-
-
-def local(text: str) -> Any:
-    return at(text).astimezone(LONDON)
-
 
 # -- rendered from values ----------------------------------------------------------------------
 
@@ -289,8 +283,10 @@ def test_change_teams_unreadable(what: str, fragment: str) -> None:
 )
 def test_change_notice(opened: str, start: str, fragments: list[str]) -> None:
     end = start[:11] + "20:00"
-    issue = make_issue(opened=at(opened), fields={"scheduled_start": start, "scheduled_end": end})
-    body = texts(by_rule(decide(issue, at(opened)).actions, Rule.CHANGE_NOTICE))
+    issue = make_issue(
+        CHANGE, created_at=london(opened), answers={"scheduled_start": start, "scheduled_end": end}
+    )
+    body = texts(by_rule(decide(issue, context(london(opened))).actions, Rule.CHANGE_NOTICE))
     assert "/approve emergency <reason>" in body
     for fragment in fragments:
         assert fragment in body
@@ -319,9 +315,9 @@ def test_change_notice(opened: str, start: str, fragments: list[str]) -> None:
 def test_change_notice_start_time_stated(
     opened: str, edits: list[tuple[str, dict[str, Any]]], stated: str
 ) -> None:
-    issue = make_issue(opened=at(opened), edits=[(at(t), f) for t, f in edits])
-    now = max([at(opened)] + [at(t) for t, _ in edits])
-    body = texts(by_rule(decide(issue, now).actions, Rule.CHANGE_NOTICE))
+    issue = make_issue(CHANGE, created_at=london(opened), edits=[(london(t), f) for t, f in edits])
+    now = max([london(opened)] + [london(t) for t, _ in edits])
+    body = texts(by_rule(decide(issue, context(now)).actions, Rule.CHANGE_NOTICE))
     assert f"| Start time stated | {stated} |" in body
 
 
@@ -348,7 +344,7 @@ def test_change_notice_start_time_stated(
 def test_maintenance_notice(opened: str, start: str, fragments: list[str]) -> None:
     desk = Desk()
     end = start[:11] + "23:00"
-    desk.open(at(opened), form=MAINTENANCE, downtime_start=start, downtime_end=end)
+    desk.open(london(opened), MAINTENANCE, downtime_start=start, downtime_end=end)
     body = texts(desk.actions(Rule.MAINTENANCE_NOTICE))
     for fragment in fragments:
         assert fragment in body
@@ -388,9 +384,13 @@ def test_maintenance_notice(opened: str, start: str, fragments: list[str]) -> No
 )
 def test_change_hours(start: str, end: str, fragments: list[str]) -> None:
     issue = make_issue(
-        opened=at("2026-11-01 10:00"), fields={"scheduled_start": start, "scheduled_end": end}
+        CHANGE,
+        created_at=london("2026-11-01 10:00"),
+        answers={"scheduled_start": start, "scheduled_end": end},
     )
-    body = texts(by_rule(decide(issue, at("2026-11-01 10:00")).actions, Rule.CHANGE_HOURS))
+    body = texts(
+        by_rule(decide(issue, context(london("2026-11-01 10:00"))).actions, Rule.CHANGE_HOURS)
+    )
     for fragment in fragments:
         assert fragment in body
 
@@ -438,8 +438,8 @@ def test_change_hours(start: str, end: str, fragments: list[str]) -> None:
     ],
 )
 def test_change_invalid(fields: dict[str, Any], fragments: list[str]) -> None:
-    issue = make_issue(opened=at("2026-01-05 10:00"), fields=fields)
-    body = texts(decide(issue, at("2026-01-05 10:00")).actions)
+    issue = make_issue(CHANGE, created_at=london("2026-01-05 10:00"), answers=fields)
+    body = texts(decide(issue, context(london("2026-01-05 10:00"))).actions)
     assert "Times are accepted in two forms" in body
     for fragment in fragments:
         assert fragment in body
@@ -448,8 +448,8 @@ def test_change_invalid(fields: dict[str, Any], fragments: list[str]) -> None:
 def test_maintenance_invalid() -> None:
     desk = Desk()
     desk.open(
-        at("2026-03-01 10:00"),
-        form=MAINTENANCE,
+        london("2026-03-01 10:00"),
+        MAINTENANCE,
         downtime_start="2026-03-29 01:15",
         downtime_end="2026-03-29 03:00",
     )
@@ -458,14 +458,14 @@ def test_maintenance_invalid() -> None:
 
 # -- approval, rejection, refusal --------------------------------------------------------------
 
-SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
+SHORT = {"created_at": london("2026-11-24 18:00")}  # 24 hours' notice
 
 
 @pytest.mark.parametrize(
     ("setup", "policy", "access", "fragments"),
     [
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve")]},
+            {"comments": thread((APPROVER, "/approve", T1))},
             {},
             None,
             [
@@ -477,35 +477,35 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
             id="an approver's /approve labels, assigns the rota pair and confirms",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve @zoe @yan, looks good")]},
+            {"comments": thread((APPROVER, "/approve @zoe @yan, looks good", T1))},
             {},
             None,
             ["Support: @zoe, @yan, now assigned"],
             id="/approve naming people assigns them instead of the rota",
         ),
         pytest.param(
-            {"author": APPROVER, "comments": [(T1, APPROVER, "/approve")]},
+            {"author": APPROVER, "comments": thread((APPROVER, "/approve", T1))},
             {},
             None,
             ["@dana, you asked for this change, so you cannot approve it yourself"],
             id="self-approval is refused",
         ),
         pytest.param(
-            {"comments": [(T1, STRANGER, "/approve")]},
+            {"comments": thread((STRANGER, "/approve", T1))},
             {},
             None,
             ["@sam, only an approver can approve a change request: @dana, @erin"],
             id="approval by a non-approver is refused",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve")]},
+            {"comments": thread((APPROVER, "/approve", T1))},
             {"approvers": []},
             None,
             ["policy.yaml lists no approvers"],
             id="with no approvers in the policy nobody can approve",
         ),
         pytest.param(
-            {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve")]},
+            {**SHORT, "comments": thread((APPROVER, "/approve", london("2026-11-24 19:00")))},
             {},
             None,
             ["has 1 day of notice and the policy asks for 48 hours", "/approve emergency <reason>"],
@@ -514,13 +514,13 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
         pytest.param(
             {
                 **SHORT,
-                "comments": [
+                "comments": thread(
                     (
-                        at("2026-11-24 19:00"),
                         APPROVER,
                         "/approve emergency card payments are failing",
+                        london("2026-11-24 19:00"),
                     )
-                ],
+                ),
             },
             {},
             None,
@@ -532,7 +532,10 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
             id="emergency approval with a reason approves and records the reason",
         ),
         pytest.param(
-            {**SHORT, "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve emergency")]},
+            {
+                **SHORT,
+                "comments": thread((APPROVER, "/approve emergency", london("2026-11-24 19:00"))),
+            },
             {},
             None,
             ["an emergency approval needs a reason"],
@@ -541,7 +544,9 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
         pytest.param(
             {
                 **SHORT,
-                "comments": [(at("2026-11-24 19:00"), APPROVER, "/approve emergency it is urgent")],
+                "comments": thread(
+                    (APPROVER, "/approve emergency it is urgent", london("2026-11-24 19:00"))
+                ),
             },
             {"allow_emergency": False},
             None,
@@ -549,7 +554,7 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
             id="emergency approval is refused when the policy turns it off",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/approve")]},
+            {"comments": thread((APPROVER, "/approve", T1))},
             {"approvers": [TEAM]},
             Access(teams={TEAM: None}),
             [
@@ -560,42 +565,49 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
             id="a team approver that cannot be read gets an explanation, not a decision",
         ),
         pytest.param(
-            {"comments": [(T1, STRANGER, "/approve")]},
+            {"comments": thread((STRANGER, "/approve", T1))},
             {"approvers": [TEAM, APPROVER]},
             Access(teams={TEAM: frozenset({"dana"})}),
             ["only an approver"],
             id="someone in no readable approver team is refused",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/reject the rollback plan is untested")]},
+            {"comments": thread((APPROVER, "/reject the rollback plan is untested", T1))},
             {},
             None,
             ["**Rejected** by @dana.", "Reason: the rollback plan is untested"],
             id="/reject with a reason rejects",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/reject")]},
+            {"comments": thread((APPROVER, "/reject", T1))},
             {},
             None,
             ["a rejection needs a reason"],
             id="/reject without a reason is refused",
         ),
         pytest.param(
-            {"comments": [(T1, STRANGER, "/reject no")]},
+            {"comments": thread((STRANGER, "/reject no", T1))},
             {},
             None,
             ["only an approver can reject a change request"],
             id="/reject from a non-approver is refused",
         ),
         pytest.param(
-            {"fields": {"scheduled_start": "soon"}, "comments": [(T1, APPROVER, "/approve")]},
+            {
+                "answers": {"scheduled_start": "soon"},
+                "comments": thread((APPROVER, "/approve", T1)),
+            },
             {},
             None,
             ["its scheduled times cannot be used"],
             id="approval of an invalid request is refused",
         ),
         pytest.param(
-            {"comments": [(T1, APPROVER, "/reject not yet"), (T2, OTHER_APPROVER, "/approve")]},
+            {
+                "comments": thread(
+                    (APPROVER, "/reject not yet", T1), (OTHER_APPROVER, "/approve", T2)
+                )
+            },
             {},
             None,
             ["**Approved** by @erin."],
@@ -603,10 +615,10 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
         ),
         pytest.param(
             {
-                "comments": [
-                    (T1, APPROVER, "/approve"),
-                    (T2, OTHER_APPROVER, "/reject clashes with the release"),
-                ]
+                "comments": thread(
+                    (APPROVER, "/approve", T1),
+                    (OTHER_APPROVER, "/reject clashes with the release", T2),
+                )
             },
             {},
             None,
@@ -615,7 +627,7 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
         ),
         pytest.param(
             {
-                "comments": [(T1, APPROVER, "/approve")],
+                "comments": thread((APPROVER, "/approve", T1)),
                 "edits": [(T2, {"rollback": "Restore from last night's backup."})],
             },
             {},
@@ -625,7 +637,7 @@ SHORT = {"opened": at("2026-11-24 18:00")}  # 24 hours' notice
         ),
         pytest.param(
             {
-                "comments": [(T1, APPROVER, "/approve")],
+                "comments": thread((APPROVER, "/approve", T1)),
                 "edits": [(T2, {"checks": [STAKEHOLDERS, BACKUPS]})],
             },
             {},
@@ -641,34 +653,36 @@ def test_change_approved_rejected_refused(
     access: Access | None,
     fragments: list[str],
 ) -> None:
-    issue = make_issue(**{"edits": [], **setup})
-    body = texts(decide(issue, issue.updated_at, make_policy(**policy), access).actions)
+    issue = make_issue(CHANGE, **{"edits": [], **setup})
+    body = texts(
+        decide(issue, context(issue.updated_at, make_policy(changes=policy), access)).actions
+    )
     for fragment in fragments:
         assert fragment in body
 
 
 def test_change_approved_with_no_rota_entry_says_nobody_is_assigned() -> None:
-    issue = make_issue(comments=[(T1, APPROVER, "/approve")])
-    decision = decide(issue, T1, parse_policy({"changes": {"approvers": [APPROVER]}}))
+    issue = make_issue(CHANGE, comments=thread((APPROVER, "/approve", T1)))
+    decision = decide(issue, context(T1, parse_policy({"changes": {"approvers": [APPROVER]}})))
     assert "**nobody is assigned**" in texts(decision.actions)
 
 
 def test_change_approved_says_teams_are_not_assigned() -> None:
-    issue = make_issue(comments=[(T1, APPROVER, "/approve @zoe @example-org/dbas")])
+    issue = make_issue(CHANGE, comments=thread((APPROVER, "/approve @zoe @example-org/dbas", T1)))
     assert "Teams cannot be assigned to an issue, so @example-org/dbas was not assigned" in texts(
-        decide(issue, T1).actions
+        decide(issue, context(T1)).actions
     )
 
 
 def test_change_approved_again_shows_the_new_window() -> None:
     desk = approved_desk()
     desk.edit(T2, scheduled_start="2026-11-25 18:30")
-    desk.comment(T3, OTHER_APPROVER, "/approve")
+    desk.say(T3, OTHER_APPROVER, "/approve")
     confirmations = comments_of(desk.actions(Rule.CHANGE_APPROVAL))
     assert "Wed 25 Nov 2026 18:30 GMT to 20:00 GMT" in (confirmations[1].body or "")
 
 
-LABELLED_AT = at("2026-11-20 10:30")
+LABELLED_AT = london("2026-11-20 10:30")
 SHORT_WINDOW = {"scheduled_start": "2026-11-20 16:00", "scheduled_end": "2026-11-20 17:00"}
 
 
@@ -685,7 +699,7 @@ SHORT_WINDOW = {"scheduled_start": "2026-11-20 16:00", "scheduled_end": "2026-11
             id="with enough notice it approves like /approve: the rota pair is assigned and told",
         ),
         pytest.param(
-            {"fields": SHORT_WINDOW},
+            {"answers": SHORT_WINDOW},
             {},
             [
                 "so adding the `approved` label by hand does not count",
@@ -695,19 +709,23 @@ SHORT_WINDOW = {"scheduled_start": "2026-11-20 16:00", "scheduled_end": "2026-11
             id="with too little notice it is taken off and the approver told to approve an emergency",
         ),
         pytest.param(
-            {"fields": SHORT_WINDOW},
+            {"answers": SHORT_WINDOW},
             {"allow_emergency": False},
             ["Emergency approvals are turned off in policy.yaml"],
             id="with too little notice and no emergencies allowed it is taken off",
         ),
         pytest.param(
-            {"fields": {"scheduled_start": "tomorrow evening"}},
+            {"answers": {"scheduled_start": "tomorrow evening"}},
             {},
             ["its scheduled times cannot be used", "The `approved` label you added was taken off."],
             id="on a request with unusable times it is taken off",
         ),
         pytest.param(
-            {"edits": [(at("2026-11-20 11:00"), {"change_details": "Also drop the audit table"})]},
+            {
+                "edits": [
+                    (london("2026-11-20 11:00"), {"change_details": "Also drop the audit table"})
+                ]
+            },
             {},
             [
                 "after @dana approved it (by adding the `approved` label) on Fri 20 Nov 2026 10:30 GMT",
@@ -717,7 +735,11 @@ SHORT_WINDOW = {"scheduled_start": "2026-11-20 16:00", "scheduled_end": "2026-11
             id="an edit after it withdraws it",
         ),
         pytest.param(
-            {"comments": [(at("2026-11-20 11:00"), OTHER_APPROVER, "/reject not this week")]},
+            {
+                "comments": thread(
+                    (OTHER_APPROVER, "/reject not this week", london("2026-11-20 11:00"))
+                )
+            },
             {},
             ["**Rejected** by @erin."],
             id="a rejection after it takes the label off",
@@ -728,11 +750,14 @@ def test_change_comments_on_an_approvers_label(
     setup: dict[str, Any], policy: dict[str, Any], fragments: list[str]
 ) -> None:
     issue = make_issue(
+        CHANGE,
         labels={"change-request", "approved"},
-        events=[labelled("approved", APPROVER, LABELLED_AT)],
+        events=[labelled(APPROVER, "approved", LABELLED_AT)],
         **setup,
     )
-    decision = decide(issue, max(issue.updated_at, LABELLED_AT), make_policy(**policy))
+    decision = decide(
+        issue, context(max(issue.updated_at, LABELLED_AT), make_policy(changes=policy))
+    )
     for fragment in fragments:
         assert fragment in texts(decision.actions)
 
@@ -766,16 +791,16 @@ def test_change_comments_on_an_approvers_label(
 def test_change_replies_to_a_label_added_by_hand(
     actor: str, approvers: list[str], teams: dict[str, Iterable[str]] | None, fragment: str
 ) -> None:
-    desk = Desk(make_policy(approvers=approvers), teams=teams)
-    desk.open(OPENED)
+    desk = Desk(make_policy(changes={"approvers": approvers}), teams=teams)
+    desk.open(OPENED, CHANGE)
     desk.label(T1, actor, add=["approved"])
     assert fragment in texts(desk.actions())
 
 
 def test_change_refused_for_a_label_nobody_is_known_to_have_added() -> None:
-    issue = make_issue(labels={"change-request", "approved"})
+    issue = make_issue(CHANGE, labels={"change-request", "approved"})
     assert "@rita, the `approved` label was removed: there is no record of an approver" in texts(
-        decide(issue, T1).actions
+        decide(issue, context(T1)).actions
     )
 
 
@@ -813,19 +838,19 @@ def test_change_refused_replies_read_as_the_latest_refusal(
     said: list[tuple[str, str]], fragment: str
 ) -> None:
     desk = Desk()
-    desk.open(OPENED)
+    desk.open(OPENED, CHANGE)
     for n, (who, text) in enumerate(said):
-        desk.comment(T1 + (T2 - T1) * n / 100, who, text)
-    assert fragment in "\n".join(c.body for c in desk.bot_comments())
+        desk.say(T1 + (T2 - T1) * n / 100, who, text)
+    assert fragment in "\n".join(c.body for c in desk.from_bot())
 
 
 def test_change_refused_reply_for_a_label_after_a_command() -> None:
     desk = Desk()
-    desk.open(OPENED)
-    desk.comment(T1, STRANGER, "/approve")
+    desk.open(OPENED, CHANGE)
+    desk.say(T1, STRANGER, "/approve")
     for moment in (T2, T3):
         desk.label(moment, STRANGER, add=["approved"])
-    replies = [c for c in desk.bot_comments() if "@sam" in c.body]
+    replies = [c for c in desk.from_bot() if "@sam" in c.body]
     assert len(replies) == 1
     assert "the `approved` label was removed" in replies[0].body
 
@@ -879,7 +904,7 @@ def test_the_withdrawal_quotes_old_and_new_values_as_code() -> None:
 def test_change_pre_names_the_unticked_checks_and_who_is_assigned() -> None:
     desk = approved_desk()
     desk.edit(T2, checks=[STAKEHOLDERS])
-    desk.run(at("2026-11-24 18:00"))
+    desk.run(london("2026-11-24 18:00"))
     body = texts(desk.actions(Rule.CHANGE_PRE))
     assert f"- [ ] {BACKUPS}" in body
     assert STAKEHOLDERS not in body
@@ -889,7 +914,7 @@ def test_change_pre_names_the_unticked_checks_and_who_is_assigned() -> None:
 def test_the_first_and_later_post_change_prompts_read_differently() -> None:
     desk = approved_desk()
     desk.run(END)
-    desk.run(at("2026-11-26 16:00"))
+    desk.run(london("2026-11-26 16:00"))
     first, second = comments_of(desk.actions(Rule.CHANGE_POST))
     assert "`/done`" in (first.body or "") and "reminder follows each business day" in (
         first.body or ""
@@ -915,13 +940,13 @@ def test_the_first_and_later_post_change_prompts_read_differently() -> None:
 )
 def test_change_post_answer_in_a_flow(by: str, text: str, fragment: str) -> None:
     desk = done_desk()
-    desk.comment(at("2026-11-25 20:30"), by, text)
+    desk.say(london("2026-11-25 20:30"), by, text)
     assert fragment in texts(desk.actions(Rule.CHANGE_POST))
 
 
 def test_change_post_answer_before_the_start() -> None:
     desk = approved_desk()
-    desk.comment(at("2026-11-24 10:00"), REQUESTER, "/done")
+    desk.say(london("2026-11-24 10:00"), REQUESTER, "/done")
     assert "has not started yet" in texts(desk.actions(Rule.CHANGE_POST))
 
 
@@ -938,14 +963,14 @@ def test_change_post_answer_before_the_start() -> None:
 )
 def test_change_post_answer_says_whether_it_closes(reopened: bool, fragment: str) -> None:
     desk = done_desk()
-    desk.repo.now = at("2026-11-25 20:30")
+    desk.repo.now = london("2026-11-25 20:30")
     desk.repo.comment(REQUESTER, 1, "/done")
     if reopened:
-        desk.repo.now = at("2026-11-25 20:40")
+        desk.repo.now = london("2026-11-25 20:40")
         desk.repo.set_state(APPROVER, 1, "closed")
-        desk.repo.now = at("2026-11-25 20:45")
+        desk.repo.now = london("2026-11-25 20:45")
         desk.repo.set_state(APPROVER, 1, "open")
-    desk.run(at("2026-11-25 21:00"))
+    desk.run(london("2026-11-25 21:00"))
     assert fragment in texts(desk.actions(Rule.CHANGE_POST))
 
 
@@ -957,14 +982,14 @@ HOSTILE_LINE = HOSTILE.replace("\n", " ")
 
 def _hostile_flow(desk: Desk) -> None:
     """Every change comment that quotes a person: the service, reasons, a note, an edit."""
-    desk.open(at("2026-11-24 20:00"), service=HOSTILE)
-    desk.comment(at("2026-11-24 20:10"), APPROVER, f"/approve emergency {HOSTILE_LINE}")
-    desk.edit(at("2026-11-24 20:20"), service=HOSTILE + " v2")
-    desk.comment(at("2026-11-24 20:30"), OTHER_APPROVER, f"/reject {HOSTILE_LINE}")
-    desk.comment(at("2026-11-24 20:40"), OTHER_APPROVER, f"/approve emergency {HOSTILE_LINE}")
+    desk.open(london("2026-11-24 20:00"), CHANGE, service=HOSTILE)
+    desk.say(london("2026-11-24 20:10"), APPROVER, f"/approve emergency {HOSTILE_LINE}")
+    desk.edit(london("2026-11-24 20:20"), service=HOSTILE + " v2")
+    desk.say(london("2026-11-24 20:30"), OTHER_APPROVER, f"/reject {HOSTILE_LINE}")
+    desk.say(london("2026-11-24 20:40"), OTHER_APPROVER, f"/approve emergency {HOSTILE_LINE}")
     desk.run(END)
-    desk.comment(at("2026-11-25 20:30"), REQUESTER, f"/rolled-back {HOSTILE_LINE}")
-    desk.comment(at("2026-11-25 20:40"), REQUESTER, "/done")
+    desk.say(london("2026-11-25 20:30"), REQUESTER, f"/rolled-back {HOSTILE_LINE}")
+    desk.say(london("2026-11-25 20:40"), REQUESTER, "/done")
 
 
 def test_what_people_wrote_is_quoted_inline_and_defanged() -> None:

@@ -16,59 +16,47 @@ from typing import Any
 
 import pytest
 
-from dutydesk.actions import Action, Kind
+from desk import (
+    INCIDENT,
+    MONDAY,
+    SOON,
+    WRITERS,
+    Desk,
+    UnassignableRepository,
+    access,
+    body,
+    by_rule,
+    cases,
+    closed,
+    comment,
+    context,
+    decide,
+    incident_facts,
+    local,
+    london,
+    make_issue,
+    make_policy,
+    priority_option,
+    said,
+    table_cells,
+    texts,
+)
+from dutydesk.actions import Kind
 from dutydesk.engine import Decision
-from dutydesk.model import Comment
 from dutydesk.rules.ids import Refusal, Rule
 from dutydesk.rules.incidents import Figures
 from dutydesk.rules.incidents.commands import Update
 from dutydesk.rules.incidents.status import status_values
 from dutydesk.templating import render
-from incident_factories import (
-    WRITERS,
-    Desk,
-    UnassignableRepository,
-    at,
-    body,
-    by_rule,
-    closed,
-    comment,
-    context,
-    decide,
-    facts_of,
-    make_issue,
-    option,
-    policy,
-    table_cells,
-)
 
-MONDAY = at("2026-11-23 10:00")
-SOON = at("2026-11-23 10:05")
-PRIORITIES = policy().priorities
+PRIORITIES = make_policy().priorities
 P1, P3 = PRIORITIES["P1"], PRIORITIES["P3"]
-
-
-def cases(*rows: tuple[object, ...]) -> list[object]:
-    """Table rows whose first value, the situation, is the test id."""
-    return [pytest.param(*row, id=str(row[0])) for row in rows]
-
-
-def said(*lines: tuple[str, str]) -> tuple[Comment, ...]:
-    """Comments, a minute apart from 10:05, each (author, text)."""
-    return tuple(
-        comment(who, text, SOON + timedelta(minutes=i), id=100 + i)
-        for i, (who, text) in enumerate(lines)
-    )
 
 
 def comment_of(decision: Decision, rule: str) -> str:
     """The body of the one comment `rule` planned."""
-    (posted,) = [a for a in by_rule(decision, rule) if a.kind is Kind.COMMENT]
+    (posted,) = [a for a in by_rule(decision.actions, rule) if a.kind is Kind.COMMENT]
     return posted.body or ""
-
-
-def texts(actions: list[Action]) -> str:
-    return "\n".join(a.body or "" for a in actions)
 
 
 # -- rendered from values ----------------------------------------------------------------------
@@ -112,13 +100,13 @@ def test_the_invalid_priority_comment(
 
 ESCALATION = {
     "priority": P1,
-    "due": at("2026-11-23 10:20"),
-    "start": MONDAY,
-    "opened": MONDAY,
+    "due": local("2026-11-23 10:20"),
+    "start": local("2026-11-23 10:00"),
+    "opened": local("2026-11-23 10:00"),
     "contacts": ["example-org/incident-managers"],
     "rota": None,
     "cover": "support",
-    "cover_from": at("2026-11-23 18:00"),
+    "cover_from": local("2026-11-23 18:00"),
 }
 
 
@@ -150,7 +138,7 @@ ESCALATION = {
             "on call: the people on call",
             {
                 "cover": "on-call",
-                "rota": policy(
+                "rota": make_policy(
                     rota=[{"from": "2026-11-16", "primary": "dora", "secondary": "eve"}]
                 ).rota[0],
             },
@@ -159,13 +147,13 @@ ESCALATION = {
         ),
         (
             "no cover: when cover starts",
-            {"cover": "none", "cover_from": at("2026-11-24 07:00")},
+            {"cover": "none", "cover_from": local("2026-11-24 07:00")},
             ["nobody is on duty until Tue 24 Nov 2026 07:00 GMT"],
             ["On call now"],
         ),
         (
             "a priority raised later: since when",
-            {"start": at("2026-11-23 10:30")},
+            {"start": local("2026-11-23 10:30")},
             ["- Opened Mon 23 Nov 2026 10:00 GMT; P1 since Mon 23 Nov 2026 10:30 GMT."],
             [],
         ),
@@ -183,7 +171,7 @@ def test_the_escalation_comment(
 
 REMINDER = {
     "priority": P1,
-    "due": at("2026-11-23 11:00"),
+    "due": local("2026-11-23 11:00"),
     "last": None,
     "last_at": None,
     "every": "1 hour",
@@ -210,8 +198,8 @@ REMINDER = {
         (
             "the last update",
             {
-                "last": Update(at("2026-11-23 10:40"), "bob", "failing over"),
-                "last_at": at("2026-11-23 10:40"),
+                "last": Update(local("2026-11-23 10:40"), "bob", "failing over"),
+                "last_at": local("2026-11-23 10:40"),
             },
             "**an update",
             "; the last was Mon 23 Nov 2026 10:40 GMT.",
@@ -352,19 +340,19 @@ def card(values: dict[str, Any]) -> str:
         ),
         (
             "a priority changed",
-            {"priority_changes": 2, "priority_since": at("2026-11-23 10:30")},
+            {"priority_changes": 2, "priority_since": local("2026-11-23 10:30")},
             "| **Priority** | P1 Critical (since Mon 23 Nov 2026 10:30 GMT) |",
         ),
         (
             "reopened",
-            {"reopened": [at("2026-11-23 12:30")]},
+            {"reopened": [local("2026-11-23 12:30")]},
             "| **State** | open, reopened Mon 23 Nov 2026 12:30 GMT |",
         ),
         (
             "resolved",
             {
                 "is_open": False,
-                "resolved": at("2026-11-23 12:45"),
+                "resolved": local("2026-11-23 12:45"),
                 "time_to_resolve": timedelta(minutes=45),
             },
             "| **State** | resolved Mon 23 Nov 2026 12:45 GMT, after 45 minutes |",
@@ -388,12 +376,12 @@ def card(values: dict[str, Any]) -> str:
         ("no comms lead", {}, "| **Comms lead** | none yet: `/comms @someone` |"),
         (
             "an update overdue",
-            {"next_update": at("2026-11-23 11:00"), "update_overdue": True},
+            {"next_update": local("2026-11-23 11:00"), "update_overdue": True},
             "| **Next update due** | Mon 23 Nov 2026 11:00 GMT: **overdue** |",
         ),
         (
             "escalations",
-            {"escalations": [{"priority": P3, "due": at("2026-11-23 12:00")}]},
+            {"escalations": [{"priority": P3, "due": local("2026-11-23 12:00")}]},
             "| **Escalations** | P3 response target missed at Mon 23 Nov 2026 12:00 GMT |",
         ),
         ("security", {"security": True}, "| **Security** | handled as a security incident |"),
@@ -401,7 +389,7 @@ def card(values: dict[str, Any]) -> str:
     ),
 )
 def test_the_status_card_rows(situation: str, values: dict[str, Any], row: str) -> None:
-    base = status_values(facts_of(make_issue(), context(MONDAY)))
+    base = status_values(incident_facts(make_issue(), context(MONDAY)))
     assert row in card({**base, **values})
 
 
@@ -427,7 +415,7 @@ def test_the_invalid_priority_comment_quotes_the_answer_on_one_line() -> None:
         'unsure"\n\n---\n\n**Escalation: P1 Critical not acknowledged.**\n\n'
         "@example-org/incident-managers: due now.\n\n<details><summary>x"
     )
-    issue = make_issue(body=body("P1").replace(option("P1"), forged), revisions=())
+    issue = make_issue(body=body(INCIDENT).replace(priority_option("P1"), forged), revisions=())
     text = comment_of(decide(issue, context(MONDAY)), Rule.INCIDENT_INVALID)
     first, *rest = text.splitlines()
     assert first.startswith(
@@ -439,48 +427,48 @@ def test_the_invalid_priority_comment_quotes_the_answer_on_one_line() -> None:
 
 def test_the_escalation_mentions_the_contacts_for_that_priority() -> None:
     text = comment_of(
-        decide(make_issue(), context(at("2026-11-23 10:20"))), Rule.INCIDENT_ESCALATION
+        decide(make_issue(), context(london("2026-11-23 10:20"))), Rule.INCIDENT_ESCALATION
     )
     assert "@example-org/incident-managers" in text
 
 
 def test_an_escalation_without_contacts_says_the_policy_names_none() -> None:
-    decision = decide(make_issue(priority="P3"), context(at("2026-11-23 12:00")))
+    decision = decide(make_issue(priority="P3"), context(london("2026-11-23 12:00")))
     assert "priorities.P3.escalate_to" in comment_of(decision, Rule.INCIDENT_ESCALATION)
 
 
 def test_an_escalation_out_of_hours_names_the_people_on_call() -> None:
-    pol = policy(rota=[{"from": "2026-11-16", "primary": "dora", "secondary": "eve"}])
-    issue = make_issue(created_at=at("2026-11-23 18:00"))
-    decision = decide(issue, context(at("2026-11-23 18:20"), pol))
+    pol = make_policy(rota=[{"from": "2026-11-16", "primary": "dora", "secondary": "eve"}])
+    issue = make_issue(created_at=london("2026-11-23 18:00"))
+    decision = decide(issue, context(london("2026-11-23 18:20"), pol))
     assert "@dora (primary), @eve (secondary)" in comment_of(decision, Rule.INCIDENT_ESCALATION)
 
 
 def test_an_escalation_with_no_cover_says_when_cover_starts() -> None:
-    issue = make_issue(created_at=at("2026-11-23 23:00"))
-    text = comment_of(decide(issue, context(at("2026-11-23 23:20"))), Rule.INCIDENT_ESCALATION)
+    issue = make_issue(created_at=london("2026-11-23 23:00"))
+    text = comment_of(decide(issue, context(london("2026-11-23 23:20"))), Rule.INCIDENT_ESCALATION)
     assert "nobody is on duty until Tue 24 Nov 2026 07:00 GMT" in text
 
 
 def test_raising_p3_to_p1_escalates_the_p1_to_its_contacts() -> None:
-    desk = Desk()
-    desk.open(MONDAY, priority="P3")
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT, priority="P3")
     desk.run(MONDAY)
-    desk.say(at("2026-11-23 10:30"), "bob", "/priority P1")
-    desk.every(at("2026-11-23 10:30"), at("2026-11-23 10:50"), timedelta(minutes=10))
-    text = desk.bot_comment("incident.escalation:P1:2026-11-23T10:50:00Z")
+    desk.say(london("2026-11-23 10:30"), "bob", "/priority P1")
+    desk.every(london("2026-11-23 10:30"), london("2026-11-23 10:50"), timedelta(minutes=10))
+    text = desk.bot_text("incident.escalation:P1:2026-11-23T10:50:00Z")
     assert "**Escalation: P1 Critical" in text and "@example-org/incident-managers" in text
 
 
 def test_the_reminder_mentions_the_comms_lead_and_the_lead() -> None:
     issue = make_issue(
         comments=(
-            comment("bob", "/lead @bob", at("2026-11-23 10:05")),
-            comment("bob", "/comms @carol", at("2026-11-23 10:06")),
+            comment("bob", "/lead @bob", london("2026-11-23 10:05")),
+            comment("bob", "/comms @carol", london("2026-11-23 10:06")),
         )
     )
-    decision = decide(issue, context(at("2026-11-23 11:00")))
-    (reminder,) = by_rule(decision, Rule.INCIDENT_UPDATE_REMINDER)
+    decision = decide(issue, context(london("2026-11-23 11:00")))
+    (reminder,) = by_rule(decision.actions, Rule.INCIDENT_UPDATE_REMINDER)
     assert (reminder.body or "").startswith("@carol, @bob:")
 
 
@@ -492,12 +480,12 @@ def test_the_security_comment_summons_the_security_contacts() -> None:
 
 
 def test_closing_asks_for_a_blameless_review_with_the_figures() -> None:
-    when = at("2026-11-23 12:00")
+    when = london("2026-11-23 12:00")
     issue = make_issue(
         state="closed",
         closed_at=when,
         events=(closed("bob", when),),
-        comments=(comment("bob", "/lead @bob", at("2026-11-23 10:05")),),
+        comments=(comment("bob", "/lead @bob", london("2026-11-23 10:05")),),
         assignees=("bob",),
     )
     text = comment_of(decide(issue, context(when)), Rule.INCIDENT_REVIEW)
@@ -506,24 +494,23 @@ def test_closing_asks_for_a_blameless_review_with_the_figures() -> None:
 
 
 def test_close_reopen_close_shows_the_time_to_resolve_on_the_card() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
-    desk.say(at("2026-11-23 10:05"), "bob", "/ack")
-    desk.run(at("2026-11-23 10:05"))
-    for when, state in (("10:30", "closed"), ("12:30", "open"), ("12:45", "closed")):
-        moment = at(f"2026-11-23 {when}")
-        desk.repo.now = moment
-        desk.repo.set_state("bob", 1, state)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
+    desk.say(london("2026-11-23 10:05"), "bob", "/ack")
+    desk.run(london("2026-11-23 10:05"))
+    for when, act in (("10:30", desk.close), ("12:30", desk.reopen), ("12:45", desk.close)):
+        moment = london(f"2026-11-23 {when}")
+        act(moment, "bob")
         desk.run(moment)
     assert "resolved Mon 23 Nov 2026 12:45 GMT, after 45 minutes" in desk.card()
 
 
 def test_the_status_card_is_posted_once_then_edited_in_place() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     desk.run(MONDAY)
-    desk.say(at("2026-11-23 10:07"), "bob", "/lead @bob")
-    text = texts(by_rule(desk.run(at("2026-11-23 10:07")), Rule.INCIDENT_STATUS))
+    desk.say(london("2026-11-23 10:07"), "bob", "/lead @bob")
+    text = texts(by_rule(desk.run(london("2026-11-23 10:07")).actions, Rule.INCIDENT_STATUS))
     assert "| **Acknowledged** | Mon 23 Nov 2026 10:07 GMT by @\u200bbob (/lead)" in text
     assert "within the 20 minutes target" in text
     assert "| **Incident lead** | @\u200bbob |" in text
@@ -532,14 +519,16 @@ def test_the_status_card_is_posted_once_then_edited_in_place() -> None:
 def test_the_status_card_shows_every_field() -> None:
     issue = make_issue(
         comments=(
-            comment("bob", "/ack", at("2026-11-23 10:10")),
-            comment("bob", "/lead @carol", at("2026-11-23 10:11")),
-            comment("bob", "/comms @dave", at("2026-11-23 10:12")),
-            comment("carol", "/update Failing over the database", at("2026-11-23 10:40")),
+            comment("bob", "/ack", london("2026-11-23 10:10")),
+            comment("bob", "/lead @carol", london("2026-11-23 10:11")),
+            comment("bob", "/comms @dave", london("2026-11-23 10:12")),
+            comment("carol", "/update Failing over the database", london("2026-11-23 10:40")),
         ),
         assignees=("carol",),
     )
-    text = texts(by_rule(decide(issue, context(at("2026-11-23 10:45"))), Rule.INCIDENT_STATUS))
+    text = texts(
+        by_rule(decide(issue, context(london("2026-11-23 10:45"))).actions, Rule.INCIDENT_STATUS)
+    )
     for row in (
         "| **Priority** | P1 Critical |",
         "| **State** | open |",
@@ -559,9 +548,13 @@ def test_the_status_card_shows_every_field() -> None:
 def test_the_status_card_quotes_user_text_safely() -> None:
     issue = make_issue(
         answers={"service": "@everyone <img src=x> | Payments"},
-        comments=(comment("bob", "/update ping @org/all | <b>done</b>", at("2026-11-23 10:05")),),
+        comments=(
+            comment("bob", "/update ping @org/all | <b>done</b>", london("2026-11-23 10:05")),
+        ),
     )
-    text = texts(by_rule(decide(issue, context(at("2026-11-23 10:06"))), Rule.INCIDENT_STATUS))
+    text = texts(
+        by_rule(decide(issue, context(london("2026-11-23 10:06"))).actions, Rule.INCIDENT_STATUS)
+    )
     assert "@everyone" not in text and "@org/all" not in text
     assert "<img" not in text and "<b>" not in text
     assert "\\| Payments" in text and "\\| &lt;b&gt;" in text
@@ -586,20 +579,22 @@ HOSTILE = [
 )
 def test_user_text_in_any_incident_comment_stays_inline_and_harmless(text: str, where: str) -> None:
     answers: dict[str, object] = {"security": ["This involves a data or security breach"]}
-    comments = [comment("bob", "/lead @carol", at("2026-11-23 10:01"))]
+    comments = [comment("bob", "/lead @carol", london("2026-11-23 10:01"))]
     overrides: dict[str, object] = {}
     if where == "service":
         answers["service"] = text
     elif where == "update":
-        comments.append(comment("carol", "/update " + text, at("2026-11-23 10:05")))
+        comments.append(comment("carol", "/update " + text, london("2026-11-23 10:05")))
     elif where == "lead":
         # (`/lead ... @everyone` would name the login "everyone": an e-mail is not a mention)
         named_nobody = text.replace("@everyone", "ops@everyone")
-        comments.append(comment("carol", "/lead " + named_nobody, at("2026-11-23 10:05")))
+        comments.append(comment("carol", "/lead " + named_nobody, london("2026-11-23 10:05")))
     else:
-        overrides.update(body=body("P1", **answers).replace(option("P1"), text), revisions=())
+        overrides.update(
+            body=body(INCIDENT, **answers).replace(priority_option("P1"), text), revisions=()
+        )
     overrides.update(answers=answers, comments=tuple(comments))
-    decision = decide(make_issue(**overrides), context(at("2026-11-23 11:00")))
+    decision = decide(make_issue(**overrides), context(london("2026-11-23 11:00")))
     bodies = [a.body for a in decision.actions if a.body]
     # (a command is its comment's first line, so after a line break there is nothing to quote)
     assert any(USER in b for b in bodies), "the text should be quoted somewhere"
@@ -622,7 +617,9 @@ def test_user_text_in_any_incident_comment_stays_inline_and_harmless(text: str, 
     "text", ["/ack", "/lead @mallory", "/comms @mallory", "/priority P4", "/update all fine"]
 )
 def test_a_non_responders_command_is_refused_and_changes_nothing(text: str) -> None:
-    decision = decide(make_issue(comments=said(("mallory", text))), context(at("2026-11-23 10:30")))
+    decision = decide(
+        make_issue(comments=said(("mallory", text))), context(london("2026-11-23 10:30"))
+    )
     reply = comment_of(decision, Rule.INCIDENT_REFUSED)
     assert reply.startswith(f"@mallory, `{text.split()[0]}` changed nothing")
     assert "only incident responders" in reply
@@ -642,7 +639,7 @@ def test_when_access_is_unknown_the_reply_says_so(
     teams: dict[str, frozenset[str] | None],
     says: str,
 ) -> None:
-    ctx = context(SOON, policy(incidents={"responders": responders}), writers, teams)
+    ctx = context(SOON, make_policy(incidents={"responders": responders}), access(writers, teams))
     text = comment_of(
         decide(make_issue(comments=said(("bob", "/ack"))), ctx), Rule.INCIDENT_REFUSED
     )
@@ -653,7 +650,9 @@ def test_when_access_is_unknown_the_reply_says_so(
 
 def test_a_refusal_names_the_responders_without_pinging_them() -> None:
     ctx = context(
-        SOON, policy(incidents={"responders": ["org/ops"]}), set(), {"org/ops": frozenset({"dora"})}
+        SOON,
+        make_policy(incidents={"responders": ["org/ops"]}),
+        access(set(), {"org/ops": frozenset({"dora"})}),
     )
     text = comment_of(
         decide(make_issue(comments=said(("bob", "/ack"))), ctx), Rule.INCIDENT_REFUSED
@@ -734,32 +733,33 @@ def test_naming_nobody_gets_a_usage_hint(text: str, says: str) -> None:
 def test_one_refusal_reply_per_author_covers_their_latest_command(
     situation: str, lines: list[tuple[str, str]], says: dict[str, str]
 ) -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     for minute, (who, text) in enumerate(lines):
         desk.say(SOON + timedelta(minutes=minute), who, text)
         desk.run(SOON + timedelta(minutes=minute))
     for key, text in says.items():
-        assert text in desk.bot_comment(key)
+        assert text in desk.bot_text(key)
 
 
 def test_fixing_a_typo_in_an_old_ack_keeps_the_card_in_time() -> None:
-    desk = Desk()
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.open(MONDAY, INCIDENT)
     desk.run(MONDAY)
     ack = desk.say(SOON, "bob", "/ack looking")
-    desk.run(at("2026-11-23 10:06"))
-    desk.repo.now = at("2026-11-23 10:30")
-    desk.repo.edit_comment("bob", 1, ack, "/ack looking into it")
-    desk.run(at("2026-11-23 10:31"))
+    desk.run(london("2026-11-23 10:06"))
+    desk.edit_comment(london("2026-11-23 10:30"), "bob", ack, "/ack looking into it")
+    desk.run(london("2026-11-23 10:31"))
     assert "after 5 minutes: within the 20 minutes target" in desk.card()
     assert "| **Escalations** | none |" in desk.card()
 
 
 def test_a_late_acknowledgement_shows_on_the_card_as_outside_the_target() -> None:
-    late_at = at("2026-11-23 10:25")
+    late_at = london("2026-11-23 10:25")
     issue = make_issue(comments=(comment("bob", "/ack", late_at, id=100),))
-    text = texts(by_rule(decide(issue, context(at("2026-11-23 10:30"))), Rule.INCIDENT_STATUS))
+    text = texts(
+        by_rule(decide(issue, context(london("2026-11-23 10:30"))).actions, Rule.INCIDENT_STATUS)
+    )
     assert "after 25 minutes: outside the 20 minutes target" in text
 
 
@@ -773,9 +773,9 @@ def test_a_late_acknowledgement_shows_on_the_card_as_outside_the_target() -> Non
 def test_the_card_says_when_github_did_not_assign_the_lead(
     situation: str, lead: str, note: bool
 ) -> None:
-    desk = Desk()
-    desk.repo = UnassignableRepository(assignable=WRITERS, bot=desk.pol.bot)
-    desk.open(MONDAY)
+    desk = Desk(reacts=False, idempotent=False)
+    desk.repo = UnassignableRepository(assignable=WRITERS, bot=desk.policy.bot)
+    desk.open(MONDAY, INCIDENT)
     desk.say(SOON, "bob", f"/lead @{lead}")
     desk.every(SOON, SOON + timedelta(hours=1), timedelta(minutes=30))
     assert ("GitHub did not assign them" in desk.card()) == note
