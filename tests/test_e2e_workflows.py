@@ -573,3 +573,19 @@ def test_an_event_a_bot_account_sent_runs_nothing(
 
     assert not result.jobs["reconcile"].wanted and not result.jobs["wait-for-due"].wanted
     assert github.log == []
+
+
+def test_an_incident_a_bot_account_opened_is_reconciled(
+    github: GitHubServer, checkout: Path, tmp_path: Path
+) -> None:
+    people(github)
+    issue = github.state.open_issue(
+        "alice", "[Incident] Payments API down", incident_body(), labels=["incident"]
+    )
+    event = issues_event(github, issue.number, "opened", "alice")
+    event["sender"] = {**event["sender"], "login": "monitoring[bot]", "type": "Bot"}
+
+    result = run(github, checkout, EVENTS, "issues", event, tmp_path, skip=WAITER)
+
+    assert_ok(result)
+    assert "P1" in issue.labels

@@ -305,3 +305,31 @@ def test_only_a_responders_assignment_acknowledges(by: str, escalated: bool) -> 
     users = ["bob"] if by == "alice" else [by]
     rules = _incident(_step(5, by, assign={"issue": 1, "users": users}))
     assert ("incident.escalation" in rules) is escalated
+
+
+@pytest.mark.parametrize(
+    ("versions", "expected"),
+    [
+        ([(0, "bob", "/priority P1"), (30, "bob", "/priority P4")], ("priority", "P4", 30)),
+        ([(0, "bob", "/priority P1"), (30, "bob", "/priority P1")], ("priority", "P1", 0)),
+        ([(0, "bob", "/lead @ann"), (30, "bob", "/lead @cat")], ("lead", "@cat", 30)),
+        ([(0, "bob", "/ack"), (30, "bob", "/ack on it")], ("ack", "on it", 0)),
+    ],
+    ids=[
+        "new arguments: from the edit",
+        "the same arguments: as first written",
+        "a new lead: from the edit",
+        "/ack takes no arguments: as first written",
+    ],
+)
+def test_an_edit_that_changes_a_commands_arguments_is_a_new_command(
+    versions: list[tuple[int, str, str | None]], expected: tuple[str, str, int]
+) -> None:
+    command = parse_command(_comment("bob", *versions))
+    assert command is not None
+    assert (command.name, command.args, int((command.at - T0) / MIN)) == expected
+
+
+def test_a_comment_with_no_author_carries_no_command() -> None:
+    ghost = Comment(1, "", "/ack", T0, T0)
+    assert parse_command(ghost) is None

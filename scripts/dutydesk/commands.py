@@ -6,8 +6,9 @@ the author's own versions of the comment, never from an edit by someone else:
 * The command is the first line of the latest version the author wrote. An edit by anyone
   else never makes, changes or removes it.
 * It counts from the earliest of the author's versions that runs unbroken up to that latest one
-  with the same command: fixing a typo in an old `/ack` keeps its time; turning "looking into
-  it" into `/ack` counts from that edit.
+  with the same command and arguments (for `/ack`, which takes none, its name is enough):
+  fixing a typo in an old `/ack` keeps its time; turning "looking into it" into `/ack`, or
+  `/priority P1` into `/priority P4`, counts from that edit.
 * A version whose text is not known (deleted from the edit history, or an adapter that read only
   who last edited the comment) is a gap: only the author's versions after the last gap count,
   so a gap can make a command later, never earlier, and never someone else's.
@@ -22,6 +23,8 @@ from datetime import datetime
 from dutydesk.model import Comment, CommentRevision, first_line
 from dutydesk.people import mentions, same
 
+#: Commands whose text after the name means nothing: editing it keeps the command's time.
+ARGUMENTLESS = frozenset({"ack"})
 _COMMAND = re.compile(r"^/([a-z][a-z-]*)(?:\s+(.*))?$", re.IGNORECASE)
 
 
@@ -48,6 +51,11 @@ def _parse(text: str | None) -> tuple[str, str] | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
+def _same_command(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """The same command: the same name, and the same arguments unless it takes none."""
+    return a[0] == b[0] and (a[0] in ARGUMENTLESS or a[1] == b[1])
+
+
 def _own_versions(comment: Comment) -> list[CommentRevision]:
     """The author's versions of the comment with known text, after the last gap."""
     history = comment.history()
@@ -58,9 +66,9 @@ def _own_versions(comment: Comment) -> list[CommentRevision]:
 
 def parse_command(comment: Comment) -> Command | None:
     """The command the comment's author wrote in it, if any."""
-    own = _own_versions(comment)
+    own = _own_versions(comment) if comment.author else []
     if not own:
-        return None
+        return None  # no author (a deleted account), or none of the text is the author's
     found = _parse(own[-1].body)
     if found is None:
         return None
@@ -68,7 +76,7 @@ def parse_command(comment: Comment) -> Command | None:
     at = own[-1].at
     for earlier in reversed(own[:-1]):
         before = _parse(earlier.body)
-        if before is None or before[0] != name:
+        if before is None or not _same_command(before, (name, args)):
             break
         at = earlier.at
     return Command(name=name, args=args, comment=comment, at=at)

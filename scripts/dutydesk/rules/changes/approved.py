@@ -84,7 +84,7 @@ def _approve(facts: Facts, approval: Approval) -> tuple[Action, ...]:
 def _reject(facts: Facts, rejection: Command) -> tuple[Action, ...]:
     item, ctx = facts.item, facts.ctx
     said = rejection.comment
-    actions = add_once(item, ctx, RULE, ctx.policy.label("rejected"), said.created_at)
+    actions = add_once(item, ctx, RULE, ctx.policy.label("rejected"), rejection.at)
     actions += comment(
         item,
         RULE,
