@@ -216,6 +216,13 @@ def test_json_of_an_action_has_the_documented_keys() -> None:
         ("&lt;b&gt;", "&amp;lt;b&amp;gt;"),
         ("x" * 400, "x" * 299 + "…"),
         (None, ""),
+        ("see [the runbook](https://evil.example)", r"see \[the runbook\](https://evil.example)"),
+        ("![pixel](https://evil.example/t.png)", r"!\[pixel\](https://evil.example/t.png)"),
+        (r"\[x](y)", r"\\\[x\](y)"),
+        ("pay \u202eusd 001\u202c now", "pay usd 001 now"),
+        ("a\u2066b\u2069c", "abc"),
+        ("bell\x07 nul\x00 del\x7f c1\x9b", "bell nul del c1"),
+        ("tab\there", "tab here"),
     ],
     ids=[
         "mention",
@@ -227,6 +234,13 @@ def test_json_of_an_action_has_the_documented_keys() -> None:
         "entities",
         "long text",
         "nothing",
+        "a link shows as text",
+        "an image shows as text",
+        "an escaped bracket cannot reopen a link",
+        "bidi override",
+        "bidi isolates",
+        "control characters",
+        "tab",
     ],
 )
 def test_defang_quotes_user_text_inline_and_harmless(text: str | None, expected: str) -> None:

@@ -13,6 +13,11 @@ if TYPE_CHECKING:  # pragma: no cover
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 # Every character CommonMark or a browser may treat as a line break.
 _BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+# Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069), which can make quoted
+# text read differently from what it is, and control characters other than the breaks above.
+_INVISIBLE = re.compile(r"[\u202a-\u202e\u2066-\u2069\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# What starts a Markdown link or image: quoted, it is shown as text, never made a link.
+_LINK = re.compile(r"([\\\[\]])")
 QUOTE_LIMIT = 300
 
 
@@ -20,15 +25,17 @@ def defang(text: str | None, limit: int = QUOTE_LIMIT) -> str:
     """User text made safe to quote inline in a bot comment.
 
     One line (so it cannot start a heading, a list, a table row or a fake bot paragraph), no
-    pings (`@` gets a zero-width space), no HTML (so no comments, tags or markers), and at most
-    `limit` characters.
+    pings (`@` gets a zero-width space), no HTML (so no comments, tags or markers), no links or
+    images (`\\`, `[` and `]` are escaped, so `[text](url)` shows as written), no bidirectional
+    overrides or control characters, and at most `limit` characters.
     """
     if not text:
         return ""
+    text = _INVISIBLE.sub("", text.replace("\t", " "))
     text = _BREAKS.sub(" ", text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    text = _MENTION.sub("@\u200b", text)
+    text = _LINK.sub(r"\\\1", _MENTION.sub("@\u200b", text))
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
