@@ -353,7 +353,7 @@ def test_sweep_reconciles_every_open_item_and_writes_a_summary(
     assert result.exit_code == 0, result.output
     assert "would: #1 incident.escalation" in result.output
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
-    assert "| #1 | [Incident] Payments API down |" in summary
+    assert "| #1 | \\[Incident\\] Payments API down |" in summary  # brackets shown, never a link
 
 
 def test_labels_sync_creates_only_what_is_missing_or_different(

@@ -6,7 +6,7 @@ from dutydesk.templating import defang
 
 
 def cell(text: str) -> str:
-    """A Markdown table cell: defanged (one line, no pings, no HTML), backslashes doubled and
-    pipes escaped (else a title's `\\|` would become `\\\\|`: an escaped backslash, then a
-    cell break)."""
-    return defang(text).replace("\\", "\\\\").replace("|", "\\|")
+    """A Markdown table cell: defanged (one line, no pings, no HTML, no links; backslashes
+    doubled, so a title's `\\|` cannot become an escaped backslash and then a cell break),
+    and pipes escaped."""
+    return defang(text).replace("|", "\\|")
