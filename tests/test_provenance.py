@@ -333,3 +333,58 @@ def test_an_edit_that_changes_a_commands_arguments_is_a_new_command(
 def test_a_comment_with_no_author_carries_no_command() -> None:
     ghost = Comment(1, "", "/ack", T0, T0)
     assert parse_command(ghost) is None
+
+
+# -- an update says something ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "update", "refused"),
+    [
+        ("/update Failover done; next update by 12:00", True, False),
+        ("/update", False, True),
+        ("/update   ", False, True),
+    ],
+    ids=["with text: an update", "bare: not an update, one reply", "only spaces: the same"],
+)
+def test_an_empty_update_is_not_an_update(text: str, update: bool, refused: bool) -> None:
+    from dutydesk.templating import render
+
+    rules = _incident(
+        _step(5, "bob", comment={"issue": 1, "body": "/ack"}),
+        _step(8, "bob", comment={"issue": 1, "body": text}),
+    )
+    assert ("incident.refused" in rules) is refused
+    scenario = yaml.safe_dump(
+        {
+            "policy": {"incidents": {"responders": ["bob"]}},
+            "people": {"writers": ["alice", "bob"]},
+            "steps": [
+                {
+                    "at": T0.isoformat(),
+                    "by": "alice",
+                    "open": "incident",
+                    "title": "Payments down",
+                    "fields": {"service": "Payments", "priority": P1},
+                },
+                _step(8, "bob", comment={"issue": 1, "body": text}),
+            ],
+        }
+    )
+    parsed = parse_scenario(yaml.safe_load(scenario), "test")
+    policy = load_policy(ROOT / "policy.yaml", overrides=parsed.policy_overrides)
+    simulation = Simulation(parsed, policy, FORMS, handlers())
+    list(simulation.run())
+    card = next(
+        c.body for c in simulation.repo.get_issue(1).comments if "incident.status" in c.body
+    )
+    assert ("Failover done" in card) is update
+    wording = render(
+        "incident_refused.md.j2",
+        author="bob",
+        command="update",
+        reason="usage",
+        detail="what changed and what is next",
+        given="",
+    )
+    assert "`/update Failover done; next update by 12:00`" in wording

@@ -181,7 +181,7 @@ class _Listener:
             case Verb.PRIORITY:
                 self._priority(command)
             case Verb.UPDATE:
-                self.updates.append(Update(*self._who(command), command.args))
+                self._update(command)
 
     @staticmethod
     def _who(command: Command) -> tuple[datetime, str]:
@@ -199,6 +199,13 @@ class _Listener:
             self.acks.append(self._ack(command, "/lead"))
         else:
             self.comms = person
+
+    def _update(self, command: Command) -> None:
+        """An update says something: a bare `/update` is not one, and gets a reply."""
+        if not command.args.strip():
+            self.refused.append(Refused(command, Refusal.USAGE, "what changed and what is next"))
+            return
+        self.updates.append(Update(*self._who(command), command.args))
 
     def _priority(self, command: Command) -> None:
         match = _PRIORITY_ARG.match(command.args)
