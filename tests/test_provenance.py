@@ -388,3 +388,36 @@ def test_an_empty_update_is_not_an_update(text: str, update: bool, refused: bool
         given="",
     )
     assert "`/update Failover done; next update by 12:00`" in wording
+
+
+@pytest.mark.parametrize(
+    ("act", "allowed"),
+    [
+        (lambda r: r.set_labels("olivia", 1, ["P1"], []), False),
+        (lambda r: r.set_assignees("olivia", 1, ["olivia"]), False),
+        (lambda r: r.edit_body("olivia", 1, "mine now"), False),
+        (lambda r: r.set_state("olivia", 1, "closed"), False),
+        (lambda r: r.set_state("ann", 1, "closed"), True),
+        (lambda r: r.edit_body("ann", 1, "fixed a typo"), True),
+        (lambda r: r.set_labels("bob", 1, ["P1"], []), True),
+        (lambda r: r.set_assignees("bob", 1, ["bob"]), True),
+    ],
+    ids=[
+        "an outsider cannot label",
+        "an outsider cannot assign",
+        "an outsider cannot edit someone's issue",
+        "an outsider cannot close someone's issue",
+        "the author closes their own issue",
+        "the author edits their own issue",
+        "a writer labels",
+        "a writer assigns",
+    ],
+)
+def test_labels_assignments_and_edits_need_the_access_github_asks(act: Any, allowed: bool) -> None:
+    repo = MemoryRepository(writers=["bob"], now=T0)
+    repo.open_issue("ann", "t", "body")
+    if allowed:
+        act(repo)
+    else:
+        with pytest.raises(PermissionError, match="no write or triage access"):
+            act(repo)

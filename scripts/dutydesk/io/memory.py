@@ -90,6 +90,7 @@ class MemoryRepository:
 
     def edit_body(self, actor: str, number: int, body: str) -> None:
         record = self._get(number)
+        self._may(actor, record, "edit the body of", author_may=True)
         record.body = body
         record.revisions.append(BodyRevision(at=self.now, body=body, author=actor))
         record.events.append(IssueEvent(EventKind.EDITED, actor, self.now))
@@ -137,6 +138,17 @@ class MemoryRepository:
         record.comments[index] = replace(comment, revisions=tuple(history))
         self._touch(record)
 
+    def _may(self, actor: str, record: _Record, what: str, author_may: bool = False) -> None:
+        """github.com: labelling and assigning need triage access or more (a writer here);
+        editing the body and closing or reopening are also the issue's author's to do."""
+        if self.writers is None or actor.lower() in self.writers or actor == self.bot:
+            return
+        if author_may and actor.lower() == record.author.lower():
+            return
+        raise PermissionError(
+            f"{actor} cannot {what} #{record.number}: they have no write or triage access"
+        )
+
     def _find_comment(self, record: _Record, comment_id: int) -> tuple[int, Comment]:
         for index, comment in enumerate(record.comments):
             if comment.id == comment_id:
@@ -157,6 +169,7 @@ class MemoryRepository:
         self, actor: str, number: int, add: Iterable[str], remove: Iterable[str]
     ) -> None:
         record = self._get(number)
+        self._may(actor, record, "label")
         for label in add:
             self._label(record, actor, label)
         for label in remove:
@@ -164,6 +177,7 @@ class MemoryRepository:
 
     def set_assignees(self, actor: str, number: int, users: Iterable[str]) -> None:
         record = self._get(number)
+        self._may(actor, record, "assign")
         for user in users:
             if user not in record.assignees:
                 record.assignees.append(user)
@@ -172,6 +186,7 @@ class MemoryRepository:
 
     def set_state(self, actor: str, number: int, state: str) -> None:
         record = self._get(number)
+        self._may(actor, record, "close or reopen", author_may=True)
         if record.state == state:
             return
         record.state = state
