@@ -16,7 +16,8 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     EDITED = "edited"
-    COMMENT_DELETED = "comment_deleted"
+    RENAMED = "renamed"  # the title changed: `before` and `after` carry the titles
+    COMMENT_DELETED = "comment_deleted"  # `subject` is the deleted comment's author
 
 
 @dataclass(frozen=True)
@@ -73,15 +74,27 @@ class IssueEvent:
     at: datetime
     label: str | None = None
     assignee: str | None = None
+    before: str | None = None
+    after: str | None = None
+    subject: str | None = None
 
 
 @dataclass(frozen=True)
 class BodyRevision:
-    """One version of the issue body and when it was written (the first is the opening)."""
+    """One version of the issue body and when it was written (the first is the opening).
+
+    `body` is None for a revision someone deleted from the body's edit history: GitHub keeps
+    who wrote it and when, not what it said. A rule must treat it as a gap, never fill it with
+    the text before or after.
+    """
 
     at: datetime
-    body: str
+    body: str | None
     author: str = ""
+
+    @property
+    def deleted(self) -> bool:
+        return self.body is None
 
 
 @dataclass(frozen=True)

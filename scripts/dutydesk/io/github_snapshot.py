@@ -121,7 +121,7 @@ def revisions(node: Mapping[str, Any]) -> tuple[BodyRevision, ...]:
         return (BodyRevision(at=edited, body=body, author=editor or author),)
     found = _edited(node, edits)
     last = found[-1]
-    if _same_text(last.body, body):
+    if last.body is not None and _same_text(last.body, body):
         found[-1] = BodyRevision(at=last.at, body=body, author=last.author)
     else:
         found.append(BodyRevision(at=edited or last.at, body=body, author=editor or author))

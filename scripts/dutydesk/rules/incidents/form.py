@@ -52,6 +52,8 @@ def form_priorities(form: FormTemplate | None, issue: Issue) -> Iterator[tuple[d
         return
     previous: str | None = None
     for revision in issue.body_history():
+        if revision.body is None:
+            continue  # deleted from the history: what it said is not known
         current = priority_of(parse_body(form, revision.body))
         if current is not None and current != previous:
             yield revision.at, current, revision.author or issue.author
