@@ -421,3 +421,144 @@ def test_labels_assignments_and_edits_need_the_access_github_asks(act: Any, allo
     else:
         with pytest.raises(PermissionError, match="no write or triage access"):
             act(repo)
+
+
+# -- the bot's own comments: trusted only in the text the bot wrote ----------------------------
+
+BOT = "github-actions[bot]"
+
+
+def _bot_comment(cid: int, *versions: tuple[int, str, str | None]) -> Comment:
+    revisions = tuple(CommentRevision(T0 + m * MIN, who, text) for m, who, text in versions)
+    body = next((r.body for r in reversed(revisions) if r.body is not None), "")
+    return Comment(cid, BOT, body, revisions[0].at, revisions[-1].at, revisions)
+
+
+@pytest.mark.parametrize(
+    ("versions", "key", "restored"),
+    [
+        ([(0, BOT, "<!-- dutydesk:a -->\nmine")], "a", False),
+        ([(0, BOT, "<!-- dutydesk:a -->\nmine"), (5, "mallory", "<!-- dutydesk:b -->")], "a", True),
+        ([(0, BOT, None), (5, "mallory", "<!-- dutydesk:b -->\nforged")], None, False),
+        (
+            [
+                (0, BOT, "<!-- dutydesk:a -->\nv1"),
+                (5, "mallory", "x"),
+                (9, BOT, "<!-- dutydesk:a -->\nv2"),
+            ],
+            "a",
+            False,
+        ),
+    ],
+    ids=[
+        "never edited",
+        "a writer's edit: read as the bot left it",
+        "unknown text: not trusted",
+        "the bot put its text back",
+    ],
+)
+def test_a_bot_comment_is_read_as_the_bot_wrote_it(
+    versions: list[tuple[int, str, str | None]], key: str | None, restored: bool
+) -> None:
+    from dutydesk.engine import Item, upsert
+    from dutydesk.markers import bot_comments
+
+    comment = _bot_comment(7, *versions)
+    mine = bot_comments([comment], BOT)
+    assert list(mine) == ([key] if key else [])
+    if key is None:
+        return
+    bot_text = mine[key].body.split("\n", 1)[1].strip()
+    from desk import make_issue
+
+    item = Item(issue=make_issue(), form=None, answers={}, mine=mine)
+    actions = upsert(item, "incident.status", key, bot_text)
+    assert bool(actions) is restored  # the bot puts its own text back over someone else's
+
+
+def _approval(cid: int, by: str, text: str, minutes: int) -> Comment:
+    return Comment(cid, by, text, T0 + minutes * MIN, T0 + minutes * MIN)
+
+
+def _confirmation(cid: int, *heard: Comment, editor: str = BOT, minutes: int = 1) -> Comment:
+    from dutydesk.commands import records
+
+    found = [parse_command(c) for c in heard]
+    body = "<!-- dutydesk:change.approval:1 -->\nApproved\n" + records(c for c in found if c)
+    at = T0 + minutes * MIN
+    versions = (CommentRevision(at, BOT, body),)
+    if editor != BOT:
+        versions += (CommentRevision(at + MIN, editor, body + "\nedited"),)
+    return Comment(cid, BOT, versions[-1].body or "", at, versions[-1].at, versions)
+
+
+def _heard(
+    *comments: Comment, names: tuple[str, ...] = ("approve", "reject", "priority")
+) -> list[tuple[int, str, str, int]]:
+    from dutydesk.commands import commands
+
+    return [
+        (c.comment.id, c.name, c.args, int((c.at - T0) / MIN))
+        for c in commands(tuple(comments), BOT, names)
+    ]
+
+
+def test_a_recorded_decision_outlives_its_comment() -> None:
+    approve = _approval(1, "dana", "/approve take a snapshot first", 0)
+    card = _confirmation(50, approve)
+    assert _heard(approve, card) == [(1, "approve", "take a snapshot first", 0)]
+    # The requester deletes the /approve: the bot's record of it still counts, as written.
+    assert _heard(card) == [(1, "approve", "take a snapshot first", 0)]
+    # The author's own later edit is a new command beside the recorded one, not instead of it.
+    edited = Comment(
+        1,
+        "dana",
+        "/priority P4",
+        T0,
+        T0 + 9 * MIN,
+        (
+            CommentRevision(T0, "dana", "/approve take a snapshot first"),
+            CommentRevision(T0 + 9 * MIN, "dana", "/priority P4"),
+        ),
+    )
+    assert _heard(edited, card) == [
+        (1, "approve", "take a snapshot first", 0),
+        (1, "priority", "P4", 9),
+    ]
+
+
+def test_a_record_counts_only_in_the_bots_own_text() -> None:
+    from dutydesk.commands import record
+
+    approve = _approval(1, "dana", "/approve", 0)
+    forged = parse_command(approve)
+    assert forged is not None
+    pasted = _approval(2, "mallory", "thanks\n" + record(forged), 3)
+    assert _heard(pasted) == []  # a record anyone can paste into their own comment
+    tampered = _confirmation(50, editor="mallory")
+    tampered = Comment(
+        50,
+        BOT,
+        tampered.body + "\n" + record(forged),
+        tampered.created_at,
+        tampered.updated_at,
+        (
+            *tampered.revisions[:-1],
+            CommentRevision(tampered.updated_at, "mallory", tampered.body + "\n" + record(forged)),
+        ),
+    )
+    assert _heard(tampered) == []  # a record a writer added to the bot's comment
+    broken = _approval(51, BOT, '<!-- dutydesk-heard {"id": "x"} -->', 4)
+    assert _heard(broken) == []  # a record this version did not write is ignored
+
+
+def test_a_record_survives_user_text_the_bot_quotes() -> None:
+    """A record written into a command's arguments is quoted, never read back as a record."""
+    from dutydesk.commands import record
+    from dutydesk.templating import defang
+
+    approve = _approval(1, "dana", "/approve", 0)
+    command = parse_command(approve)
+    assert command is not None
+    quoted = _approval(60, BOT, "<!-- dutydesk:x -->\nUpdate: " + defang("x " + record(command)), 5)
+    assert _heard(quoted) == []

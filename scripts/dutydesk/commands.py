@@ -12,16 +12,26 @@ the author's own versions of the comment, never from an edit by someone else:
 * A version whose text is not known (deleted from the edit history, or an adapter that read only
   who last edited the comment) is a gap: only the author's versions after the last gap count,
   so a gap can make a command later, never earlier, and never someone else's.
+
+A decision once made is not undone by editing or deleting the comment that made it. The bot's
+comment that acts on a command (a confirmation, the status card) carries a hidden *record* of it
+(`record`): who wrote it, when, and what it said. Records are read only from text the bot itself
+wrote (`markers.own_text`), and a recorded command counts as if its comment were still there as
+it was, beside whatever the comment says now. Only a later command changes the decision.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from dutydesk.markers import key_time, own_text
 from dutydesk.model import Comment, CommentRevision, first_line
-from dutydesk.people import mentions, same
+from dutydesk.people import is_login, mentions, same
 
 #: Commands whose text after the name means nothing: editing it keeps the command's time.
 ARGUMENTLESS = frozenset({"ack"})
@@ -83,12 +93,72 @@ def parse_command(comment: Comment) -> Command | None:
 
 
 def commands(comments: tuple[Comment, ...], bot: str, names: tuple[str, ...]) -> list[Command]:
-    """Commands with one of `names`, in the order written, never from the bot's own comments."""
-    out = []
-    for comment in comments:
-        if same(comment.author, bot):
+    """Commands with one of `names`, in the order written, never from the bot's own comments:
+    those in the comments as they are, and those the bot recorded (see the module docstring).
+    A command both in its comment and in a record counts once, from the earlier time."""
+    found: dict[tuple[int, str, str], Command] = {}
+    live = (parse_command(c) for c in comments if not same(c.author, bot))
+    for command in (*live, *recorded(comments, bot)):
+        if command is None or command.name not in names:
             continue
-        command = parse_command(comment)
-        if command is not None and command.name in names:
-            out.append(command)
-    return sorted(out, key=lambda c: (c.at, c.comment.id))
+        key = _identity(command)
+        if key not in found or command.at < found[key].at:
+            found[key] = command
+    return sorted(found.values(), key=lambda c: (c.at, c.comment.id))
+
+
+def _identity(command: Command) -> tuple[int, str, str]:
+    args = "" if command.name in ARGUMENTLESS else command.args
+    return command.comment.id, command.name, args
+
+
+# -- records: decisions that outlive their comments ------------------------------------------
+
+_RECORD = re.compile(r"<!-- dutydesk-heard (\{[^\n]*?\}) -->")
+
+
+def record(command: Command) -> str:
+    """The hidden line a bot comment carries for a command it acted on."""
+    data = {
+        "id": command.comment.id,
+        "by": command.author,
+        "at": key_time(command.at),
+        "text": f"/{command.name} {command.args}".rstrip(),
+    }
+    text = json.dumps(data, ensure_ascii=True, sort_keys=True).replace("--", "-\\u002d")
+    return f"<!-- dutydesk-heard {text} -->"
+
+
+def records(heard: Iterable[Command]) -> str:
+    """The record lines for `heard`, one per line, in the order given ("" for none)."""
+    return "\n".join(dict.fromkeys(record(c) for c in heard))
+
+
+def recorded(comments: Iterable[Comment], bot: str) -> Iterator[Command]:
+    """The commands recorded in the bot's own text of its comments."""
+    for comment in comments:
+        text = own_text(comment, bot)
+        for match in _RECORD.finditer(text or ""):
+            command = _from_record(match.group(1))
+            if command is not None:
+                yield command
+
+
+def _from_record(text: str) -> Command | None:
+    try:
+        data: Any = json.loads(text)
+        number, by, at = int(data["id"]), str(data["by"]), _moment(str(data["at"]))
+        said = _parse(str(data["text"]))
+    except (ValueError, KeyError, TypeError):
+        return None  # not a record this version wrote: ignored, never guessed
+    if said is None or not is_login(by, app=True):
+        return None
+    comment = Comment(number, by, str(data["text"]), at, at)
+    return Command(name=said[0], args=said[1], comment=comment, at=at)
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(text)
+    return moment

@@ -15,6 +15,7 @@ from dutydesk.actions import Action, Kind
 from dutydesk.forms import FormTemplate, identify_form, parse_body
 from dutydesk.markers import bot_comments, with_marker
 from dutydesk.model import Access, Comment, Issue
+from dutydesk.people import same
 from dutydesk.policy import Policy
 
 
@@ -136,11 +137,13 @@ def post_once(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:
 
 
 def upsert(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:
-    """A comment kept in place: posted once, then edited only when its text changes."""
+    """A comment kept in place: posted once, then edited when its text changes or when someone
+    else has edited it (the bot puts its own text back)."""
     existing = item.mine.get(key)
     if existing is None:
         return (Action(Kind.COMMENT, rule, item.number, body=body, key=key),)
-    if existing.body.strip() == with_marker(key, body).strip():
+    untouched = same(existing.written_by, existing.author)  # nobody else edited it
+    if untouched and existing.body.strip() == with_marker(key, body).strip():
         return ()
     return (Action(Kind.COMMENT, rule, item.number, body=body, key=key, comment_id=existing.id),)
 

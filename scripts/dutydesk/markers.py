@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from dutydesk.model import Comment
@@ -58,15 +59,36 @@ def marker_key(body: str) -> str | None:
     return current_key(match.group(1)) if match else None
 
 
+def own_text(comment: Comment, bot: str) -> str | None:
+    """The latest text of a bot comment that the bot itself wrote (None if none is known).
+
+    Anyone with write access can edit the bot's comments on github.com, so a marker (or a
+    record) counts only in text the bot wrote: a comment someone else edited is read as the
+    bot last left it, or not at all when that version is not known.
+    """
+    if not same(comment.author, bot):
+        return None
+    for version in reversed(comment.history()):
+        if version.body is not None and same(version.editor, bot):
+            return version.body
+    return None
+
+
 def bot_comments(comments: Iterable[Comment], bot: str) -> dict[str, Comment]:
-    """The bot's own marked comments by key (the first comment wins if a key repeats)."""
+    """The bot's own marked comments by key (the first comment wins if a key repeats).
+
+    Each comes with the text the bot last wrote in it; `Comment.written_by` still says whether
+    someone else has edited it since (so the bot puts its text back where it keeps one).
+    """
     found: dict[str, Comment] = {}
     for comment in comments:
-        if not same(comment.author, bot):
+        text = own_text(comment, bot)
+        if text is None:
             continue
-        key = marker_key(comment.body)
-        if key is not None and key not in found:
-            found[key] = comment
+        key = marker_key(text)
+        if key is None or key in found:
+            continue
+        found[key] = comment if text == comment.body else replace(comment, body=text)
     return found
 
 

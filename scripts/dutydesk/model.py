@@ -59,6 +59,11 @@ class Comment:
             return self.revisions
         return (CommentRevision(self.created_at, self.author, self.body),)
 
+    @property
+    def written_by(self) -> str:
+        """Who wrote the current text: the author, or whoever last edited it."""
+        return self.revisions[-1].editor if self.revisions else self.author
+
 
 def first_line(text: str | None) -> str:
     """The first line of a text, stripped ("" for none)."""
