@@ -589,3 +589,26 @@ def test_an_incident_a_bot_account_opened_is_reconciled(
 
     assert_ok(result)
     assert "P1" in issue.labels
+
+
+@pytest.mark.parametrize(
+    ("association", "group"),
+    [
+        ("OWNER", "dutydesk-wait-7"),
+        ("MEMBER", "dutydesk-wait-7"),
+        ("COLLABORATOR", "dutydesk-wait-7"),
+        ("CONTRIBUTOR", "dutydesk-wait-outsiders"),
+        ("FIRST_TIME_CONTRIBUTOR", "dutydesk-wait-outsiders"),
+        ("FIRST_TIMER", "dutydesk-wait-outsiders"),
+        ("NONE", "dutydesk-wait-outsiders"),
+    ],
+)
+def test_issues_filed_by_outsiders_share_one_waiting_job(association: str, group: str) -> None:
+    """GitHub runs one job per concurrency group and, with cancel-in-progress, a newer one
+    replaces the running one: all outsiders' issues together keep at most one waiter."""
+    workflow = yaml.safe_load((ROOT / ".github/workflows" / EVENTS).read_text())
+    waiter = workflow["jobs"]["wait-for-due"]
+    context = {"github": {"event": {"issue": {"number": 7, "author_association": association}}}}
+    assert interpolate(waiter["concurrency"]["group"], context) == group
+    assert waiter["concurrency"]["cancel-in-progress"] is True
+    assert waiter["timeout-minutes"] <= 45

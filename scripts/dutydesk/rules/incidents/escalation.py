@@ -4,7 +4,9 @@ The response is due at the later of opening and the last priority change, plus t
 response time (story.py). If it is missed, `sla-missed` is added; the escalation comment is
 posted only while the incident is still unacknowledged and open: contacts are not summoned for
 an incident someone already has. A person who took `sla-missed` off is not overruled for the
-same miss; a target missed after that (a new priority's) puts it back, once.
+same miss; a target missed after that (a new priority's) puts it back, once. On an incident
+filed by someone without write access, contacts already mentioned are named without the `@`
+until a responder confirms it (contacts.py).
 
 Emits: incident.escalation
 Reads: priorities.<P>.response, priorities.<P>.escalate_to, rota, labels.sla_missed,
@@ -21,6 +23,7 @@ from dutydesk.engine import Decision, post_once
 from dutydesk.labels import add_once
 from dutydesk.markers import comment_key, key_time
 from dutydesk.rules.ids import Rule
+from dutydesk.rules.incidents.contacts import handle, split_contacts
 from dutydesk.rules.incidents.story import Incident, Period
 from dutydesk.templating import render
 
@@ -63,13 +66,19 @@ def _escalate(incident: Incident, period: Period) -> tuple[Action, ...]:
 def escalation_values(incident: Incident, period: Period, due: datetime) -> dict[str, Any]:
     """What incident_escalation.md.j2 shows: the target missed, whom to summon, who is on call."""
     policy = incident.ctx.policy
+    contacts, named = split_contacts(incident, period.priority.escalate_to)
+    rota = policy.rota_at(due)
     return {
         "priority": period.priority,
         "due": policy.local(due),
         "start": policy.local(period.start),
         "opened": policy.local(incident.opened),
-        "contacts": list(period.priority.escalate_to),
-        "rota": policy.rota_at(due),
+        "contacts": contacts,
+        "named": named,
+        "rota": rota,
+        "on_call": (handle(incident, rota.primary), handle(incident, rota.secondary))
+        if rota
+        else (),
         "cover": str(policy.calendar.cover_at(due)),
         "cover_from": policy.calendar.next_change(due),
     }

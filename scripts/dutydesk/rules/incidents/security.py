@@ -1,5 +1,7 @@
 """Security: a ticked security box (form.py) adds the `security` label once and tells the
-security contacts once. A person who took the label off is not overruled.
+security contacts once. A person who took the label off is not overruled. On an incident filed
+by someone without write access, contacts already mentioned are named without the `@`
+(contacts.py).
 
 Emits: incident.security
 Reads: incidents.security_contacts, labels.security
@@ -13,6 +15,7 @@ from dutydesk.engine import Decision, post_once
 from dutydesk.labels import add_once
 from dutydesk.markers import comment_key
 from dutydesk.rules.ids import Rule
+from dutydesk.rules.incidents.contacts import split_contacts
 from dutydesk.rules.incidents.story import Incident
 from dutydesk.templating import render
 
@@ -34,7 +37,5 @@ def security(incident: Incident) -> Decision:
 
 def security_values(incident: Incident) -> dict[str, Any]:
     """What incident_security.md.j2 shows: why, and whom to tell."""
-    return {
-        "reasons": list(incident.security),
-        "contacts": list(incident.ctx.policy.incidents.security_contacts),
-    }
+    contacts, named = split_contacts(incident, incident.ctx.policy.incidents.security_contacts)
+    return {"reasons": list(incident.security), "contacts": contacts, "named": named}
