@@ -877,3 +877,38 @@ def test_identify_form_by_body_needs_half_the_fields() -> None:
 
     assert identify_form({"four": four}, [], body) is four
     assert identify_form({"four": four}, [], "### Service\n\nweb") is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "selected"),
+    [
+        (
+            "- [x] This involves a data or security breach",
+            ["This involves a data or security breach"],
+        ),
+        ("<!-- - [x] This involves a data or security breach -->", []),
+        (
+            "<!--\n- [x] This involves a data or security breach\n-->\n- [ ] There is ongoing unauthorised access",
+            [],
+        ),
+        (
+            "- [X] There is ongoing unauthorised access <!-- a note -->",
+            ["There is ongoing unauthorised access"],
+        ),
+        ("<!-- never closed\n- [x] There is ongoing unauthorised access", []),
+    ],
+    ids=[
+        "ticked",
+        "inside a comment",
+        "a comment across lines",
+        "a comment after the label",
+        "unclosed",
+    ],
+)
+def test_a_ticked_box_inside_an_html_comment_ticks_nothing(
+    answer: str, selected: list[str]
+) -> None:
+    """GitHub renders an HTML comment as nothing, so nobody sees a box ticked in one."""
+    template = load_template(TEMPLATES / "incident.yml")
+    body = f"### Security\n\n{answer}\n"
+    assert parse_body(template, body)["security"]["selected"] == selected

@@ -35,6 +35,9 @@ Deliberate deviations from the reference, each for robustness:
    text of the section they are in. The reference keeps the last one, losing the first answer.
 5. Checkbox sections count only lines that are checkbox items (``- [x] label``, any bullet,
    ``x`` in either case); the reference files any other line, even a blank one, as unselected.
+   An item inside an HTML comment (``<!-- - [x] ... -->``, which GitHub shows as nothing, and
+   an unclosed one runs to the end of the answer as in HTML) is not an item; the reference
+   counts it.
 6. A dropdown answer is split into options with the template's options in mind, so that an option
    containing ``", "`` (the incident priorities do) stays whole; text that matches no option is
    split at commas as the reference does.

@@ -66,11 +66,15 @@ def _format(field: FormField, raw: str | None) -> Any:
     return value
 
 
+#: An HTML comment, which GitHub renders as nothing: a `- [x]` inside one ticks nothing.
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+
 def _checkboxes(value: str) -> dict[str, list[str]]:
     """The ticked and unticked labels of the checkbox items (other lines are not counted)."""
     selected: list[str] = []
     unselected: list[str] = []
-    for line in value.split("\n"):
+    for line in _HTML_COMMENT.sub("", value).split("\n"):
         match = _CHECKBOX.fullmatch(js_trim(line))
         if match and match.group("label"):
             target = unselected if match.group("mark") == " " else selected
