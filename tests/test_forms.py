@@ -912,3 +912,40 @@ def test_a_ticked_box_inside_an_html_comment_ticks_nothing(
     template = load_template(TEMPLATES / "incident.yml")
     body = f"### Security\n\n{answer}\n"
     assert parse_body(template, body)["security"]["selected"] == selected
+
+
+def test_an_unclosed_fence_in_one_answer_does_not_swallow_the_answers_after_it() -> None:
+    """GitHub writes each answer under its own heading: a fence left open in "Change details"
+    that a code block in "Rollback plan" seems to close must not hide the headings between."""
+    template = load_template(TEMPLATES / "out-of-hours-change.yml")
+    answers = {
+        "service": "Payments API",
+        "change-details": "Run this:\n```sql\nALTER TABLE payments ADD COLUMN note text;",
+        "scheduled-start": "2026-11-25 18:00",
+        "scheduled-end": "2026-11-25 20:00",
+        "impact": "Payments unavailable for up to 30 minutes.",
+        "rollback": "```\nDROP COLUMN note;\n```",
+        "checks": [],
+    }
+    parsed = parse_body(template, render_body(template, answers))
+    assert parsed["scheduled-start"] == "2026-11-25 18:00"
+    assert parsed["scheduled-end"] == "2026-11-25 20:00"
+    assert parsed["impact"] == answers["impact"]
+    assert parsed["rollback"] == answers["rollback"]
+    assert parsed["change-details"] == answers["change-details"]
+
+
+def test_a_heading_inside_a_closed_code_block_is_still_text() -> None:
+    template = load_template(TEMPLATES / "out-of-hours-change.yml")
+    answers = {
+        "service": "Payments API",
+        "change-details": "The runbook says:\n```\n### Impact\nnone\n```",
+        "scheduled-start": "2026-11-25 18:00",
+        "scheduled-end": "2026-11-25 20:00",
+        "impact": "Payments unavailable for up to 30 minutes.",
+        "rollback": "Restore the snapshot.",
+        "checks": [],
+    }
+    parsed = parse_body(template, render_body(template, answers))
+    assert parsed["change-details"] == answers["change-details"]
+    assert parsed["impact"] == answers["impact"]

@@ -29,7 +29,10 @@ Deliberate deviations from the reference, each for robustness:
    ``#### Details``) it drops that section and appends its text to the section before it.
 3. A ``### <label>`` line inside a fenced code block (three or more backticks or tildes) is
    text. A fence that is never closed is not treated as a fence, so that one stray fence cannot
-   swallow the rest of the form.
+   swallow the rest of the form; nor can a fence one answer leaves open that a fence in a later
+   answer seems to close: a label whose only heading is inside such "code", in its place in the
+   template's order, starts its section (the reference gets these right too, as it ignores
+   fences).
 4. When a label's heading occurs more than once, the occurrence that fits the template's order
    between the sections around it starts the section (else the first); the other occurrences are
    text of the section they are in. The reference keeps the last one, losing the first answer.

@@ -19,7 +19,9 @@ def identify_form(
     ``None``. Ties go to the form with the most heading matches, then to the first name.
     """
     on_issue = {label.casefold() for label in labels}
-    found = {text for _, text in headings(lines_of(body)[0])} if body else set()
+    found = (
+        {text for _, text, fenced in headings(lines_of(body)[0]) if not fenced} if body else set()
+    )
     candidates = [templates[name] for name in sorted(templates)]
 
     def matches(template: FormTemplate) -> int:

@@ -1,8 +1,9 @@
 """Where each answer is in an issue body: its lines, fenced code, ``###`` headings, sections.
 
-Only a whole line ``### <label>`` outside a closed code fence starts a section; when a label's
-heading occurs more than once, the occurrence that fits the template's order wins (see the
-package docstring, deviations 2 to 4).
+Only a whole line ``### <label>`` outside a closed code fence starts a section (or inside one,
+for a label with no heading outside: a fence one answer left open does not swallow the answers
+after it); when a label's heading occurs more than once, the occurrence that fits the template's
+order wins (see the package docstring, deviations 2 to 4).
 """
 
 from __future__ import annotations
@@ -70,17 +71,55 @@ def fenced_lines(lines: list[str]) -> list[bool]:
     return fenced
 
 
-def headings(lines: list[str]) -> list[tuple[int, str]]:
-    """``(line number, heading text)`` of every ``###`` heading outside fenced code."""
+def headings(lines: list[str]) -> list[tuple[int, str, bool]]:
+    """``(line number, heading text, inside fenced code)`` of every ``###`` heading."""
     fenced = fenced_lines(lines)
-    found: list[tuple[int, str]] = []
+    found: list[tuple[int, str, bool]] = []
     for line_no, line in enumerate(lines):
-        if fenced[line_no] or "###" not in line:
+        if "###" not in line:
             continue
         match = _HEADING.fullmatch(line)
         text = match.group(1).rstrip(JS_WHITESPACE) if match else ""
         if text:
-            found.append((line_no, text))
+            found.append((line_no, text, fenced[line_no]))
+    return found
+
+
+def label_headings(
+    template: FormTemplate, lines: list[str]
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """For each field index, the lines of its label's heading: outside and inside fenced code."""
+    index_of = {field.label: index for index, field in enumerate(template.fields)}
+    outside: dict[int, list[int]] = {}
+    inside: dict[int, list[int]] = {}
+    for line_no, text, fenced in headings(lines):
+        if text in index_of:
+            (inside if fenced else outside).setdefault(index_of[text], []).append(line_no)
+    return outside, inside
+
+
+def _between(chosen: dict[int, int], index: int) -> tuple[float, float]:
+    """The lines between which field `index`'s heading must lie, given the chosen ones."""
+    before = [i for i in chosen if i < index]
+    after = [i for i in chosen if i > index]
+    low = chosen[max(before)] if before else -1
+    high = chosen[min(after)] if after else math.inf
+    return low, high
+
+
+def fenced_fitting(inside: dict[int, list[int]], chosen: dict[int, int]) -> dict[int, int]:
+    """Headings inside "code" for labels with none outside, where they fit the template's order.
+
+    GitHub writes each answer under its own heading, so a fence that one answer leaves open
+    (closed only by a fence in a later answer) must not swallow the headings between: a label
+    found only inside such "code", in its place in the order, is the heading it really is.
+    """
+    found = dict(chosen)
+    for index in sorted(i for i in inside if i not in chosen):
+        low, high = _between(found, index)
+        fitting = [line for line in inside[index] if low < line < high]
+        if fitting:
+            found[index] = fitting[0]
     return found
 
 
@@ -93,10 +132,7 @@ def choose_headings(occurrences: dict[int, list[int]]) -> dict[int, int]:
     """
     chosen = {index: lines[0] for index, lines in occurrences.items() if len(lines) == 1}
     for index in sorted(i for i, lines in occurrences.items() if len(lines) > 1):
-        before = [i for i in chosen if i < index]
-        after = [i for i in chosen if i > index]
-        low = chosen[max(before)] if before else -1
-        high = chosen[min(after)] if after else math.inf
+        low, high = _between(chosen, index)
         fitting = [line for line in occurrences[index] if low < line < high]
         chosen[index] = fitting[0] if fitting else occurrences[index][0]
     return chosen
@@ -105,12 +141,9 @@ def choose_headings(occurrences: dict[int, list[int]]) -> dict[int, int]:
 def sections(template: FormTemplate, body: str) -> dict[str, str]:
     """The raw text of each field's section in ``body``, keyed by field id."""
     lines, offsets = lines_of(body)
-    index_of = {field.label: index for index, field in enumerate(template.fields)}
-    occurrences: dict[int, list[int]] = {}
-    for line_no, text in headings(lines):
-        if text in index_of:
-            occurrences.setdefault(index_of[text], []).append(line_no)
-    starts = sorted((line_no, index) for index, line_no in choose_headings(occurrences).items())
+    outside, inside = label_headings(template, lines)
+    chosen = fenced_fitting(inside, choose_headings(outside))
+    starts = sorted((line_no, index) for index, line_no in chosen.items())
     found: dict[str, str] = {}
     for position, (line_no, index) in enumerate(starts):
         end = offsets[starts[position + 1][0]] if position + 1 < len(starts) else len(body)
