@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -949,3 +950,22 @@ def test_a_heading_inside_a_closed_code_block_is_still_text() -> None:
     parsed = parse_body(template, render_body(template, answers))
     assert parsed["change-details"] == answers["change-details"]
     assert parsed["impact"] == answers["impact"]
+
+
+def test_a_checkbox_label_over_several_lines_is_read_whole() -> None:
+    """`label: |` gives an option of several lines; GitHub writes its item and then the rest."""
+    option = "I have told the service owner\nand the on-call engineer"
+    boxes = FormField("checks", FieldType.CHECKBOXES, "Checks", options=(option, "Two"))
+    template = make_template(SERVICE, boxes)
+    body = render_body(template, {"service": "web", "checks": [option]})
+    assert parse_body(template, body)["checks"] == {"selected": [option], "unselected": ["Two"]}
+    # A first line alone (someone edited the rest away) is that line, not the option.
+    cut = body.replace("\nand the on-call engineer", "")
+    assert parse_body(template, cut)["checks"]["selected"] == ["I have told the service owner"]
+
+
+@pytest.mark.parametrize("title", ['""', "''", '"[Incident] "'])
+def test_a_form_title_may_be_any_text_github_accepts(tmp_path: Path, title: str) -> None:
+    path = tmp_path / "form.yml"
+    path.write_text(f"name: Form\ndescription: A form\ntitle: {title}\nbody:\n" + MINIMAL_FIELD)
+    assert load_template(path).title_prefix == yaml.safe_load(f"t: {title}")["t"]

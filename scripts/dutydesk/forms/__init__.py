@@ -40,7 +40,9 @@ Deliberate deviations from the reference, each for robustness:
    ``x`` in either case); the reference files any other line, even a blank one, as unselected.
    An item inside an HTML comment (``<!-- - [x] ... -->``, which GitHub shows as nothing, and
    an unclosed one runs to the end of the answer as in HTML) is not an item; the reference
-   counts it.
+   counts it. An option whose label spans several lines (``label: |``) is matched whole
+   against the template's options, item line and the lines after it; the reference keeps only
+   the first line.
 6. A dropdown answer is split into options with the template's options in mind, so that an option
    containing ``", "`` (the incident priorities do) stays whole; text that matches no option is
    split at commas as the reference does.

@@ -57,7 +57,7 @@ def _format(field: FormField, raw: str | None) -> Any:
     if field.type is FieldType.DROPDOWN:
         return _split_dropdown(value, field.options)
     if field.type is FieldType.CHECKBOXES:
-        return _checkboxes(value)
+        return _checkboxes(value, field.options)
     if field.render:
         match = _RENDERED_FENCE.fullmatch(value)
         if match:
@@ -70,16 +70,30 @@ def _format(field: FormField, raw: str | None) -> Any:
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
-def _checkboxes(value: str) -> dict[str, list[str]]:
-    """The ticked and unticked labels of the checkbox items (other lines are not counted)."""
+def _checkboxes(value: str, options: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """The ticked and unticked labels of the checkbox items (other lines are not counted).
+
+    An option whose label spans several lines (`label: |`) is written by GitHub as an item
+    followed by the rest of its lines: an item whose lines match such an option is that option.
+    """
     selected: list[str] = []
     unselected: list[str] = []
-    for line in _HTML_COMMENT.sub("", value).split("\n"):
+    lines = _HTML_COMMENT.sub("", value).split("\n")
+    for index, line in enumerate(lines):
         match = _CHECKBOX.fullmatch(js_trim(line))
         if match and match.group("label"):
             target = unselected if match.group("mark") == " " else selected
-            target.append(match.group("label"))
+            target.append(_whole_option(match.group("label"), lines[index + 1 :], options))
     return {"selected": selected, "unselected": unselected}
+
+
+def _whole_option(label: str, after: list[str], options: tuple[str, ...]) -> str:
+    """The multi-line option that `label` and the lines `after` it spell, else `label`."""
+    for option in options:
+        first, *rest = [js_trim(part) for part in js_trim(option).split("\n")]
+        if rest and first == label and [js_trim(x) for x in after[: len(rest)]] == rest:
+            return option
+    return label
 
 
 def _split_dropdown(value: str, options: tuple[str, ...]) -> list[str]:

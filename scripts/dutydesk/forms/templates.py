@@ -99,7 +99,10 @@ class _Builder:
             )
         title = self.text(data.get("name"), "name")
         title_prefix = data.get("title")
-        title_prefix = "" if title_prefix is None else self.text(title_prefix, "title")
+        if title_prefix is None:
+            title_prefix = ""
+        elif not isinstance(title_prefix, str):  # GitHub's schema allows any string, "" too
+            raise self.error("title", f"expected text, found {_kind(title_prefix)}")
         fields = self.fields(data.get("body"))
         return FormTemplate(
             name=self.path.stem,
