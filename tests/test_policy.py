@@ -95,6 +95,20 @@ BAD = [
     ({"labels": {"P1": "P2"}}, "labels.P2", "no other label uses"),
     ({"labels": {"incident": "x" * 51}}, "labels.incident", "at most 50"),
     ({"runbooks": {"folder": "../elsewhere"}}, "runbooks.folder", "inside the repository"),
+    (
+        {"priorities": {"P1": {"update_every": "0 minutes"}}},
+        "priorities.P1.update_every",
+        "longer than zero",
+    ),
+    (
+        {"priorities": {"P3": {"update_after": "0 business days", "update_every": None}}},
+        "priorities.P3.update_after",
+        "longer than zero",
+    ),
+    ({"runbooks": {"review_period": "0 months"}}, "runbooks.review_period", "6 months"),
+    ({"hours": {"workdays": ["Monkey"]}}, "hours.workdays", "Mon"),
+    ({"hours": {"workdays": ["Mo"]}}, "hours.workdays", "Mon"),
+    ({"bot": "not a login!"}, "bot", "github-actions[bot]"),
 ]
 
 
@@ -171,3 +185,30 @@ def test_every_policy_key_is_a_key_the_parser_reads() -> None:
     assert found["changes.notice"] == ("b",)
     assert found["maintenance.notice"] == ()
     assert unknown == {"b": ("no.such.key",)}
+
+
+@pytest.mark.parametrize("day", ["Mon", "mon", "Monday", "MONDAY", "Tues", "Thurs", "wed"])
+def test_a_workday_is_a_day_name_or_an_abbreviation_of_it(day: str) -> None:
+    policy = parse_policy({"hours": {"workdays": [day]}}, "policy.yaml")
+    assert len(policy.workdays) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "rota:\n  - {from: 2026-02-30, primary: a, secondary: b}\n",
+            "line 2: invalid YAML: 2026-02-30 is not a real date",
+        ),
+        ("timezone: 2026-01-01\n", "timezone: found 2026-01-01; a non-empty string"),
+    ],
+    ids=["a date the calendar lacks", "a date shown as written"],
+)
+def test_a_date_is_shown_as_written_and_an_impossible_one_is_an_error(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert expected in str(caught.value)

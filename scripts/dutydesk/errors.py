@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 
 class DutydeskError(Exception):
     """Base for every error dutydesk raises on purpose. Exit code 2 unless a subclass says."""
 
     exit_code = 2
     stops_the_run = False  # True: a sweep stops at once instead of going on to the next item
+
+
+def _as_written(value: object) -> str:
+    """A value as policy.yaml writes it: a YAML date or time as `2026-11-23`, not Python's
+    `datetime.date(2026, 11, 23)`; anything else quoted as Python shows it."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return repr(value)
 
 
 class PolicyError(DutydeskError):
@@ -18,7 +28,7 @@ class PolicyError(DutydeskError):
         self.key = key
         self.found = found
         self.allowed = allowed
-        super().__init__(f"{source}: {key}: found {found!r}; {allowed}")
+        super().__init__(f"{source}: {key}: found {_as_written(found)}; {allowed}")
 
     @classmethod
     def at_file(cls, source: str, problem: str) -> PolicyError:

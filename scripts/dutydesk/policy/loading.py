@@ -39,6 +39,20 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def _checked_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """A YAML date or time, or an error naming the line for one the calendar lacks
+    (`2026-02-30`), where PyYAML would raise a bare ValueError."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value} is not a real date or time ({exc})", node.start_mark
+        ) from None
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timestamp)
+
+
 def load_yaml(text: str) -> Any:
     """yaml.safe_load, but a key written twice in one mapping is an error."""
     return yaml.load(text, Loader=_UniqueKeyLoader)

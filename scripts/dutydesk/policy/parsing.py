@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dutydesk.people import is_login
 from dutydesk.policy.defaults import (
     DEFAULT_LABELS,
     DEFAULT_PRIORITIES,
@@ -35,7 +36,7 @@ from dutydesk.policy.schema import (
     RunbooksPolicy,
 )
 from dutydesk.time.calendar import DaySchedule
-from dutydesk.time.durations import Clock
+from dutydesk.time.durations import Clock, Duration
 
 TOP_KEYS = (
     "timezone",
@@ -83,6 +84,8 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
     timezone = _timezone(top)
     region = _region(top)
     bot = top.text("bot", "github-actions[bot]")
+    if not is_login(bot, app=True):
+        raise top.fail("bot", bot, "the bot's GitHub login, such as github-actions[bot]")
     workdays, support, on_call = _hours(top.mapping("hours"))
     priorities = _priorities(top)
     incidents = _incidents(top.mapping("incidents"))
@@ -144,11 +147,24 @@ def _workdays(hours: Reader) -> frozenset[int]:
         raise hours.fail("workdays", days, "a list of days such as [Mon, Tue, Wed, Thu, Fri]")
     workdays = set()
     for day in days:
-        number = WEEKDAYS.get(str(day).strip().lower()[:3])
+        number = _weekday(str(day))
         if number is None:
             raise hours.fail("workdays", day, "day names Mon, Tue, Wed, Thu, Fri, Sat, Sun")
         workdays.add(number)
     return frozenset(workdays)
+
+
+def _weekday(text: str) -> int | None:
+    """A day's number from its name or an abbreviation of at least three letters (`Mon`,
+    `Tues`, `monday`), any case; anything else (`Monkey`) is None."""
+    word = text.strip().lower()
+    number = WEEKDAYS.get(word[:3])
+    if number is None or not _DAY_NAMES[number].startswith(word):
+        return None
+    return number
+
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _priorities(top: Reader) -> dict[str, Priority]:
@@ -164,9 +180,18 @@ def _priorities(top: Reader) -> dict[str, Priority]:
     return {pid: _priority(section.mapping(pid), pid) for pid in PRIORITY_IDS}
 
 
+def _longer_than_zero(entry: Reader, name: str) -> Duration | None:
+    """An optional duration that, when given, is longer than zero (zero would silently turn
+    what it times off; leave the key out for that)."""
+    found = entry.optional_duration(name)
+    if found is not None and found.amount <= timedelta(0) and found.days <= 0:
+        raise entry.fail(name, entry.data[name], "a duration longer than zero, or no key at all")
+    return found
+
+
 def _priority(entry: Reader, pid: str) -> Priority:
-    every = entry.optional_duration("update_every")
-    after = entry.optional_duration("update_after")
+    every = _longer_than_zero(entry, "update_every")
+    after = _longer_than_zero(entry, "update_after")
     if every is not None and after is not None:
         raise entry.fail(
             "update_after",
@@ -264,7 +289,9 @@ def _runbooks(rb: Reader) -> RunbooksPolicy:
     rb.done(RUNBOOKS_KEYS)
     if Path(runbooks.folder).is_absolute() or ".." in Path(runbooks.folder).parts:
         raise rb.fail("folder", runbooks.folder, "a folder inside the repository, e.g. runbooks")
-    if not re.fullmatch(r"\s*\d+\s+(day|week|month|year)s?\s*", runbooks.review_period, re.I):
+    if not re.fullmatch(
+        r"\s*0*[1-9]\d*\s+(day|week|month|year)s?\s*", runbooks.review_period, re.I
+    ):
         raise rb.fail("review_period", runbooks.review_period, "e.g. '6 months', '12 weeks'")
     return runbooks
 

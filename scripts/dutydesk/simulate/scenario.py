@@ -48,7 +48,10 @@ def load_scenario(path: Path) -> Scenario:
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not UTF-8 text; save it as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: invalid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{path}: {where}invalid YAML: {problem}") from None
     return parse_scenario(data, str(path))
 
 
