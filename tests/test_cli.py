@@ -468,3 +468,16 @@ def test_the_token_never_appears_in_output_or_errors(
     assert result.exit_code != 0
     assert token not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("args", "hint"), [([], True), (["--forms", "elsewhere"], False)])
+def test_the_forms_hint_is_given_only_when_forms_was_not(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], hint: bool
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # no .github/ISSUE_TEMPLATE here
+    policy = str(ROOT / "policy.yaml")
+    result = runner.invoke(cli, ["simulate", str(scenario), "--policy", policy, *args])
+    assert result.exit_code != 0
+    assert ("give the forms folder with --forms" in result.output) is hint

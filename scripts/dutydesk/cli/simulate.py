@@ -39,12 +39,19 @@ def simulate(opts: Options, scenario: Path, exhaustive: bool) -> None:
     try:
         forms = load_templates(opts.forms)
     except FormError as exc:
-        raise ConfigurationError(f"{exc} (give the forms folder with --forms)") from None
+        raise ConfigurationError(f"{exc}{_forms_hint()}") from None
     sim, entries = run(scenario, opts.policy, forms, handlers(), exhaustive=exhaustive)
     if opts.as_json:
         print_json(entries)
     else:
         print_text(sim, entries)
+
+
+def _forms_hint() -> str:
+    """A hint to give --forms, unless it was given."""
+    source = click.get_current_context().get_parameter_source("forms_path")
+    given = source is not None and source is not click.core.ParameterSource.DEFAULT
+    return "" if given else " (give the forms folder with --forms)"
 
 
 def print_json(entries: Sequence[Entry]) -> None:
