@@ -3,10 +3,15 @@
 A label a person set wins. The bot takes a label off only when the bot put it on last, and it
 puts a label back only when nobody took it off since the bot last added it (or, with `since`,
 since the situation that calls for it began: a new missed target may add `sla-missed` again).
+
+Labels that are state (an incident's priority) are read as people's changes instead
+(`label_changes`): what one person added and removed at one moment, the bot's own left out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dutydesk.actions import Action, Kind
@@ -17,12 +22,51 @@ from dutydesk.model import EventKind, Issue, IssueEvent
 def label_events(issue: Issue, label: str) -> list[IssueEvent]:
     """The issue's `labeled` and `unlabeled` events for one label, oldest first (events of the
     same moment keep their order)."""
+    return _events_of(issue, (label,))
+
+
+@dataclass(frozen=True)
+class LabelChange:
+    """What one person added and removed at one moment (a sidebar edit is one change)."""
+
+    at: datetime
+    by: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+def label_changes(issue: Issue, ctx: Context, labels: Collection[str]) -> list[LabelChange]:
+    """People's changes to any of `labels`, oldest first; the bot's own are no one's change.
+
+    The events one person made at one moment (GitHub records a sidebar edit as an `unlabeled`
+    and a `labeled` at the same second) are one change.
+    """
+    found: list[LabelChange] = []
+    for event in _events_of(issue, labels):
+        if ctx.is_bot(event.actor):
+            continue
+        if found and found[-1].at == event.at and found[-1].by.lower() == event.actor.lower():
+            last = found.pop()
+        else:
+            last = LabelChange(event.at, event.actor)
+        found.append(_with(last, event))
+    return found
+
+
+def _events_of(issue: Issue, labels: Collection[str]) -> list[IssueEvent]:
     found = [
         e
         for e in issue.events
-        if e.kind in (EventKind.LABELED, EventKind.UNLABELED) and e.label == label
+        if e.kind in (EventKind.LABELED, EventKind.UNLABELED) and e.label in labels
     ]
     return sorted(found, key=lambda e: e.at.astimezone(UTC))
+
+
+def _with(change: LabelChange, event: IssueEvent) -> LabelChange:
+    label = event.label or ""
+    if event.kind is EventKind.LABELED:
+        return LabelChange(change.at, change.by, (*change.added, label), change.removed)
+    return LabelChange(change.at, change.by, change.added, (*change.removed, label))
 
 
 def last_labeled(issue: Issue, label: str) -> IssueEvent | None:

@@ -73,7 +73,7 @@ INVALID = {"author": "alice", "given": None, "priorities": list(PRIORITIES.value
             [
                 "@alice, this incident has no priority I can use, so it is labelled"
                 " `needs-triage` and no response clock is running.",
-                "a responder can comment `/priority P1` (to `P4`)",
+                "a responder can add a priority label or comment `/priority P1` (to `P4`)",
                 "| **P1** Critical | Complete outage, or ongoing unauthorised access | 20 minutes |",
                 "| **P3** Significant |",
                 "If you are unsure, pick the higher priority",
@@ -264,6 +264,73 @@ def test_the_refusal_reply(situation: str, values: dict[str, Any], says: str) ->
 
 
 @pytest.mark.parametrize(
+    ("situation", "values", "says"),
+    cases(
+        (
+            "a non-responder's swap",
+            {"added": ["P1"], "removed": ["P3"]},
+            "@mallory, adding `P1` and removing `P3` changed nothing: only incident responders"
+            " can change an incident's priority (bob, carol), with a priority label or"
+            " `/priority`. It stays P3 Significant, and `P3` is its only priority label again.",
+        ),
+        (
+            "a non-responder's removal",
+            {"added": [], "removed": ["P3"]},
+            "@mallory, removing `P3` changed nothing: only incident responders",
+        ),
+        (
+            "two labels at once",
+            {"added": ["P1", "P2"], "removed": ["P3", "P4", "needs-triage"]},
+            "adding `P1` and `P2` and removing `P3`, `P4` and `needs-triage` changed nothing",
+        ),
+        (
+            "who the responders are could not be read",
+            {
+                "reason": Refusal.ACCESS_UNKNOWN,
+                "detail": "the members of example-org/platform could not be read",
+            },
+            "I could not check that you are an incident responder, because the members of"
+            " example-org/platform could not be read. Ask a maintainer",
+        ),
+        (
+            "a responder took the only priority label off",
+            {"reason": Refusal.USAGE, "added": [], "removed": ["P3"]},
+            "@mallory, removing `P3` changed nothing: an incident keeps its priority until a"
+            " responder sets another. To change it, add the new priority's label (I take the old"
+            " one off) or comment `/priority P2`. It stays P3",
+        ),
+        (
+            "no priority yet",
+            {"stays": None, "stays_label": None},
+            "It still has no priority, so I have taken the label off: a responder sets one with"
+            " a priority label or `/priority P1`…`P4`.",
+        ),
+        (
+            "the reporter is told they may edit the form",
+            {"reporter": True},
+            "As its reporter, you can change the priority by editing the form.",
+        ),
+    ),
+)
+def test_the_relabel_reply(situation: str, values: dict[str, Any], says: str) -> None:
+    base = {
+        "author": "mallory",
+        "added": ["P1"],
+        "removed": ["P3"],
+        "reason": Refusal.NOT_RESPONDER,
+        "detail": "bob, carol",
+        "stays": P3,
+        "stays_label": "P3",
+        "reporter": False,
+    }
+    values = {**base, **values}
+    text = render("incident_relabel.md.j2", **{**values, "reason": str(values["reason"])})
+    assert says in text
+    assert "\n" not in text.strip()
+    assert values["reporter"] == ("reporter" in text)
+
+
+@pytest.mark.parametrize(
     ("situation", "contacts", "says"),
     cases(
         (
@@ -336,12 +403,23 @@ def card(values: dict[str, Any]) -> str:
         (
             "no priority",
             {"priority": None, "due": None},
-            "| **Priority** | not set: edit the form, or a responder comments `/priority P1`…`P4` |",
+            "| **Priority** | not set: edit the form, or a responder adds a priority label or"
+            " comments `/priority P1`…`P4` |",
         ),
         (
             "a priority changed",
             {"priority_changes": 2, "priority_since": local("2026-11-23 10:30")},
             "| **Priority** | P1 Critical (since Mon 23 Nov 2026 10:30 GMT) |",
+        ),
+        (
+            "a first priority set after opening",
+            {"priority_changes": 1, "priority_since": local("2026-11-23 10:30")},
+            "| **Priority** | P1 Critical (since Mon 23 Nov 2026 10:30 GMT) |",
+        ),
+        (
+            "the priority as opened",
+            {"priority_changes": 1},
+            "| **Priority** | P1 Critical |",
         ),
         (
             "reopened",

@@ -7,7 +7,8 @@ who acknowledged it, the updates, the time it spent closed). `handle` reads the 
 runs the rules over them in order, the status card last so that it shows the result:
 
     priority.py    incident.priority, incident.invalid   the priority label; no usable priority
-    refused.py     incident.refused, incident.lead       replies to refused commands; the lead
+    refused.py     incident.refused, incident.lead       replies to refused commands and
+                                                         label changes; the lead
     escalation.py  incident.escalation                   a missed response target
     updates.py     incident.update_reminder              an update due and not given
     security.py    incident.security                     a ticked security box
@@ -22,8 +23,10 @@ register also shows), wait.py (the event job's wait, `incidents.wait_for_due`).
 **Labels a person set win** (dutydesk.labels): the bot removes `needs-triage` only when the bot
 added it last, and adds `needs-triage`, `sla-missed` or `security` at most once: not again
 after a person removed it, except that a later missed response target (of a new priority) adds
-`sla-missed` again. The priority labels are the exception: exactly one, the current
-priority's, as the issue asks.
+`sla-missed` again. The priority labels are the exception: they are state. A responder's
+priority label is a statement of priority like `/priority` (story.py), and the bot keeps exactly
+one priority label, the current priority's, removing the other ones; anyone else's change to
+them is put back, with one reply per person (priority.py, refused.py).
 
 Emits: every rule id of RULES (the modules beside this one)
 """

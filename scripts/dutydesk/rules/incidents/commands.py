@@ -48,7 +48,7 @@ class PriorityChange:
     at: datetime
     priority: str
     by: str
-    via: str  # "form" or "/priority"
+    via: str  # "form", "/priority" or "label"
 
 
 @dataclass(frozen=True)

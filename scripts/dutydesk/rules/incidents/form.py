@@ -1,10 +1,11 @@
 """What the incident form says: the priority answer (and each time an edit changed it) and the
 ticked security boxes.
 
-* **Priority** is the form's `priority` answer, an option beginning "P1".."P4". GitHub lets
-  only the author and collaborators edit an issue body, so form edits are trusted; a change by
-  edit dates from the edit only when the snapshot carries body revisions, else from opening.
-  Labels are output only: a priority label added by hand is put right, not read.
+* **Priority** is the form's `priority` answer, an option beginning "P1".."P4", with who
+  wrote each version: GitHub lets the author and collaborators edit an issue body, and
+  story.py counts only the author's and responders' versions (a responder's label and
+  `/priority` are statements too; story.py weighs them all). A change by edit dates from the
+  edit only when the snapshot carries body revisions, else from opening.
 * **Security** is the form's `security` checkboxes only: a ticked box that is one of the form's
   options ("This involves a data or security breach", "There is ongoing unauthorised access").
   The issue's "a P1 for unauthorised access" is read as a P1 with that box ticked: free text is

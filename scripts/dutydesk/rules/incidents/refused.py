@@ -1,9 +1,13 @@
-"""Answers to commands: one reply per author to the commands that changed nothing, and the
-person `/lead` named assigned, once per `/lead`.
+"""Answers to commands: one reply per author to the commands that changed nothing, one per
+person to the priority label changes that changed nothing, and the person `/lead` named
+assigned, once per `/lead`.
 
 A refused command (commands.py: not a responder, who the responders are unreadable, a
 malformed command, a word that names nobody) gets a reply: one per author per issue, edited in
-place to cover their latest refused command. The lead is assigned once per `/lead` command
+place to cover their latest refused command. A priority label change that set no priority
+(story.py `Relabel`: not a responder, who the responders are unreadable, a responder taking off
+the priority's label without adding another) gets its own reply, one per person per issue,
+edited in place to cover their latest; priority.py puts the labels back. The lead is assigned once per `/lead` command
 (lead.py says when); never on a closed incident.
 
 Emits: incident.refused, incident.lead
@@ -16,10 +20,11 @@ from typing import Any
 
 from dutydesk.actions import Action, Kind
 from dutydesk.engine import Decision
+from dutydesk.people import same
 from dutydesk.replies import Reply, reply_actions, reply_key
 from dutydesk.rules.ids import Rule
 from dutydesk.rules.incidents.commands import Refused
-from dutydesk.rules.incidents.story import Incident
+from dutydesk.rules.incidents.story import Incident, Relabel
 
 RULE = Rule.INCIDENT_REFUSED
 
@@ -40,10 +45,33 @@ def refusal_values(refusal: Refused) -> dict[str, Any]:
     }
 
 
+def relabel_key(login: str) -> str:
+    """The key of the one reply to a person's priority label changes
+    (`incident.refused:label:mallory`)."""
+    return reply_key(RULE, login, "label")
+
+
+def relabel_values(incident: Incident, relabel: Relabel) -> dict[str, Any]:
+    """What incident_relabel.md.j2 shows: who, what they changed, why, what stays."""
+    change, policy = relabel.change, incident.ctx.policy
+    stays = policy.priorities[relabel.stays] if relabel.stays else None
+    return {
+        "author": change.by,
+        "added": list(change.added),
+        "removed": list(change.removed),
+        "reason": str(relabel.reason),
+        "detail": relabel.detail,
+        "stays": stays,
+        "stays_label": policy.label(stays.id) if stays else None,
+        "reporter": same(change.by, incident.issue.author),
+    }
+
+
 def refused(incident: Incident) -> Decision:
-    """[incident.refused] one reply per author to the commands that changed nothing, edited in
-    place to cover their latest."""
-    replies = (
+    """[incident.refused] one reply per author to the commands that changed nothing, and one
+    per person to the priority label changes that changed nothing, each edited in place to
+    cover their latest."""
+    replies = [
         Reply.of(
             RULE,
             refused_key(r.command.comment.author),
@@ -51,7 +79,14 @@ def refused(incident: Incident) -> Decision:
             **refusal_values(r),
         )
         for r in incident.refused
-    )
+    ]
+    replies += [
+        Reply.of(
+            RULE, relabel_key(r.change.by), "incident_relabel.md.j2", **relabel_values(incident, r)
+        )
+        for r in incident.relabels
+        if r.change.by  # a deleted account: nobody to answer
+    ]
     return Decision(reply_actions(incident.item, replies))
 
 

@@ -3,8 +3,21 @@ acknowledged it, the lead and comms lead, the updates, the refused commands and 
 spent closed. Every rule decides from this reading (`Incident`), and so do the register and the
 sweep summary.
 
-* **Priority**: the latest change wins, by an edit of the form or a responder's `/priority`
-  (form.py, commands.py). Each stretch with one priority is a `Period`.
+* **Priority**: the latest statement wins: the form's answer as opened or as its author (or a
+  responder) edited it (form.py), a responder's `/priority` (commands.py), or a responder's
+  priority label (below). Each stretch with one priority is a `Period`.
+* **Priority labels are state.** A responder who adds a priority label (or swaps one for
+  another) sets that priority from that moment, exactly as `/priority` does; on an untriaged
+  incident that is its first priority. Two priority labels added at once: the more urgent.
+  The bot's own label changes are nobody's statement. A change by anyone else (not a
+  responder, or who the responders are could not be read) sets nothing, and is a `Relabel`:
+  the bot puts the labels back and replies (refused.py). So is a responder's taking off the
+  label of the priority in force without adding another: removing a label says what the
+  priority is not, not what it is, and an incident keeps its priority until someone sets
+  another, so the bot puts the label back and says how to change it (unless they set a
+  priority later: a swap in two steps). Taking off a stray label (not the priority in force)
+  is a tidy-up: nothing to answer. Statements of one moment are ordered form, `/priority`,
+  label.
 * **Acknowledged** by the first counted `/ack` or `/lead`, or the first assignment made by a
   responder (triage-role users can assign on github.com; theirs acknowledges nothing). An
   acknowledgement is a fact about the incident: it also covers a later
@@ -13,8 +26,8 @@ sweep summary.
   response time, not counting time closed (clock.py).
 
 Emits: nothing (the facts every incident rule reads)
-Reads: priorities.<P>.response, bot, the calendar (timezone, workdays, support, on_call,
-bank_holidays)
+Reads: priorities.<P>.response, labels.<P>, incidents.responders, bot, the calendar (timezone,
+workdays, support, on_call, bank_holidays)
 """
 
 from __future__ import annotations
@@ -24,8 +37,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dutydesk.engine import Context, Item
+from dutydesk.labels import LabelChange, label_changes
 from dutydesk.model import EventKind, Issue
+from dutydesk.people import same
 from dutydesk.policy import Policy, Priority
+from dutydesk.rules.ids import Refusal
 from dutydesk.rules.incidents.clock import Span, advance, closed_spans
 from dutydesk.rules.incidents.commands import (
     Acknowledgement,
@@ -47,6 +63,7 @@ __all__ = [
     "Period",
     "PriorityChange",
     "Refused",
+    "Relabel",
     "Update",
     "read",
 ]
@@ -71,6 +88,17 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Relabel:
+    """A change to the priority labels that set no priority, and why: the bot puts the labels
+    back and replies once to the person (refused.py)."""
+
+    change: LabelChange
+    reason: Refusal  # NOT_RESPONDER, ACCESS_UNKNOWN; USAGE: a responder only took one off
+    detail: str  # who the responders are, or what could not be read
+    stays: str | None  # the priority in force at the change (its id), which the bot keeps
+
+
+@dataclass(frozen=True)
 class Incident:
     """The facts of one incident, read once: the item and context, and the incident's story."""
 
@@ -84,6 +112,7 @@ class Incident:
     comms: str | None
     updates: tuple[Update, ...]
     refused: tuple[Refused, ...]
+    relabels: tuple[Relabel, ...]
     lead_command: LeadCommand | None
     assignment: Assignment
     closed: tuple[Span, ...]
@@ -129,7 +158,8 @@ def read(item: Item, ctx: Context) -> Incident:
     issue = item.issue
     spans = closed_spans(issue)
     heard = read_commands(item, ctx)
-    changes = effective_changes(item, heard)
+    labelled, unheard = read_labels(item, ctx)
+    changes = effective_changes(item, ctx, heard, labelled)
     return Incident(
         item=item,
         ctx=ctx,
@@ -141,6 +171,7 @@ def read(item: Item, ctx: Context) -> Incident:
         comms=heard.comms,
         updates=heard.updates,
         refused=heard.refused,
+        relabels=relabels(ctx.policy, changes, unheard),
         lead_command=heard.lead,
         assignment=read_assignment(item, heard.lead),
         closed=spans,
@@ -148,18 +179,78 @@ def read(item: Item, ctx: Context) -> Incident:
     )
 
 
-def effective_changes(item: Item, heard: Heard) -> tuple[PriorityChange, ...]:
-    """The priority changes by the form and by `/priority`, in time order, each to a different
-    priority than the one before (repeating the priority does not restart the clock)."""
-    by_form = [
-        PriorityChange(at, pid, by, "form")
-        for at, pid, by in form_priorities(item.form, item.issue)
-    ]
+def effective_changes(
+    item: Item, ctx: Context, heard: Heard, labelled: Sequence[PriorityChange] = ()
+) -> tuple[PriorityChange, ...]:
+    """The priority changes by the form, by `/priority` and by a responder's label, in time
+    order, each to a different priority than the one before (repeating the priority does not
+    restart the clock)."""
     effective: list[PriorityChange] = []
-    for change in sorted([*by_form, *heard.priorities], key=lambda c: c.at):
+    stated = [*form_changes(item, ctx), *heard.priorities, *labelled]
+    for change in sorted(stated, key=lambda c: c.at):
         if not effective or effective[-1].priority != change.priority:
             effective.append(change)
     return tuple(effective)
+
+
+def form_changes(item: Item, ctx: Context) -> list[PriorityChange]:
+    """The form's priority as opened and as its author (or a responder) edited it. GitHub
+    lets any writer edit an issue body; an edit by one who is neither changes no priority."""
+    responders, author = Responders(ctx), item.issue.author
+    return [
+        PriorityChange(at, pid, by, "form")
+        for at, pid, by in form_priorities(item.form, item.issue)
+        if same(by, author) or responders.check(by) is True
+    ]
+
+
+_Unheard = tuple[LabelChange, Refusal, str]
+"""A label change that set no priority: the change, why, and who the responders are."""
+
+
+def read_labels(item: Item, ctx: Context) -> tuple[list[PriorityChange], list[_Unheard]]:
+    """People's changes to the priority labels: a responder's added label is a priority
+    change; any other change is unheard (and may be answered: `relabels`)."""
+    policy, responders = ctx.policy, Responders(ctx)
+    by_label = {policy.label(pid): pid for pid in policy.priorities}
+    changes: list[PriorityChange] = []
+    unheard: list[_Unheard] = []
+    for change in label_changes(item.issue, ctx, by_label):
+        allowed = responders.check(change.by)
+        added = [by_label[lbl] for lbl in change.added]
+        if allowed is True and added:
+            wanted = min(added, key=list(policy.priorities).index)  # two at once: more urgent
+            changes.append(PriorityChange(change.at, wanted, change.by, "label"))
+            continue
+        unheard.append((change, _why(allowed), responders.explain(change.by)))
+    return changes, unheard
+
+
+def _why(allowed: bool | None) -> Refusal:
+    if allowed is None:
+        return Refusal.ACCESS_UNKNOWN
+    return Refusal.USAGE if allowed else Refusal.NOT_RESPONDER
+
+
+def relabels(
+    policy: Policy, changes: Sequence[PriorityChange], unheard: Sequence[_Unheard]
+) -> tuple[Relabel, ...]:
+    """The unheard label changes worth an answer: any that added a priority label, or took
+    off the label of the priority in force then (a stray label's removal is a tidy-up). A
+    responder's removal followed by their own later statement is a swap in two steps."""
+    found: list[Relabel] = []
+    for change, reason, detail in unheard:
+        stays = next((c.priority for c in reversed(changes) if c.at <= change.at), None)
+        if not (change.added or (stays is not None and policy.label(stays) in change.removed)):
+            continue
+        if reason is Refusal.USAGE and _stated_later(changes, change):
+            continue
+        found.append(Relabel(change, reason, detail, stays))
+    return tuple(found)
+
+
+def _stated_later(changes: Sequence[PriorityChange], change: LabelChange) -> bool:
+    return any(same(c.by, change.by) and c.at >= change.at for c in changes)
 
 
 def periods(
