@@ -144,11 +144,12 @@ def rota(now: datetime | None, policy_path: Path) -> None:
 
 
 def _register_groups() -> None:
+    from dutydesk.cli.forms import forms
     from dutydesk.cli.jobs import event, sweep
     from dutydesk.cli.runbooks import runbooks
     from dutydesk.cli.simulate import simulate
 
-    for command in (simulate, event, sweep, runbooks):
+    for command in (simulate, event, sweep, runbooks, forms):
         cli.add_command(command)
 
 

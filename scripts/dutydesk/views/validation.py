@@ -46,10 +46,52 @@ def form_findings(
     out: list[Finding] = []
     for name, role in FORM_ROLES.items():
         out += _form_label_findings(forms_path, name, role, forms.get(name), policy)
+        out += _id_findings(forms_path, name, forms.get(name))
+        if policy is not None:
+            out += _in_step_findings(forms_path / f"{name}.yml", policy)
     incident = forms.get("incident")
     if incident is None:
         return out
     return out + _priority_findings(str(forms_path / "incident.yml"), incident)
+
+
+def needed_ids(name: str) -> tuple[str, ...]:
+    """The answer ids the rules read from a form dutydesk handles."""
+    from dutydesk.rules.changes.fields import CHANGE_SPEC, MAINTENANCE_SPEC
+
+    specs = {"out-of-hours-change": CHANGE_SPEC, "planned-maintenance": MAINTENANCE_SPEC}
+    spec = specs.get(name)
+    if spec is None:
+        return ("priority",) if name == "incident" else ()
+    return tuple(dict.fromkeys((*spec.fields, spec.start, spec.end)))
+
+
+def _id_findings(forms_path: Path, name: str, form: FormTemplate | None) -> list[Finding]:
+    if form is None:
+        return []
+    where = str(forms_path / f"{name}.yml")
+    return [
+        (where, f"the form has no field with id {field_id!r}, which dutydesk reads")
+        for field_id in needed_ids(name)
+        if form.field(field_id) is None
+    ]
+
+
+def _in_step_findings(path: Path, policy: Policy) -> list[Finding]:
+    """A form whose policy parts (priority table and options, notice, hours, time zone) say
+    other than the policy."""
+    from dutydesk.forms.from_policy import RegionError, sync
+
+    try:
+        synced = sync(path.read_text(encoding="utf-8"), policy)
+    except OSError:
+        return []  # a missing form is reported as missing
+    except RegionError as exc:
+        return [(str(path), str(exc))]
+    if not synced.changed:
+        return []
+    parts = ", ".join(synced.changed)
+    return [(str(path), f"out of step with the policy ({parts}): run `dutydesk forms`")]
 
 
 def _form_label_findings(

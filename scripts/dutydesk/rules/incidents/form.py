@@ -31,12 +31,11 @@ _PRIORITY = re.compile(r"\s*P([1-4])\b", re.IGNORECASE)
 def priority_of(answers: Mapping[str, Any]) -> str | None:
     """P1..P4 from the form's priority answer, or None if it is missing or unknown."""
     value = answers.get("priority")
-    if isinstance(value, list):
-        value = value[0] if len(value) == 1 else None
-    if not isinstance(value, str):
-        return None
-    match = _PRIORITY.match(value)
-    return f"P{match.group(1)}" if match else None
+    pieces = value if isinstance(value, list) else [value]
+    found = {f"P{m.group(1)}" for m in (_PRIORITY.match(str(p)) for p in pieces if p) if m}
+    # One priority: an option worded with ", " that the forms no longer offer (an issue filed
+    # before they were reworded) is split at the comma, and its tail names no priority.
+    return found.pop() if len(found) == 1 and pieces and _PRIORITY.match(str(pieces[0])) else None
 
 
 def given_priority(answers: Mapping[str, Any]) -> str | None:
