@@ -491,6 +491,18 @@ class Desk:
         self.repo.set_state(actor, number, "open")
         self._acted(when, number)
 
+    def retitle(self, when: datetime, actor: str, title: str, number: int = 1) -> None:
+        """`actor` changes the issue's title (GitHub records a `renamed` event)."""
+        self.repo.now = when
+        self.repo.edit_title(actor, number, title)
+        self._acted(when, number)
+
+    def delete_revision(self, when: datetime, actor: str, k: int, number: int = 1) -> None:
+        """`actor` deletes the k-th version of the body (1 = as opened) from its edit history."""
+        self.repo.now = when
+        self.repo.delete_revision(actor, number, k)
+        self._acted(when, number)
+
     def _acted(self, when: datetime, number: int) -> None:
         if self.reacts:
             self.run(when, number)

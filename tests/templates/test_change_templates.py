@@ -67,6 +67,8 @@ REFUSED = {
     "requester": REQUESTER,
     "label": "approved",
     "by_requester": False,
+    "edited": False,
+    "removed": False,
     "notice": NOTICE,
     "allow_emergency": True,
 }
@@ -240,7 +242,9 @@ def test_change_pre(unticked: list[str], fragments: list[str], absent: list[str]
             "approve", "so this `/approve` was neither accepted nor refused", id="command"
         ),
         pytest.param(
-            "label", "so this `approved` label was neither accepted nor refused", id="label"
+            "label",
+            "so the `approved` label you added is not an approval and was taken off",
+            id="label",
         ),
     ],
 )
@@ -783,8 +787,8 @@ def test_change_comments_on_an_approvers_label(
             APPROVER,
             [TEAM],
             {},
-            "I cannot tell whether you are an approver",
-            id="a label added when the approver team cannot be read is explained and left",
+            "so the `approved` label you added is not an approval and was taken off",
+            id="a label added when the approver team cannot be read is no approval: it comes off",
         ),
     ],
 )
@@ -896,6 +900,156 @@ def test_the_withdrawal_quotes_old_and_new_values_as_code() -> None:
     desk.edit(T2, service="Pay `ments` & <b>")
     body = texts(comments_of(desk.actions(Rule.CHANGE_WITHDRAWN)))
     assert "- **Service**: `Payments API` → ``Pay `ments` & &lt;b&gt;``" in body
+
+
+def _retitled(desk: Desk) -> None:
+    desk.retitle(T2, REQUESTER, "[Change] Upgrade the `payments` and refunds databases")
+
+
+def _text_added(desk: Desk) -> None:
+    desk.repo.now = T2
+    desk.repo.edit_body(REQUESTER, 1, desk.issue().body + "\n\nAlso restart the refunds API.")
+    desk.run(T2)
+
+
+def _label_taken_off(desk: Desk) -> None:
+    desk.label(T2, OTHER_APPROVER, remove=["approved"])
+
+
+@pytest.mark.parametrize(
+    ("change", "fragments", "absent"),
+    [
+        pytest.param(
+            _retitled,
+            [
+                "@rita changed this request's title on Fri 20 Nov 2026 12:00 GMT, after @dana "
+                "approved it on Fri 20 Nov 2026 11:00 GMT:",
+                "- **Title**: `[Change] Upgrade the payments database` → "
+                "``[Change] Upgrade the `payments` and refunds databases``",
+                "the `approved` label has been taken off",
+            ],
+            [],
+            id="a title change names the old and new title",
+        ),
+        pytest.param(
+            _text_added,
+            [
+                "@rita changed this request on Fri 20 Nov 2026 12:00 GMT",
+                "- The issue's text changed (other than its answers and the ticks of the "
+                "pre-change checks).",
+            ],
+            [],
+            id="text outside the answers is said to have changed",
+        ),
+        pytest.param(
+            _label_taken_off,
+            [
+                "**Approval withdrawn.** @erin took the `approved` label off on Fri 20 Nov 2026 "
+                "12:00 GMT, after @dana approved it on Fri 20 Nov 2026 11:00 GMT.",
+                "The approval no longer stands. @dana, @erin: please review",
+            ],
+            ["has been taken off"],
+            id="an approver taking the label off is named",
+        ),
+    ],
+)
+def test_change_withdrawn_by_a_title_text_or_label(
+    change: Any, fragments: list[str], absent: list[str]
+) -> None:
+    desk = approved_desk()
+    change(desk)
+    body = texts(comments_of(desk.actions(Rule.CHANGE_WITHDRAWN)))
+    for fragment in fragments:
+        assert fragment in body
+    for fragment in absent:
+        assert fragment not in body
+
+
+def test_change_approval_void_says_so_once_and_asks_for_a_fresh_approval() -> None:
+    desk = approved_desk()
+    desk.edit(T2, scheduled_start="2026-11-25 18:30")
+    desk.repo.now = T3
+    desk.repo.delete_revision(REQUESTER, 1, 1)
+    desk.run(T3)
+    desk.run(london("2026-11-21 10:00"))
+    [void] = [
+        c for c in comments_of(desk.actions(Rule.CHANGE_WITHDRAWN)) if "void" in (c.key or "")
+    ]
+    body = void.body or ""
+    for fragment in (
+        "**Approval void.** @dana approved this request on Fri 20 Nov 2026 11:00 GMT, but the "
+        "version of the request written by @rita on Fri 20 Nov 2026 10:00 GMT has since been "
+        "deleted from the issue's edit history",
+        "An approval never counts for another version, so it no longer stands.",
+        "@rita, this change needs a fresh approval of the request as it is now.",
+        "@dana, @erin: please review it",
+    ):
+        assert fragment in body
+
+
+@pytest.mark.parametrize(
+    ("values", "fragments"),
+    [
+        pytest.param(
+            {"reason": "label", "command": "label", "removed": True},
+            [
+                "@sam, the `approved` label was put back: the change stays approved, and only an "
+                "approver can withdraw the approval (by taking the label off).",
+                "Approvers (@dana, @erin) approve with `/approve` in a comment.",
+            ],
+            id="a label taken off by someone who may not",
+        ),
+        pytest.param(
+            {"reason": "self", "edited": True},
+            ["@sam, you edited this request, so you count as one of its requesters and cannot"],
+            id="an editor approving",
+        ),
+        pytest.param(
+            {"reason": "label", "command": "label", "by_requester": True, "edited": True},
+            ["the `approved` label was removed: someone who edited the request cannot approve it"],
+            id="an editor adding the label",
+        ),
+    ],
+)
+def test_change_refused_for_labels_taken_off_and_editors(
+    values: dict[str, Any], fragments: list[str]
+) -> None:
+    body = render("change_refused.md.j2", **{**REFUSED, **values})
+    for fragment in fragments:
+        assert fragment in body
+
+
+@pytest.mark.parametrize(
+    ("text", "fragments", "absent"),
+    [
+        pytest.param(
+            "/approve Run the migration after 19:00, not before.",
+            ["Instructions from @dana: Run the migration after 19:00, not before."],
+            [],
+            id="the text after /approve is the approver's instructions",
+        ),
+        pytest.param(
+            "/approve @zoe check [the runbook](https://evil.example) with @erin <b>",
+            [
+                "Instructions from @dana: check \\[the runbook\\](https://evil.example) with "
+                "@\u200berin &lt;b&gt;",
+                "Support: @zoe, now assigned",
+            ],
+            ["[the runbook](", "<b>"],
+            id="instructions are quoted like other user text",
+        ),
+        pytest.param("/approve", [], ["Instructions from"], id="a bare /approve gives none"),
+    ],
+)
+def test_change_approved_shows_the_approvers_instructions(
+    text: str, fragments: list[str], absent: list[str]
+) -> None:
+    issue = make_issue(CHANGE, comments=thread((APPROVER, text, T1)))
+    body = texts(by_rule(decide(issue, context(T1)).actions, Rule.CHANGE_APPROVAL))
+    for fragment in fragments:
+        assert fragment in body
+    for fragment in absent:
+        assert fragment not in body
 
 
 # -- before and after the change ----------------------------------------------------------------

@@ -96,6 +96,36 @@ class MemoryRepository:
         record.events.append(IssueEvent(EventKind.EDITED, actor, self.now))
         self._touch(record)
 
+    def edit_title(self, actor: str, number: int, title: str) -> None:
+        """Retitle the issue as its author or a writer: GitHub records a `renamed` event with
+        the old and the new title (none when the title is the same)."""
+        record = self._get(number)
+        self._may(actor, record, "retitle", author_may=True)
+        if title == record.title:
+            return
+        event = IssueEvent(EventKind.RENAMED, actor, self.now, before=record.title, after=title)
+        record.title = title
+        record.events.append(event)
+        self._touch(record)
+
+    def delete_revision(self, actor: str, number: int, k: int) -> None:
+        """Delete the k-th version (1 = as opened) from the body's edit history, as the
+        issue's author or a writer: GitHub keeps who wrote it and when, not what it said. The
+        current version cannot be deleted, nor one already deleted."""
+        record = self._get(number)
+        self._may(actor, record, "delete a revision of", author_may=True)
+        count = len(record.revisions)
+        if not 1 <= k <= count:
+            raise KeyError(f"#{number} has no revision {k}; it has {count}")
+        if k == count:
+            raise PermissionError(
+                f"{actor} cannot delete revision {k} of #{number}: it is the current one"
+            )
+        if record.revisions[k - 1].deleted:
+            raise KeyError(f"revision {k} of #{number} is already deleted")
+        record.revisions[k - 1] = replace(record.revisions[k - 1], body=None)
+        self._touch(record)
+
     def comment(self, actor: str, number: int, body: str) -> int:
         record = self._get(number)
         self._comment_ids += 1

@@ -184,6 +184,8 @@ class Simulation:
                 repo.edit_comment(step.by, number, self._named(step, number), d["body"])
             case "delete_comment":
                 repo.delete_comment(step.by, number, self._named(step, number))
+            case "delete_revision":
+                repo.delete_revision(step.by, number, int(d["revision"]))
             case "edit":
                 self._edit(step, number)
             case "assign":
@@ -223,6 +225,11 @@ class Simulation:
         return number
 
     def _edit(self, step: Step, number: int) -> None:
+        """The title first, then the answers (each as GitHub records it: a rename, an edit)."""
+        if "title" in step.data:
+            self.repo.edit_title(step.by, number, step.data["title"])
+        if "fields" not in step.data:
+            return
         form = self._forms_of[number]
         answers = _as_answers(parse_body(form, self.repo.get_issue(number).body))
         answers.update(_answers(form, step.data["fields"], step.index))

@@ -2,11 +2,16 @@
 
 A step is a mapping with `at` (ISO 8601 with an offset), `by` (a GitHub login) and exactly one
 verb: `open: FORM` (with `title` and `fields`), or one of comment, edit, assign, label, close,
-reopen, edit_comment, delete_comment, each a mapping naming the `issue` it acts on.
+reopen, edit_comment, delete_comment, delete_revision, each a mapping naming the `issue` it
+acts on.
 
+`edit: {issue, fields, title}` changes the answers named in `fields`, the title, or both.
 A comment may carry a `name`, by which `edit_comment: {issue, name, body}` and
 `delete_comment: {issue, name}` find it later; those act as the step's `by`, who must be the
 comment's author or have write access (as on github.com), else the step is refused.
+`delete_revision: {issue, revision: K}` deletes the K-th version of the issue's body from its
+edit history (1 = as opened; the current version cannot be deleted), as the issue's author or
+a writer. A step GitHub would refuse is a scenario error naming the step.
 """
 
 from __future__ import annotations
@@ -29,13 +34,15 @@ STEP_VERBS = (
     "reopen",
     "edit_comment",
     "delete_comment",
+    "delete_revision",
 )
 VERB_KEYS: dict[str, tuple[set[str], set[str]]] = {
     # verb: (required keys, optional keys) of its mapping
     "comment": ({"issue", "body"}, {"name"}),
     "edit_comment": ({"issue", "name", "body"}, set()),
     "delete_comment": ({"issue", "name"}, set()),
-    "edit": ({"issue", "fields"}, set()),
+    "delete_revision": ({"issue", "revision"}, set()),
+    "edit": ({"issue"}, {"fields", "title"}),
     "assign": ({"issue", "users"}, set()),
     "label": ({"issue"}, {"add", "remove"}),
     "close": ({"issue"}, set()),
@@ -66,7 +73,8 @@ def _comments(step: Step) -> str:
 
 
 def _edits(step: Step) -> str:
-    return f"{step.by} edits #{step.data['issue']}: " + ", ".join(step.data.get("fields", {}))
+    changed = [*(["title"] if "title" in step.data else []), *step.data.get("fields", {})]
+    return f"{step.by} edits #{step.data['issue']}: " + ", ".join(changed)
 
 
 def _assigns(step: Step) -> str:
@@ -89,6 +97,11 @@ def _deletes_comment(step: Step) -> str:
     return f"{step.by} deletes comment {step.data['name']!r} on #{step.data['issue']}"
 
 
+def _deletes_revision(step: Step) -> str:
+    d = step.data
+    return f"{step.by} deletes revision {d['revision']} of #{d['issue']} from its edit history"
+
+
 def _acts(step: Step) -> str:
     return f"{step.by} {step.verb}s #{step.data['issue']}"
 
@@ -101,6 +114,7 @@ DESCRIBE: dict[str, Callable[[Step], str]] = {
     "label": _labels,
     "edit_comment": _edits_comment,
     "delete_comment": _deletes_comment,
+    "delete_revision": _deletes_revision,
 }
 
 
@@ -219,8 +233,20 @@ def _name(value: Mapping[str, Any], where: str) -> None:
 
 
 def _fields(value: Mapping[str, Any], where: str) -> None:
-    if not isinstance(value["fields"], dict):
+    if "fields" not in value and "title" not in value:
+        raise ScenarioError(f"{where}: edit needs `fields` (answers by field id), `title`, or both")
+    if "fields" in value and not isinstance(value["fields"], dict):
         raise ScenarioError(f"{where}: edit needs `fields`, answers by field id")
+    if "title" in value and (not isinstance(value["title"], str) or not value["title"].strip()):
+        raise ScenarioError(f"{where}: edit's `title` is the issue's new title, as text")
+
+
+def _revision(value: Mapping[str, Any], where: str) -> None:
+    k = value["revision"]
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ScenarioError(
+            f"{where}: delete_revision's `revision` is a number, 1 for the body as opened"
+        )
 
 
 def _users(value: Mapping[str, Any], where: str) -> None:
@@ -247,4 +273,5 @@ PARSERS: dict[str, StepParser] = {
     "reopen": _on_issue("reopen", _nothing_more),
     "edit_comment": _on_issue("edit_comment", _body),
     "delete_comment": _on_issue("delete_comment", _name),
+    "delete_revision": _on_issue("delete_revision", _revision),
 }

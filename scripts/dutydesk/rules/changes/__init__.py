@@ -7,14 +7,15 @@ are verified; afterwards the requester confirms the outcome. Planned downtime is
 at least 5 working days ahead (Street Manager).
 
 Everything here is a pure decision over the issue's snapshot, the policy and `ctx.now`. The
-facts are read once (facts.py: the request's revisions and notice, the approval timeline of
-approval.py, who answered), then each rule decides over them:
+facts are read once (facts.py: the request's revisions and notice, the approval timeline
+replayed by replay.py over the records of approval.py, who answered), then each rule decides
+over them:
 
     invalid.py      change.invalid             times that cannot be used
     notice.py       change.notice              too little notice
     hours.py        change.hours               inside support hours, or partly uncovered
     approved.py     change.approval            approval and rejection
-    withdrawn.py    change.approval_withdrawn  an edit after approval
+    withdrawn.py    change.approval_withdrawn  any change after approval; a void approval
     refused.py      change.refused             commands and labels that change nothing
     pre_change.py   change.pre_change          the reminder before the start
     post_change.py  change.post_change         the prompt after the end, /done, /rolled-back
@@ -23,7 +24,8 @@ approval.py, who answered), then each rule decides over them:
 Each person gets one reply for what was refused, edited in place for their latest refused
 command. The bot adds a label once for a situation (a start time, a window, a rejection) and
 never puts back one a person took off until the situation changes; it takes off only labels
-it added itself, except `approved`, which stays only on an approved change.
+it added itself, except `approved`, which stays only on an approved change: only an approver's
+hand on it counts, and the bot undoes anyone else's.
 
 Emits: every rule id of CHANGE_RULES and MAINTENANCE_RULES (the modules beside this one)
 """

@@ -1,12 +1,11 @@
-"""The approval timeline: where the request's approvals, rejections and edits leave it.
+"""What the approval timeline is made of: `/approve` and who may use it, and what the replay
+(replay.py) leaves: the standing approval, a withdrawal, a void approval, the replies.
 
-Edits of the request, `/approve` and `/reject` comments and `approved` labels people added are
-replayed oldest first. An approval counts if, when it was made, the request was valid and had
-enough notice (or was an emergency approval with a reason); an approver's own hand on the
-label counts as a bare `/approve` at that moment; a later edit withdraws it; the latest
-approval or rejection stands. The outcome depends only on the history, never on when the bot
-happened to run. Each refused command (or label) leaves a reply for its author; the latest
-per person stands.
+An approval covers the whole request as it was when it was given: its title and every text of
+its body except the pre-change checks' ticks. The requester, and anyone who edited the request
+(the author of an edit of its body), cannot approve it. An approval whose version of the body
+was deleted from the edit history, or that a deleted revision followed, is *void*: what it
+approved can no longer be checked, so it no longer stands and a fresh approval is needed.
 
 This module reads; the rules in approved.py, withdrawn.py and refused.py decide and write.
 
@@ -17,21 +16,18 @@ Reads: changes.approvers, changes.notice, changes.allow_emergency, labels.approv
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from dutydesk.commands import Command, commands
+from dutydesk.commands import Command
 from dutydesk.engine import Context, Item
-from dutydesk.markers import comment_key, key_time
-from dutydesk.model import EventKind, IssueEvent
+from dutydesk.model import IssueEvent
 from dutydesk.people import mention_word, same
 from dutydesk.replies import Reply, reply_key
-from dutydesk.rules.changes.fields import DECISION_COMMANDS
-from dutydesk.rules.changes.revisions import Notice, Revision, edits, read_notice, upto, utc
-from dutydesk.rules.changes.wording import notice_values
+from dutydesk.rules.changes.revisions import Notice, Revision, read_notice
 from dutydesk.rules.ids import Refusal, Rule
 
 # -- /approve and who may use it ---------------------------------------------------------
@@ -71,9 +67,12 @@ def parse_approve(args: str) -> ApproveArgs:
     return ApproveArgs(emergency, tuple(people), tuple(teams), rest)
 
 
-def authority(item: Item, ctx: Context, login: str, *, approving: bool) -> Refusal | None:
-    """Why `login` may not approve (or reject) this request; None if they may."""
-    if approving and same(login, item.issue.author):
+def authority(
+    ctx: Context, login: str, requesters: Iterable[str], *, approving: bool
+) -> Refusal | None:
+    """Why `login` may not approve (or reject, or take the label off) this request; None if
+    they may. `requesters` are its author and everyone who edited it."""
+    if approving and any(same(login, r) for r in requesters):
         return Refusal.SELF
     member = ctx.access.member(login, ctx.policy.changes.approvers)
     if member is None:
@@ -84,7 +83,8 @@ def authority(item: Item, ctx: Context, login: str, *, approving: bool) -> Refus
 def approval_problem(
     ctx: Context, known: Sequence[Revision], args: ApproveArgs
 ) -> tuple[Refusal | None, Notice | None]:
-    """Why an approval made when `known` was the history would not count, if it would not."""
+    """Why an approval made when `known` was the history would not count, if it would not
+    (`known` ends with a version whose text is known: a gap voids the approval instead)."""
     if not known[-1].window.valid:
         return Refusal.INVALID, None
     notice = read_notice(ctx, known, ctx.policy.changes.notice)
@@ -117,13 +117,41 @@ class Approval:
     via_label: bool = False
 
 
+class Cause(StrEnum):
+    """What withdrew an approval (change_withdrawn.md.j2 reads it)."""
+
+    EDIT = "edit"  # an edit of the body's text
+    TITLE = "title"  # the title changed
+    LABEL = "label"  # an approver took the `approved` label off
+
+
 @dataclass(frozen=True)
 class Withdrawal:
-    """An approval that an edit of the request withdrew."""
+    """An approval that a later change withdrew: an edit (`after`, the version that withdrew
+    it), a title change or an approver's hand taking the label off (`event`)."""
 
     approval: Approval
-    before: Revision
-    after: Revision
+    before: Revision  # the version approved
+    after: Revision  # the version when it was withdrawn (`before`, unless an edit did it)
+    cause: Cause = Cause.EDIT
+    event: IssueEvent | None = None
+
+    @property
+    def by(self) -> str:
+        return self.event.actor if self.event is not None else self.after.author
+
+    @property
+    def at(self) -> datetime:
+        return self.event.at if self.event is not None else self.after.at
+
+
+@dataclass(frozen=True)
+class Void:
+    """An approval that history deleted from the body's edit history makes void: the version
+    it approved was deleted (`gap` is then that version), or a deleted revision followed it."""
+
+    approval: Approval
+    gap: Revision | None  # the deleted revision (None: no version at all was known then)
 
 
 class LabelStep(StrEnum):
@@ -132,7 +160,7 @@ class LabelStep(StrEnum):
     APPROVED = "approved"  # an approver's label that approved the change
     FAILED = "failed"  # an approver's label that could not approve it (no reply: superseded)
     REFUSED = "refused"  # refused with a reply
-    UNKNOWN = "unknown"  # an approver team could not be read: explained, left alone
+    UNKNOWN = "unknown"  # an approver team could not be read: explained, taken off
     IGNORED = "ignored"  # the change was already approved: the label adds nothing
 
 
@@ -143,6 +171,7 @@ class ApprovalOutcome:
     approval: Approval | None = None
     rejection: Command | None = None
     withdrawal: Withdrawal | None = None
+    void: Void | None = None
     replies: tuple[Reply, ...] = ()
     label_steps: Mapping[IssueEvent, LabelStep] = field(default_factory=dict)
 
@@ -157,7 +186,10 @@ class ApprovalOutcome:
 def refusal_reply(
     item: Item, ctx: Context, who: str, command: str, reason: Refusal, **values: Any
 ) -> Reply:
-    """[change.refused] the one reply to `who` saying why their command changed nothing."""
+    """[change.refused] the one reply to `who` saying why their command changed nothing (or
+    why the bot put back the `approved` label they took off: `removed`)."""
+    values.setdefault("edited", not same(who, item.issue.author))  # an editor, if refused as SELF
+    values.setdefault("removed", False)
     return Reply.of(
         Rule.CHANGE_REFUSED,
         reply_key(Rule.CHANGE_REFUSED, who),
@@ -173,7 +205,8 @@ def refusal_reply(
 
 
 def teams_unreadable_reply(ctx: Context, who: str, what: str) -> Reply:
-    """[change.approval] to `who`: the approver teams could not be read, so neither yes nor no."""
+    """[change.approval] to `who`: the approver teams could not be read, so neither yes nor no
+    (a label they added is not an approval and comes off)."""
     return Reply.of(
         Rule.CHANGE_APPROVAL,
         reply_key(Rule.CHANGE_APPROVAL, who, "teams"),
@@ -183,133 +216,3 @@ def teams_unreadable_reply(ctx: Context, who: str, what: str) -> Reply:
         label=ctx.policy.label("approved"),
         approvers=ctx.policy.changes.approvers,
     )
-
-
-# -- the replay --------------------------------------------------------------------------
-
-
-@dataclass
-class _Replay:
-    """The approval timeline, replayed one step at a time (mutable only inside `replay`)."""
-
-    item: Item
-    ctx: Context
-    revisions: Sequence[Revision]
-    edits: Sequence[Revision]
-    approval: Approval | None = None
-    approval_revision: Revision | None = None
-    rejection: Command | None = None
-    withdrawal: Withdrawal | None = None
-    replies: dict[str, Reply] = field(default_factory=dict)
-    label_steps: dict[IssueEvent, LabelStep] = field(default_factory=dict)
-
-    def reply(self, reply: Reply) -> None:
-        """Each person's latest refusal (or note) replaces their earlier one."""
-        self.replies.pop(reply.key, None)
-        self.replies[reply.key] = reply
-
-    def refuse(self, who: str, what: str, reason: Refusal, **values: Any) -> None:
-        self.reply(refusal_reply(self.item, self.ctx, who, what, reason, **values))
-
-    def superseded(self, at: datetime) -> bool:
-        return any(utc(e.at) > utc(at) for e in self.edits)
-
-    def edit(self, revision: Revision) -> None:
-        if self.approval is not None and self.approval_revision is not None:
-            self.withdrawal = Withdrawal(self.approval, self.approval_revision, revision)
-            self.approval = self.approval_revision = None
-
-    def command(self, command: Command) -> None:
-        who = command.comment.author
-        refusal = authority(self.item, self.ctx, who, approving=command.name == "approve")
-        if refusal is Refusal.ACCESS_UNKNOWN:
-            self.reply(teams_unreadable_reply(self.ctx, who, command.name))
-        elif refusal is not None:
-            self.refuse(who, command.name, refusal)
-        elif command.name == "reject":
-            self.reject(command)
-        else:
-            args = parse_approve(command.args)
-            self.approve(who, command.at, str(command.comment.id), args, "approve")
-
-    def reject(self, command: Command) -> None:
-        if not command.args.strip():
-            self.refuse(command.comment.author, "reject", Refusal.REJECT_NO_REASON)
-            return
-        self.rejection = command
-        self.approval = self.approval_revision = self.withdrawal = None
-
-    def label(self, event: IssueEvent) -> None:
-        """An `approved` label a person added by hand."""
-        self.label_steps[event] = self.label_step(event)
-
-    def label_step(self, event: IssueEvent) -> LabelStep:
-        if self.approval is not None:
-            return LabelStep.IGNORED
-        who = event.actor
-        refusal = authority(self.item, self.ctx, who, approving=True)
-        if refusal is Refusal.ACCESS_UNKNOWN:
-            self.reply(teams_unreadable_reply(self.ctx, who, "label"))
-            return LabelStep.UNKNOWN
-        if refusal is not None:
-            self.refuse(who, "label", Refusal.LABEL, by_requester=refusal is Refusal.SELF)
-            return LabelStep.REFUSED
-        ref = comment_key("label", key_time(event.at))
-        return self.approve(who, event.at, ref, BARE_APPROVE, "label")
-
-    def approve(self, who: str, at: datetime, ref: str, args: ApproveArgs, what: str) -> LabelStep:
-        """An approver's approval at `at`: it counts if the request then was valid and had
-        enough notice (or is an emergency with a reason)."""
-        known = upto(self.revisions, at)
-        refusal, notice = approval_problem(self.ctx, known, args)
-        if refusal is not None:
-            if self.superseded(at):
-                return LabelStep.FAILED
-            self.refuse(who, what, refusal, **notice_values(self.ctx, notice))
-            return LabelStep.REFUSED
-        self.approval = Approval(who, at, ref, args, notice, via_label=what == "label")
-        self.approval_revision = known[-1]
-        self.rejection = self.withdrawal = None
-        return LabelStep.APPROVED
-
-    def outcome(self) -> ApprovalOutcome:
-        return ApprovalOutcome(
-            approval=self.approval,
-            rejection=self.rejection,
-            withdrawal=self.withdrawal,
-            replies=tuple(self.replies.values()),
-            label_steps=dict(self.label_steps),
-        )
-
-
-Step = Revision | Command | IssueEvent
-
-
-def _steps(item: Item, ctx: Context, request_edits: Sequence[Revision]) -> list[Step]:
-    """Edits, /approve and /reject comments, and `approved` labels people added, in time
-    order (an edit before a command or label of the same moment)."""
-    label = ctx.policy.label("approved")
-    steps: list[tuple[datetime, int, Step]] = [(e.at, 0, e) for e in request_edits]
-    steps += [
-        (c.at, 1, c) for c in commands(item.issue.comments, ctx.policy.bot, DECISION_COMMANDS)
-    ]
-    steps += [
-        (e.at, 1, e)
-        for e in item.issue.events
-        if e.kind is EventKind.LABELED and e.label == label and not ctx.is_bot(e.actor)
-    ]
-    steps.sort(key=lambda s: (utc(s[0]), s[1]))
-    return [step for _, _, step in steps]
-
-
-def replay(item: Item, ctx: Context, revisions: Sequence[Revision]) -> ApprovalOutcome:
-    """Replay the approval timeline over the request's revisions."""
-    state = _Replay(item, ctx, revisions, edits(revisions))
-    for step in _steps(item, ctx, state.edits):
-        if isinstance(step, Revision):
-            state.edit(step)
-        elif isinstance(step, Command):
-            state.command(step)
-        else:
-            state.label(step)
-    return state.outcome()

@@ -1,7 +1,10 @@
 """Approval: an approver's `/approve` (or their own hand on the `approved` label) approves the
 change: the `approved` label, the support people assigned and one confirmation saying what to
-do before, during and after. `/reject <reason>` adds `rejected` and one comment. A team of
-approvers that cannot be read gets each person one explanation, neither yes nor no.
+do before, during and after, with the approver's instructions (the text after `/approve`).
+While the approval stands the label stays on: if someone who may not withdraw it takes it off,
+it is put back (change.refused tells them). `/reject <reason>` adds `rejected` and one comment.
+A team of approvers that cannot be read gets each person one explanation, neither yes nor no;
+an `approved` label such a person added is no approval and comes off.
 
 The outcome comes from the approval timeline (approval.py); this rule only acts on it.
 
@@ -51,11 +54,13 @@ def _assign(facts: Facts) -> tuple[Action, ...]:
 
 
 def _approve(facts: Facts, approval: Approval) -> tuple[Action, ...]:
+    """The label (put back if someone who may not withdraw the approval took it off), the
+    support people and the confirmation, once."""
     item, ctx = facts.item, facts.ctx
     key = comment_key(RULE, approval.ref)
-    if key in item.mine:
-        return ()
     label = ctx.policy.label("approved")
+    if key in item.mine:
+        return add_labels(item, RULE, label)
     actions = remove_own(item, ctx, RULE, ctx.policy.label("rejected"))
     actions += add_labels(item, RULE, label)
     actions += _assign(facts)
@@ -73,6 +78,7 @@ def _approve(facts: Facts, approval: Approval) -> tuple[Action, ...]:
         teams=args.teams,
         emergency=args.emergency and args.reason != "",
         reason=args.reason,
+        instructions="" if args.emergency else args.reason,
         unticked=facts.unticked,
         reminder_before=str(ctx.policy.changes.reminder_before),
         **notice_values(ctx, approval.notice),

@@ -19,8 +19,9 @@ from dutydesk.forms import FieldType
 from dutydesk.labels import last_labeled
 from dutydesk.model import EventKind
 from dutydesk.people import login_key, same
-from dutydesk.rules.changes.approval import ApprovalOutcome, LabelStep, replay
+from dutydesk.rules.changes.approval import ApprovalOutcome, LabelStep
 from dutydesk.rules.changes.fields import ANSWER_COMMANDS, CHANGE_SPEC, Answer, Field
+from dutydesk.rules.changes.replay import replay
 from dutydesk.rules.changes.revisions import (
     Notice,
     Revision,
@@ -103,7 +104,7 @@ def read_facts(item: Item, ctx: Context) -> Facts:
 
 def approved_label_removal(item: Item, ctx: Context, outcome: ApprovalOutcome) -> Rule | None:
     """Which rule takes the `approved` label off, if it has to go: it stays only on an
-    approved change, or where the person who added it could not be checked."""
+    approved change. (A label whose adder could not be checked is no approval: it goes too.)"""
     label = ctx.policy.label("approved")
     if label not in item.issue.labels or outcome.approved:
         return None
@@ -111,11 +112,12 @@ def approved_label_removal(item: Item, ctx: Context, outcome: ApprovalOutcome) -
     if last is None:  # no record of who added it
         return Rule.CHANGE_REFUSED
     step = None if ctx.is_bot(last.actor) else outcome.label_steps.get(last)
-    if step is LabelStep.UNKNOWN:
-        return None
     if step is LabelStep.REFUSED:
         return Rule.CHANGE_REFUSED
-    if outcome.rejection is None and outcome.withdrawal is not None:
+    if step is LabelStep.UNKNOWN:
+        return Rule.CHANGE_APPROVAL  # beside its reply: the teams could not be read
+    withdrawn = outcome.withdrawal is not None or outcome.void is not None
+    if outcome.rejection is None and withdrawn:
         return Rule.CHANGE_WITHDRAWN
     return Rule.CHANGE_APPROVAL
 
@@ -157,10 +159,10 @@ def may_answer(item: Item, ctx: Context, login: str) -> bool:
 def _answer_refusal(
     item: Item, ctx: Context, start: datetime, command: Command
 ) -> AnswerRefusal | None:
+    if not may_answer(item, ctx, command.comment.author):
+        return Refusal.NOT_ALLOWED  # before "not started yet": a stranger may never answer
     if utc(command.at) < utc(start):
         return Refusal.EARLY
-    if not may_answer(item, ctx, command.comment.author):
-        return Refusal.NOT_ALLOWED
     if command.name == Answer.ROLLED_BACK and not command.args.strip():
         return Refusal.NO_NOTE
     return None

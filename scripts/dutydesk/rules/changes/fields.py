@@ -3,6 +3,7 @@ the request.
 
 The request's *fields* are every answer except the pre-change checks: ticking a check is not
 an edit of the request, so it neither restarts the notice count nor withdraws an approval.
+Any other change of the body's text is an edit (revisions.py).
 
 Emits: nothing (the forms' answer ids)
 """
@@ -58,14 +59,18 @@ ANSWER_COMMANDS = (Answer.DONE.value, Answer.ROLLED_BACK.value)
 
 @dataclass(frozen=True)
 class Spec:
-    """Which answers of a form hold the request, the start and the end."""
+    """Which answers of a form hold the request, the start and the end, and the checkboxes
+    whose ticking is not an edit (`ticks`)."""
 
     fields: tuple[str, ...]
     start: str
     end: str
+    ticks: str | None = None
 
 
-CHANGE_SPEC = Spec(tuple(f.value for f in REQUEST_FIELDS), Field.START.value, Field.END.value)
+CHANGE_SPEC = Spec(
+    tuple(f.value for f in REQUEST_FIELDS), Field.START.value, Field.END.value, Field.CHECKS.value
+)
 MAINTENANCE_SPEC = Spec(
     tuple(f.value for f in MAINTENANCE_FIELDS),
     MaintenanceField.START.value,

@@ -3,7 +3,8 @@
 
 The latest accepted answer stands (who may answer, and which answers count, is read in
 facts.py). `/done` closes the issue once, as its answer is first posted, and never again once
-a person has reopened the issue after it. A refused answer gets its author one reply.
+a person has reopened the issue after it. A refused answer gets its author one reply; someone
+who may not answer at all is told so, even before the start (not "not started yet").
 
 Emits: change.post_change
 Reads: changes.approvers, workdays, support, bank_holidays

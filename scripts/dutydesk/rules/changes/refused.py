@@ -1,7 +1,9 @@
-"""Refused: `/approve` or `/reject` from someone who may not (a non-approver, or the
-requester approving their own change), a slip an approver made (no reason, too little notice,
-unusable times), and an `approved` label added by hand by someone who may not approve: one
-reply per person, edited for their latest refusal; a refused label is taken off.
+"""Refused: `/approve` or `/reject` from someone who may not (a non-approver, or a requester
+approving their own change: its author or anyone who edited it), a slip an approver made (no
+reason, too little notice, unusable times), an `approved` label added by hand by someone who
+may not approve, and the label taken off an approved change by someone who may not withdraw
+the approval: one reply per person, edited for their latest refusal; a refused label is taken
+off, and a label taken off by such a person is put back (by change.approval).
 
 The refusals come from the approval timeline (approval.py); this rule only writes them.
 
@@ -48,6 +50,8 @@ def _nobody_added(facts: Facts, label: str) -> tuple[Action, ...]:
         who="",
         command="label",
         by_requester=False,
+        edited=False,
+        removed=False,
         label=label,
         approvers=facts.ctx.policy.changes.approvers,
         requester=facts.item.issue.author,
