@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,9 @@ def test_status_json_is_one_object_a_line(repo: Path) -> None:
         "state": "expired",
         "owner": ["example-org/payments-team"],
         "error": None,
+        "owner_from": "owner",
+        "owner_slack": [],
+        "findings": [],
     }
     assert records[0]["state"] == "invalid" and records[0]["expires"] is None
     assert records[0]["error"].startswith("the front matter is not valid YAML at line 5")
@@ -98,20 +102,26 @@ def test_status_reads_the_clock_when_no_now_is_given(repo: Path) -> None:
 def test_validate_reports_invalid_runbooks_and_missing_sections_and_exits_1(repo: Path) -> None:
     result = run(repo, "validate")
     assert result.exit_code == 1
+    (repo / "runbooks" / "thin.md").write_text(
+        "---\ncategory: runbooks\nexpires: 2027-01-01\nowner: a\n---\n# Thin\n## Docs\n"
+    )
     assert result.stdout.splitlines() == [
         "runbooks/broken.md: the front matter is not valid YAML at line 5 "
         "(expected ',' or ']', but got '<stream end>'); fix it",
-        "runbooks/broken.md: missing template sections: Description, Incident response hours, "
-        "Incident contact details, URLs, Docs, Service team (non-urgent issues)",
     ]
-    assert "2 problem(s) in 3 runbook(s)" in result.stderr
+    assert "1 problem(s) in 3 runbook(s)" in result.stderr
+    result = run(repo, "validate", "--json")
+    assert [json.loads(line)["kind"] for line in result.stdout.splitlines()] == [
+        "invalid",
+        "missing-sections",
+    ]
 
 
 def test_validate_exits_0_when_every_runbook_is_well_formed(repo: Path) -> None:
     (repo / "runbooks" / "broken.md").unlink()
     result = run(repo, "validate", "--json")
     assert (result.exit_code, result.stdout) == (0, "")
-    assert "2 runbook(s) valid" in result.stderr
+    assert "2 runbook(s): valid" in result.stderr
 
 
 # -- usage errors ------------------------------------------------------------------------
@@ -324,3 +334,172 @@ def test_a_dry_run_with_a_token_reads_github_but_writes_nothing(
         "the next one opens on or after 2026-12-20" in result.stderr
     )
     assert [c.request.method for c in github.calls] == ["GET"]
+
+
+# -- a tech-docs site --------------------------------------------------------------------
+
+TECH_DOCS = FIXTURES / "tech-docs"
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of tests/fixtures/runbooks/tech-docs: a GOV.UK tech-docs site's repository."""
+    for name in ("GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return Path(shutil.copytree(TECH_DOCS, tmp_path / "site"))
+
+
+def records(result: Result) -> dict[str, dict[str, Any]]:
+    return {r["path"]: r for r in map(json.loads, result.stdout.splitlines())}
+
+
+def test_status_lists_every_page_of_a_tech_docs_site_nested_and_of_every_kind(site: Path) -> None:
+    result = run(site, "status", "--json", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    states = {path: r["state"] for path, r in records(result).items()}
+    assert states == {
+        "source/guides/getting-started.md.erb": "untracked",
+        "source/guides/restart-workers.html.md.erb": "invalid",  # category: runbooks, no date
+        "source/index.html.md.erb": "untracked",
+        "source/manual/alerts/disk-full.html.md.erb": "ok",
+        "source/manual/alerts/high-cpu.html.md.erb": "expired",
+        "source/manual/broken/far-future.html.md.erb": "invalid",
+        "source/manual/broken/overflow.html.md.erb": "invalid",
+        "source/manual/broken/too-far.html.md.erb": "invalid",
+        "source/manual/on-call.html.md": "ok",
+        "source/manual/payments-api.html.md.erb": "expired",
+        "source/standards/unowned.markdown": "expired",
+    }  # source/README.md is skipped
+
+
+def test_tech_docs_reviewers_are_owner_else_codeowners_and_owner_slack_is_carried(
+    site: Path,
+) -> None:
+    found = records(run(site, "status", "--json", "--now", NOW))
+    owners = {p: (r["owner"], r["owner_from"], r["owner_slack"]) for p, r in found.items()}
+    assert owners["source/manual/alerts/high-cpu.html.md.erb"] == (
+        ["example-org/platform-team", "bob-sre"],  # the last matching line of .github/CODEOWNERS
+        "CODEOWNERS",
+        ["#platform-alerts"],
+    )
+    assert owners["source/manual/alerts/disk-full.html.md.erb"] == (
+        ["alice-oncall"],
+        "owner",
+        ["@alice"],
+    )
+    assert owners["source/manual/on-call.html.md"][:2] == (["example-org/ops-team"], "CODEOWNERS")
+    unowned = found["source/standards/unowned.markdown"]
+    assert (unowned["owner"], unowned["error"]) == ([], None)
+    assert unowned["findings"] == [
+        "no owner, so nobody is asked to review it: add `owner:` with the GitHub logins or "
+        "org/team slugs who review this page, or add a line for this file in .github/CODEOWNERS"
+    ]
+
+
+def test_tech_docs_dates_the_gem_reads_give_the_gems_review_dates(site: Path) -> None:
+    found = records(run(site, "status", "--json", "--now", NOW))
+    expires = {p.rsplit("/", 1)[-1]: r["expires"] for p, r in found.items() if r["expires"]}
+    assert expires == {
+        "disk-full.html.md.erb": "2027-01-01",  # 3 months
+        "high-cpu.html.md.erb": "2025-07-16",  # 2025-1-16 plus six months
+        "on-call.html.md": "2027-06-01",  # a year
+        "payments-api.html.md.erb": "2026-11-20",
+        "unowned.markdown": "2026-01-24",  # 1 fortnight
+    }
+
+
+def test_status_as_text_shows_the_state_reviewers_and_slack(site: Path) -> None:
+    lines = run(site, "status", "--now", NOW).stdout.splitlines()
+    line = next(x for x in lines if "high-cpu" in x)
+    assert line.split()[:3] == [
+        "expired",
+        "2025-07-16",
+        "source/manual/alerts/high-cpu.html.md.erb",
+    ]
+    assert line.endswith("example-org/platform-team, bob-sre (CODEOWNERS); slack #platform-alerts")
+    assert next(x for x in lines if "index" in x).endswith("no review date")
+
+
+def test_validate_on_a_tech_docs_site_reports_each_bad_page_once_and_goes_on(site: Path) -> None:
+    result = run(site, "validate", "--json", "--now", NOW)
+    assert result.exit_code == 1
+    found = [
+        (r["path"].rsplit("/", 1)[-1], r["kind"])
+        for r in map(json.loads, result.stdout.splitlines())
+    ]
+    assert found == [
+        ("restart-workers.html.md.erb", "invalid"),
+        ("restart-workers.html.md.erb", "missing-sections"),
+        ("far-future.html.md.erb", "invalid"),
+        ("overflow.html.md.erb", "invalid"),
+        ("too-far.html.md.erb", "invalid"),
+        ("unowned.markdown", "no-owner"),
+    ]  # guides and index pages are not held to the runbook template
+    assert "6 problem(s) in 9 runbook(s), 2 untracked page(s)" in result.stderr
+
+
+def test_validate_says_when_no_page_matches_the_include_globs(site: Path) -> None:
+    (site / "policy.yaml").write_text("runbooks:\n  folder: source\n  include: ['*.txt']\n")
+    result = run(site, "validate")
+    assert result.exit_code == 1
+    assert "match runbooks.include (*.txt)" in result.stderr
+    assert "0 runbook(s)" not in result.stderr
+
+
+def test_the_include_globs_choose_the_pages(site: Path) -> None:
+    (site / "policy.yaml").write_text(
+        "runbooks:\n  folder: source\n  include: ['manual/**/*.html.md.erb']\n"
+    )
+    paths = list(records(run(site, "status", "--json", "--now", NOW)))
+    assert paths == [
+        "source/manual/alerts/disk-full.html.md.erb",
+        "source/manual/alerts/high-cpu.html.md.erb",
+        "source/manual/broken/far-future.html.md.erb",
+        "source/manual/broken/overflow.html.md.erb",
+        "source/manual/broken/too-far.html.md.erb",
+        "source/manual/payments-api.html.md.erb",
+    ]
+
+
+def test_renew_dry_run_on_a_tech_docs_site_plans_the_expired_pages_only(site: Path) -> None:
+    result = run(site, "renew", "--dry-run", "--json", "--now", NOW)
+    assert result.exit_code == 0, result.output
+    actions = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(a["path"], a["reviewers"]) for a in actions] == [
+        ("source/manual/alerts/high-cpu.html.md.erb", ["example-org/platform-team", "bob-sre"]),
+        ("source/standards/unowned.markdown", []),
+        ("source/manual/payments-api.html.md.erb", ["example-org/ops-team"]),
+    ]  # most overdue first
+    for name in ("far-future", "overflow", "too-far", "restart-workers"):
+        assert f"{name}.html.md.erb: invalid, not renewed" in result.stderr
+    assert "unowned.markdown: no reviewers to ask" in result.stderr
+    assert "would open 3 review pull request(s)" in result.stderr
+
+
+def test_a_tech_docs_renewal_changes_one_line_and_writes_yyyy_mm_dd(site: Path) -> None:
+    [high_cpu, *_] = [
+        json.loads(line)
+        for line in run(site, "renew", "--dry-run", "--json", "--now", NOW).stdout.splitlines()
+    ]
+    removed = [
+        x for x in high_cpu["diff"].splitlines() if x.startswith("-") and not x.startswith("---")
+    ]
+    added = [
+        x for x in high_cpu["diff"].splitlines() if x.startswith("+") and not x.startswith("+++")
+    ]
+    assert (removed, added) == (["-last_reviewed_on: 2025-1-16"], ["+last_reviewed_on: 2026-11-25"])
+    assert high_cpu["title"] == "Review runbook: High CPU on hosts (review was due 2025-07-16)"
+
+
+def test_the_review_pull_request_states_the_pages_review_in_and_slack_owner(site: Path) -> None:
+    actions = [
+        json.loads(line)
+        for line in run(site, "renew", "--dry-run", "--json", "--now", NOW).stdout.splitlines()
+    ]
+    bodies = {a["path"].rsplit("/", 1)[-1]: a["body"] for a in actions}
+    assert "reviewed every six months)" in bodies["high-cpu.html.md.erb"]
+    assert "review period 6 months" not in bodies["high-cpu.html.md.erb"]
+    assert "Owner on Slack: `#platform-alerts`." in bodies["high-cpu.html.md.erb"]
+    assert "reviewed every 1 fortnight)" in bodies["unowned.markdown"]
+    assert "Nobody was asked to review this" in bodies["unowned.markdown"]
+    assert "so the next review is due 2027-05-25" in bodies["payments-api.html.md.erb"]

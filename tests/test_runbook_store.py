@@ -21,7 +21,14 @@ from responses import matchers
 from dutydesk.errors import GitHubError
 from dutydesk.io.apply import apply_plan
 from dutydesk.io.github import GitHubRepository
-from dutydesk.io.runbook_store import GitHubRunbookStore, text_to_commit
+from dutydesk.io.runbook_store import (
+    GitHubRunbookStore,
+    load_runbooks,
+    page_files,
+    read_codeowners,
+    text_to_commit,
+    validate_folder,
+)
 from dutydesk.policy import parse_policy
 from dutydesk.rules.runbooks import (
     BRANCH_PREFIX,
@@ -536,3 +543,67 @@ def test_the_text_committed_matches_the_repository_s_line_endings(
     remote: str, old: str, new: str, committed: str
 ) -> None:
     assert text_to_commit("x.md", remote, old, new) == committed
+
+
+# -- the pages on disk -------------------------------------------------------------------
+
+
+def test_codeowners_is_read_from_the_first_place_github_looks(tmp_path: Path) -> None:
+    assert read_codeowners(tmp_path) is None
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "CODEOWNERS").write_text("* @from-docs\n")
+    (tmp_path / "CODEOWNERS").write_text("* @from-the-root\n")
+    first = read_codeowners(tmp_path)
+    assert first is not None and first.source == "CODEOWNERS"
+    assert first.owners_for("a.md") == ("from-the-root",)
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_bytes(b"* @caf\xe9\n")  # not UTF-8
+    unreadable = read_codeowners(tmp_path)
+    assert unreadable is not None and unreadable.source == ".github/CODEOWNERS"
+    assert unreadable.owners_for("a.md") is None  # GitHub cannot read it either
+
+
+def test_every_tech_docs_extension_is_read_in_nested_folders(tmp_path: Path) -> None:
+    names = [
+        "a.md",
+        "b.html.md",
+        "c/d.html.md.erb",
+        "c/e/f.md.erb",
+        "g.markdown",
+        "README.md",
+        "c/TEMPLATE.html.md.erb",
+        "notes.txt",
+        "h.html.erb",
+    ]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# page\n")
+    found = [f.relative_to(tmp_path).as_posix() for f in page_files(tmp_path)]
+    assert found == ["a.md", "b.html.md", "c/d.html.md.erb", "c/e/f.md.erb", "g.markdown"]
+    assert [f.name for f in page_files(tmp_path, ["c/**/*.erb", "*.md", "a.md"])] == [
+        "a.md",
+        "b.html.md",
+        "d.html.md.erb",
+        "f.md.erb",
+    ]
+
+
+def test_pages_get_their_reviewers_from_the_repositorys_codeowners(tmp_path: Path) -> None:
+    folder = tmp_path / "docs" / "source"
+    folder.mkdir(parents=True)
+    (tmp_path / "CODEOWNERS").write_text("/docs/source/ @example-org/docs-team\n")
+    (folder / "a.html.md.erb").write_text(
+        "---\nlast_reviewed_on: 2026-01-01\nreview_in: 1 year\n---\n# A\n"
+    )
+    [page] = load_runbooks(folder, "docs/source")
+    assert (page.path, page.owner) == ("docs/source/a.html.md.erb", ("example-org/docs-team",))
+    [elsewhere] = load_runbooks(folder, "other/source")  # not where the repository has it
+    assert elsewhere.owner == () and elsewhere.findings
+
+
+def test_validate_folder_names_a_folder_with_no_pages(tmp_path: Path) -> None:
+    policy = parse_policy({"runbooks": {"include": ["**/*.html.md.erb"]}})
+    (tmp_path / "a.md").write_text("# A\n")
+    assert validate_folder(tmp_path, policy) == [
+        (str(tmp_path), "no pages match runbooks.include (**/*.html.md.erb)")
+    ]

@@ -10,11 +10,16 @@ import pytest
 
 from dutydesk.actions import Action, Kind, PullRequest
 from dutydesk.io.apply import apply_plan
+from dutydesk.io.runbook_store import load_runbooks
 from dutydesk.policy import Policy, load_policy, parse_policy
+from dutydesk.rules import runbooks as rules
 from dutydesk.rules.runbooks import (
     REQUIRED_SECTIONS,
+    CodeOwners,
     CommitInfo,
     Convention,
+    FindingKind,
+    OwnerSource,
     PullInfo,
     PullState,
     Reason,
@@ -23,14 +28,16 @@ from dutydesk.rules.runbooks import (
     add_period,
     branch_for,
     latest_pulls,
-    load_runbooks,
     missing_sections,
+    page_findings,
+    parse_codeowners,
     parse_period,
     parse_runbook,
     plan_renewals,
     renewed_text,
     review_verdicts,
     status,
+    summary_lines,
     validate_folder,
 )
 from memory_runbook_store import MemoryRunbookStore
@@ -39,6 +46,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "runbooks"
 TODAY = date(2026, 11, 25)
 SECTIONS = "".join(f"\n## {name}\n" for name in REQUIRED_SECTIONS)
+
+
+def fixture_runbooks() -> list[Runbook]:
+    """The front-matter cases at the top of tests/fixtures/runbooks (not the tech-docs tree)."""
+    return load_runbooks(FIXTURES, "runbooks", include=("*.md",))
 
 
 def make_policy(**runbooks: Any) -> Policy:
@@ -135,10 +147,47 @@ def test_calendar_periods_clamp_to_the_end_of_the_month(
     assert add_period(start, period, sign) == expected
 
 
-@pytest.mark.parametrize("text", ["six months", "6", "6 fortnights", "-1 months", "1.5 years"])
+@pytest.mark.parametrize("text", ["six", "6", "half a year", "-1 months", "1.5 years", "an age"])
 def test_a_period_that_cannot_be_read_names_what_is_allowed(text: str) -> None:
     with pytest.raises(ValueError, match="'6 months', '3 weeks', '1 year'"):
         parse_period(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        pytest.param("six months", (6, "month"), id="a-number-word"),
+        pytest.param("a year", (12, "month"), id="a-for-one"),
+        pytest.param("1 fortnight", (14, "day"), id="a-fortnight"),
+        pytest.param("6 fortnights", (84, "day"), id="fortnights"),
+        pytest.param("Twenty-One Days", (21, "day"), id="a-compound-number-in-any-case"),
+        pytest.param("eighteen years", (216, "month"), id="the-gems-own-test-page"),
+        pytest.param("100 years", (1200, "month"), id="at-most-100-years"),
+    ],
+)
+def test_periods_the_tech_docs_gem_reads_with_chronic_are_read(
+    text: str, period: tuple[int, str]
+) -> None:
+    assert parse_period(text) == period
+
+
+@pytest.mark.parametrize("text", ["99999 years", "999999999999 days", "101 years", "5300 weeks"])
+def test_a_period_longer_than_100_years_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="longer than 100 years"):
+        parse_period(text)
+
+
+@pytest.mark.parametrize(
+    ("start", "period", "sign"),
+    [
+        pytest.param(date(9999, 12, 1), "6 months", 1, id="past-9999"),
+        pytest.param(date(9999, 12, 31), "1 day", 1, id="a-day-past-9999"),
+        pytest.param(date(1, 1, 1), "1 week", -1, id="before-year-1"),
+    ],
+)
+def test_a_date_outside_the_calendar_is_a_value_error(start: date, period: str, sign: int) -> None:
+    with pytest.raises(ValueError, match="not a date between years 1 and 9999"):
+        add_period(start, period, sign)
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -165,7 +214,7 @@ def test_the_tech_docs_convention_expires_review_in_after_the_last_review() -> N
 
 
 def test_a_leap_day_review_with_review_in_a_year_expires_on_28_february() -> None:
-    runbook = load_runbooks(FIXTURES, "runbooks")
+    runbook = fixture_runbooks()
     leap = next(r for r in runbook if r.path == "runbooks/leap-day.md")
     assert leap.last_reviewed_on == date(2024, 2, 29)
     assert leap.expires == date(2025, 2, 28)
@@ -174,9 +223,6 @@ def test_a_leap_day_review_with_review_in_a_year_expires_on_28_february() -> Non
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param(
-            "# No front matter\n", "no front matter: start the file with", id="no-front-matter"
-        ),
         pytest.param(
             "---\nexpires: 2026-01-01\nowner: a\n# never closed\n",
             "no closing `---`",
@@ -189,7 +235,9 @@ def test_a_leap_day_review_with_review_in_a_year_expires_on_28_february() -> Non
             "---\n- a\n- b\n---\n", "must be `key: value` lines", id="a-list-not-a-mapping"
         ),
         pytest.param(
-            "---\nowner: a\n---\n", "no review date: add `expires: YYYY-MM-DD`", id="no-date"
+            "---\ncategory: runbooks\nowner: a\n---\n",
+            "no review date: add `expires: YYYY-MM-DD`",
+            id="a-runbook-with-no-date",
         ),
         pytest.param(
             "---\nexpires: 2026-02-30\nowner: a\n---\n",
@@ -202,20 +250,14 @@ def test_a_leap_day_review_with_review_in_a_year_expires_on_28_february() -> Non
             id="words-for-a-date",
         ),
         pytest.param(
-            "---\nexpires: 2026-1-5\nowner: a\n---\n",
+            "---\nexpires: 26-01-05\nowner: a\n---\n",
             "is not a date; write YYYY-MM-DD",
-            id="a-date-without-leading-zeros",
+            id="a-two-digit-year",
         ),
         pytest.param(
             "---\nexpires: 2026-01-05T10:00:00Z\nowner: a\n---\n", "is not a date", id="a-timestamp"
         ),
         pytest.param("---\nexpires:\nowner: a\n---\n", "`expires` is empty", id="an-empty-date"),
-        pytest.param(
-            "---\nexpires: 2026-01-01\n---\n", "no `owner`: add `owner:`", id="missing-owner"
-        ),
-        pytest.param(
-            "---\nexpires: 2026-01-01\nowner: []\n---\n", "no `owner`", id="an-empty-owner-list"
-        ),
         pytest.param(
             "---\nexpires: 2026-01-01\nowner: not a login!\n---\n",
             "is not a GitHub login or org/team slug",
@@ -242,6 +284,21 @@ def test_a_leap_day_review_with_review_in_a_year_expires_on_28_february() -> Non
             id="a-review-in-of-nothing",
         ),
         pytest.param(
+            "---\nlast_reviewed_on: 2026-01-01\nreview_in: 99999 years\nowner: a\n---\n",
+            "`review_in`: '99999 years' is longer than 100 years",
+            id="review-in-99999-years",
+        ),
+        pytest.param(
+            "---\nlast_reviewed_on: 2026-01-01\nreview_in: 999999999999 days\nowner: a\n---\n",
+            "`review_in`: '999999999999 days' is longer than 100 years",
+            id="review-in-999999999999-days",
+        ),
+        pytest.param(
+            "---\nlast_reviewed_on: 9999-12-01\nreview_in: 6 months\nowner: a\n---\n",
+            "`last_reviewed_on: 9999-12-01` plus `review_in: 6 months` is after 9999-12-31",
+            id="reviewed-in-the-last-month-of-9999",
+        ),
+        pytest.param(
             "---\nexpires:\n  2026-01-01\nowner: a\n---\n",
             "write `expires` once, on one line",
             id="a-date-on-its-own-line",
@@ -258,27 +315,29 @@ def test_broken_front_matter_is_invalid_with_a_message_that_says_what_to_fix(
 
 
 def test_every_problem_is_named_at_once() -> None:
-    runbook = parse_runbook("runbooks/x.md", "---\nexpires: soon\n---\n")
+    runbook = parse_runbook("runbooks/x.md", "---\nexpires: soon\nowner: 'no one!'\n---\n")
     assert runbook.error == (
-        "no `owner`: add `owner:` with the GitHub logins or org/team slugs who review this "
-        "runbook; `expires: soon` is not a date; write YYYY-MM-DD, e.g. 2027-05-31"
+        "`owner: no one!` is not a GitHub login or org/team slug; add `owner:` with the GitHub "
+        "logins or org/team slugs who review this page; "
+        "`expires: soon` is not a date; write YYYY-MM-DD, e.g. 2027-05-31"
     )
 
 
 def test_a_folder_lists_every_runbook_the_broken_ones_too(tmp_path: Path) -> None:
-    runbooks = load_runbooks(FIXTURES, "runbooks")
+    runbooks = fixture_runbooks()
     states = {r.path.removeprefix("runbooks/"): status(r, TODAY, make_policy()) for r in runbooks}
     assert states == {
         "broken-yaml.md": State.INVALID,
         "end-of-august.md": State.EXPIRED,
         "leap-day.md": State.EXPIRED,
-        "missing-owner.md": State.INVALID,
+        "missing-owner.md": State.OK,
         "no-date.md": State.INVALID,
         "quoted-with-comments.md": State.EXPIRED,
         "unreadable-date.md": State.INVALID,
     }
     missing = next(r for r in runbooks if r.path.endswith("missing-owner.md"))
-    assert missing.expires == date(2027, 1, 15)  # still shown, though invalid
+    assert missing.expires == date(2027, 1, 15) and missing.error is None
+    assert missing.findings and "no owner" in missing.findings[0]
 
 
 def test_loading_skips_the_template_and_readme_and_keeps_subfolders(tmp_path: Path) -> None:
@@ -337,7 +396,7 @@ def test_a_renewal_moves_expires_to_today_plus_the_review_period() -> None:
 
 
 def test_a_renewal_on_31_august_expires_on_28_february() -> None:
-    runbook = next(r for r in load_runbooks(FIXTURES, "runbooks") if "august" in r.path)
+    runbook = next(r for r in fixture_runbooks() if "august" in r.path)
     new = renewed_text(runbook, date(2026, 8, 31), make_policy())
     assert changed_lines(runbook.text, new) == [("expires: 2026-08-31", "expires: 2027-02-28")]
 
@@ -349,7 +408,7 @@ def test_a_renewal_on_a_leap_day_with_a_yearly_period_expires_on_28_february() -
 
 
 def test_a_tech_docs_renewal_sets_last_reviewed_on_to_today_and_keeps_review_in() -> None:
-    runbook = next(r for r in load_runbooks(FIXTURES, "runbooks") if "leap" in r.path)
+    runbook = next(r for r in fixture_runbooks() if "leap" in r.path)
     new = renewed_text(runbook, TODAY, make_policy())
     assert changed_lines(runbook.text, new) == [
         ("last_reviewed_on: 2024-02-29", "last_reviewed_on: 2026-11-25")
@@ -358,7 +417,7 @@ def test_a_tech_docs_renewal_sets_last_reviewed_on_to_today_and_keeps_review_in(
 
 
 def test_comments_quotes_and_key_order_are_unchanged_apart_from_the_one_line() -> None:
-    runbook = next(r for r in load_runbooks(FIXTURES, "runbooks") if "quoted" in r.path)
+    runbook = next(r for r in fixture_runbooks() if "quoted" in r.path)
     new = renewed_text(runbook, TODAY, make_policy())
     assert changed_lines(runbook.text, new) == [
         (
@@ -462,7 +521,7 @@ def test_the_shipped_examples_show_each_state_on_25_november_2026() -> None:
 
 def test_missing_sections_are_named_and_headings_in_code_do_not_count() -> None:
     text = (
-        "---\nexpires: 2027-01-01\nowner: a\n---\n# T\n"
+        "---\ncategory: runbooks\nexpires: 2027-01-01\nowner: a\n---\n# T\n"
         "## DESCRIPTION\n### Incident Response Hours:\n## Incident contact details\n"
         "## URLs\n```\n## Docs\n```\n## Service Team (non-urgent issues)\n"
     )
@@ -573,7 +632,7 @@ def test_only_expired_valid_runbooks_are_planned() -> None:
     runbooks = [
         make_runbook("runbooks/due.md", front="expires: 2026-12-01\nowner: a\n"),
         make_runbook("runbooks/ok.md", front="expires: 2027-12-01\nowner: a\n"),
-        parse_runbook("runbooks/broken.md", "---\nexpires: 2020-01-01\n---\n"),
+        parse_runbook("runbooks/broken.md", "---\nexpires: 2020-13-01\nowner: a\n---\n"),
         make_runbook("runbooks/expired.md", front="expires: 2026-11-25\nowner: a\n"),
     ]
     actions = plan_renewals(runbooks, {}, TODAY, make_policy(), {})
@@ -702,3 +761,265 @@ def test_a_pull_request_needs_a_store_and_an_issue_write_a_repository() -> None:
         apply_plan(None, [action], dry_run=False)
     with pytest.raises(ValueError, match="needs a repository"):
         apply_plan(None, [Action(Kind.CLOSE, "r", 1)], dry_run=False, store=MemoryRunbookStore())
+
+
+# -- pages of a docs site ----------------------------------------------------------------
+
+CODEOWNERS = """\
+# the default owners
+*                     @example-org/platform-team
+/source/manual/       @example-org/ops-team   # a comment after the owners
+/source/manual/alerts/ @example-org/platform-team @bob-sre
+/source/standards/
+"""
+
+
+def page(front: str, path: str = "source/manual/page.html.md.erb", **kwargs: Any) -> Runbook:
+    return parse_runbook(path, f"---\n{front}---\n# A page\n", **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        # docs.github.com's example file, line by line
+        pytest.param("*", "any/file.md", True, id="star-is-everything"),
+        pytest.param("*.js", "src/deep/app.js", True, id="an-extension-at-any-depth"),
+        pytest.param("*.js", "src/app.jsx", False, id="an-extension-is-the-whole-ending"),
+        pytest.param("/build/logs/", "build/logs/a/b.log", True, id="a-rooted-folder-and-below"),
+        pytest.param("/build/logs/", "x/build/logs/a.log", False, id="a-rooted-folder-is-rooted"),
+        pytest.param("docs/*", "docs/getting-started.md", True, id="docs-star-direct-files"),
+        pytest.param(
+            "docs/*", "docs/build-app/troubleshooting.md", False, id="docs-star-no-deeper"
+        ),
+        pytest.param("apps/", "deep/apps/x.md", True, id="a-folder-anywhere"),
+        pytest.param("apps/", "apps", False, id="a-folder-pattern-needs-a-folder"),
+        pytest.param("/docs/", "docs/a/b.md", True, id="a-rooted-folder-at-any-depth-below"),
+        pytest.param("**/logs", "deep/logs/x.log", True, id="double-star-then-a-folder"),
+        pytest.param("/scripts/**", "scripts/a/b.py", True, id="rooted-double-star"),
+        pytest.param("a/**/b", "a/x/y/b/c.md", True, id="double-star-in-the-middle"),
+        pytest.param("/source/manual", "source/manual/a.md", True, id="a-literal-and-below"),
+        pytest.param("/source/manual", "source/manual.md", False, id="a-literal-is-whole"),
+        pytest.param("page.html.md.erb", "source/x/page.html.md.erb", True, id="a-name-anywhere"),
+        pytest.param("p?ge.md", "page.md", True, id="question-mark-one-character"),
+        pytest.param("Docs/", "docs/a.md", False, id="case-sensitive"),
+    ],
+)
+def test_codeowners_patterns_match_as_github_matches_them(
+    pattern: str, path: str, matches: bool
+) -> None:
+    owners = parse_codeowners(f"{pattern} @someone").owners_for(path)
+    assert (owners is not None) == matches
+
+
+def test_the_last_matching_codeowners_line_wins_and_may_give_no_owners() -> None:
+    codeowners = parse_codeowners(CODEOWNERS, ".github/CODEOWNERS")
+    assert codeowners.owners_for("README.md") == ("example-org/platform-team",)
+    assert codeowners.owners_for("source/manual/a.md") == ("example-org/ops-team",)
+    assert codeowners.owners_for("source/manual/alerts/cpu.md") == (
+        "example-org/platform-team",
+        "bob-sre",
+    )
+    assert codeowners.owners_for("source/standards/logs.md") == ()
+    assert parse_codeowners("").owners_for("a.md") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("!/source/ @negated", id="negation-does-not-work"),
+        pytest.param("/source/[a-z]* @ranged", id="ranges-do-not-work"),
+        pytest.param("/source/ @ok not-an-owner", id="an-owner-github-cannot-read"),
+        pytest.param("# /source/ @commented", id="a-comment"),
+    ],
+)
+def test_codeowners_lines_github_skips_are_skipped(line: str) -> None:
+    codeowners = parse_codeowners(f"* @default\n{line}\n")
+    assert codeowners.owners_for("source/a.md") == ("default",)
+
+
+def test_an_email_owner_is_no_reviewer() -> None:
+    codeowners = parse_codeowners("* docs@example.org @alice\n")
+    assert codeowners.owners_for("a.md") == ("alice",)
+
+
+@pytest.mark.parametrize(
+    ("front", "path", "owner", "source"),
+    [
+        pytest.param(
+            "owner: alice-oncall\n",
+            "source/manual/a.md",
+            ("alice-oncall",),
+            OwnerSource.OWNER,
+            id="owner-wins-over-codeowners",
+        ),
+        pytest.param(
+            "",
+            "source/manual/alerts/a.html.md.erb",
+            ("example-org/platform-team", "bob-sre"),
+            OwnerSource.CODEOWNERS,
+            id="else-the-last-codeowners-match",
+        ),
+        pytest.param("", "source/standards/a.md", (), None, id="a-codeowners-line-with-no-owners"),
+    ],
+)
+def test_reviewers_are_owner_else_codeowners(
+    front: str, path: str, owner: tuple[str, ...], source: OwnerSource | None
+) -> None:
+    codeowners = parse_codeowners(CODEOWNERS, ".github/CODEOWNERS")
+    runbook = page(
+        f"last_reviewed_on: 2026-06-01\nreview_in: 1 year\n{front}", path, codeowners=codeowners
+    )
+    assert (runbook.owner, runbook.owner_from) == (owner, source)
+    assert runbook.valid
+
+
+@pytest.mark.parametrize("codeowners", [None, CodeOwners(".github/CODEOWNERS")])
+def test_a_page_with_no_owner_keeps_its_state_and_has_a_finding(
+    codeowners: CodeOwners | None,
+) -> None:
+    runbook = page("last_reviewed_on: 2026-01-10\nreview_in: 1 fortnight\n", codeowners=codeowners)
+    assert runbook.error is None and runbook.owner == ()
+    assert status(runbook, TODAY, make_policy()) is State.EXPIRED
+    [(kind, message)] = page_findings(runbook, make_policy())
+    assert kind is FindingKind.NO_OWNER and "no owner" in message
+    assert len(plan_renewals([runbook], {}, TODAY, make_policy(), {})) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "carried"),
+    [
+        pytest.param("'#platform'", ("#platform",), id="a-channel"),
+        pytest.param("'@alice'", ("@alice",), id="a-person"),
+        pytest.param("['#a', '@b']", ("#a", "@b"), id="a-list"),
+    ],
+)
+def test_owner_slack_is_carried(value: str, carried: tuple[str, ...]) -> None:
+    runbook = page(f"last_reviewed_on: 2026-06-01\nreview_in: 1 year\nowner_slack: {value}\n")
+    assert runbook.owner_slack == carried
+    assert runbook.findings  # Slack is for notifying: no one to ask for a review
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("---\ntitle: Guides\n---\n# Guides\n", id="front-matter-without-a-date"),
+        pytest.param("# No front matter\n", id="no-front-matter"),
+        pytest.param("---\n---\n", id="empty-front-matter"),
+    ],
+)
+def test_a_page_with_no_review_date_is_untracked_not_invalid(text: str) -> None:
+    runbook = parse_runbook("source/guides/index.html.md.erb", text)
+    assert (runbook.error, runbook.findings, runbook.tracked) == (None, (), False)
+    assert status(runbook, TODAY, make_policy()) is State.UNTRACKED
+    assert page_findings(runbook, make_policy()) == []
+    assert plan_renewals([runbook], {}, TODAY, make_policy(), {}) == []
+    assert summary_lines([runbook], TODAY, make_policy()) == []
+
+
+def test_a_page_that_declares_runbooks_needs_a_date_and_the_sections() -> None:
+    runbook = page("category: runbooks\nowner: a\n")
+    assert status(runbook, TODAY, make_policy()) is State.INVALID
+    kinds = [kind for kind, _ in page_findings(runbook, make_policy())]
+    assert kinds == [FindingKind.INVALID, FindingKind.MISSING_SECTIONS]
+
+
+def test_the_sections_check_is_for_runbooks_and_the_policy_names_the_sections() -> None:
+    guide = page("last_reviewed_on: 2026-06-01\nreview_in: 1 year\nowner: a\n")
+    assert missing_sections(guide) == [] and page_findings(guide, make_policy()) == []
+    runbook = parse_runbook(
+        "runbooks/x.md", "---\ncategory: runbooks\nexpires: 2027-01-01\nowner: a\n---\n## Docs\n"
+    )
+    assert page_findings(runbook, make_policy(sections=["Docs"])) == []
+    assert page_findings(runbook, make_policy(sections=[])) == []
+    assert page_findings(runbook, make_policy(sections=["Docs", "On call"])) == [
+        (FindingKind.MISSING_SECTIONS, "missing template sections: On call")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "reviewed"),
+    [
+        pytest.param("last_reviewed_on: 2025-1-16", date(2025, 1, 16), id="no-leading-zeros"),
+        pytest.param("last_reviewed_on: '2025-01-6'", date(2025, 1, 6), id="quoted"),
+    ],
+)
+def test_yaml_dates_are_read_and_a_renewal_writes_yyyy_mm_dd(line: str, reviewed: date) -> None:
+    runbook = page(f"{line}\nreview_in: six months\nowner: a\n")
+    assert runbook.valid and runbook.last_reviewed_on == reviewed
+    assert runbook.expires == add_period(reviewed, "6 months")
+    quote = "'" if "'" in line else ""
+    assert changed_lines(runbook.text, renewed_text(runbook, TODAY, make_policy())) == [
+        (line, f"last_reviewed_on: {quote}2026-11-25{quote}")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "title"),
+    [
+        pytest.param(
+            "source/a.html.md.erb",
+            "# High CPU on <%= config[:service] %> hosts\n",
+            "High CPU on hosts",
+            id="erb-tags-removed",
+        ),
+        pytest.param(
+            "source/alerts/disk-full.html.md.erb",
+            "# <%= current_page.data.title %>\n",
+            "disk-full",
+            id="only-erb-gives-the-file-name",
+        ),
+        pytest.param(
+            "source/alerts/index.html.md.erb",
+            "# <%= current_page.data.title %>\n",
+            "alerts",
+            id="an-index-page-is-named-by-its-folder",
+        ),
+        pytest.param(
+            "source/a.md",
+            "```\n# not a title\n```\n# Payments Runbook\n",
+            "Payments",
+            id="not-a-heading-in-code",
+        ),
+    ],
+)
+def test_the_title_comes_from_the_first_heading_without_erb(
+    path: str, body: str, title: str
+) -> None:
+    text = f"---\nlast_reviewed_on: 2026-01-01\nreview_in: 1 week\nowner: a\n---\n{body}"
+    runbook = parse_runbook(path, text)
+    assert runbook.title == title
+    [action] = plan_renewals([runbook], {}, TODAY, make_policy(), {})
+    assert pull_of(action).title.startswith(f"Review runbook: {title} (")
+
+
+def test_one_bad_page_does_not_stop_the_others() -> None:
+    good = page("last_reviewed_on: 2026-01-01\nreview_in: 1 week\nowner: a\n", "source/good.md")
+    bad = [
+        page("last_reviewed_on: 2026-01-01\nreview_in: 99999 years\nowner: a\n", "source/b1.md"),
+        page(
+            "last_reviewed_on: 2026-01-01\nreview_in: 999999999999 days\nowner: a\n", "source/b2.md"
+        ),
+        page("last_reviewed_on: 9999-12-01\nreview_in: 6 months\nowner: a\n", "source/b3.md"),
+    ]
+    pages = [*bad, good]
+    assert [status(p, TODAY, make_policy()) for p in pages] == [State.INVALID] * 3 + [State.EXPIRED]
+    assert [len(page_findings(p, make_policy())) for p in pages] == [1, 1, 1, 0]
+    assert planned_pulls(plan_renewals(pages, {}, TODAY, make_policy(), {})) == [
+        (*RENEWAL, "source/good.md")
+    ]
+
+
+def test_the_loaders_kept_in_the_rules_package_read_as_the_store_does() -> None:
+    assert rules.load_runbooks(FIXTURES, "runbooks") == load_runbooks(FIXTURES, "runbooks")
+    assert validate_folder(FIXTURES, make_policy()) == rules.validate_folder(
+        FIXTURES, make_policy()
+    )
+
+
+def test_an_untracked_pages_unusable_owner_is_a_finding_not_an_error() -> None:
+    runbook = page("title: Guide\nowner: '#team-channel'\n")
+    assert status(runbook, TODAY, make_policy()) is State.UNTRACKED
+    [(kind, message)] = page_findings(runbook, make_policy())
+    assert (
+        kind is FindingKind.NO_OWNER and "`owner: #team-channel` is not a GitHub login" in message
+    )

@@ -1,6 +1,7 @@
 """`dutydesk runbooks`: status, validate and renew.
 
-Thin click commands over `dutydesk.rules.runbooks` (pure), `dutydesk.io.runbook_store` (GitHub)
+Thin click commands over `dutydesk.rules.runbooks` (pure), `dutydesk.io.runbook_store` (the
+pages on disk, and GitHub)
 and `dutydesk.io.apply` (the one executor, which alone checks --dry-run). The clock and the
 environment are read only inside the command functions.
 """
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.io.apply import Outcome
     from dutydesk.io.runbook_store import RunbookStore
     from dutydesk.policy import Policy
-    from dutydesk.rules.runbooks import CommitInfo, Runbook, Verdict
+    from dutydesk.rules.runbooks import CommitInfo, Runbook, State, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,8 +57,8 @@ def _options(func: F) -> F:
 
 def _setup(policy_path: Path, now: datetime | None) -> Setup:
     from dutydesk.errors import ConfigurationError
+    from dutydesk.io.runbook_store import policy_runbooks
     from dutydesk.policy import load_policy
-    from dutydesk.rules.runbooks import load_runbooks
 
     policy = load_policy(policy_path)
     moment = now if now is not None else datetime.now(UTC)
@@ -66,8 +67,13 @@ def _setup(policy_path: Path, now: datetime | None) -> Setup:
         raise ConfigurationError(
             f"runbooks folder {folder} does not exist (policy key runbooks.folder)"
         )
-    runbooks = load_runbooks(folder, policy.runbooks.folder)
+    runbooks = policy_runbooks(folder, policy)
     return Setup(policy, folder, runbooks, moment, policy.local(moment).date())
+
+
+def _no_pages(setup: Setup) -> str:
+    globs = ", ".join(setup.policy.runbooks.include)
+    return f"no pages in {setup.folder} match runbooks.include ({globs})"
 
 
 def _note(message: str) -> None:
@@ -78,8 +84,10 @@ def _note(message: str) -> None:
 def runbooks() -> None:
     """Runbook reviews: which runbooks are due, are they well formed, and review pull requests.
 
-    A runbook's front matter has `expires: YYYY-MM-DD` (or `last_reviewed_on` with
-    `review_in`) and `owner`; see runbooks/TEMPLATE.md.
+    Every page that runbooks.include matches under runbooks.folder is read, tech-docs
+    `.html.md.erb` pages too. A runbook's front matter has `expires: YYYY-MM-DD` (or
+    `last_reviewed_on` with `review_in`) and `owner` (else the file's CODEOWNERS owners review
+    it); see runbooks/TEMPLATE.md.
     """
 
 
@@ -88,10 +96,11 @@ def runbooks() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per runbook.")
 @run_safely
 def status(policy_path: Path, now: datetime | None, as_json: bool) -> None:
-    """List every runbook with its review date, owner and state.
+    """List every page with its review date, reviewers and state.
 
-    States: ok, due-soon (within runbooks.warning_days), expired (on and after the date) and
-    invalid (the front matter cannot be used; the message says what to fix). Exit 0 either way.
+    States: ok, due-soon (within runbooks.warning_days), expired (on and after the date),
+    invalid (the front matter cannot be used; the message says what to fix) and untracked (no
+    review date, and not `category: runbooks`). Exit 0 either way.
     """
     from dutydesk.rules.runbooks import status as state_of
 
@@ -100,20 +109,40 @@ def status(policy_path: Path, now: datetime | None, as_json: bool) -> None:
     for runbook in setup.runbooks:
         state = state_of(runbook, setup.today, setup.policy)
         if as_json:
-            record = {
-                "path": runbook.path,
-                "expires": runbook.expires.isoformat() if runbook.expires else None,
-                "state": str(state),
-                "owner": list(runbook.owner),
-                "error": runbook.error,
-            }
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(json.dumps(_status_record(runbook, state), ensure_ascii=False))
             continue
         expires = runbook.expires.isoformat() if runbook.expires else "-"
-        detail = runbook.error if runbook.error else ", ".join(runbook.owner)
-        click.echo(f"{state!s:<9}  {expires:<10}  {runbook.path:<{width}}  {detail}")
+        click.echo(f"{state!s:<9}  {expires:<10}  {runbook.path:<{width}}  {_detail(runbook)}")
     if not setup.runbooks and not as_json:
-        _note(f"no runbooks in {setup.folder}")
+        _note(_no_pages(setup))
+
+
+def _status_record(runbook: Runbook, state: State) -> dict[str, Any]:
+    return {
+        "path": runbook.path,
+        "expires": runbook.expires.isoformat() if runbook.expires else None,
+        "state": str(state),
+        "owner": list(runbook.owner),
+        "error": runbook.error,
+        "owner_from": str(runbook.owner_from) if runbook.owner_from else None,
+        "owner_slack": list(runbook.owner_slack),
+        "findings": list(runbook.findings),
+    }
+
+
+def _detail(runbook: Runbook) -> str:
+    """The error, else the reviewers (and whence), the Slack owner and any finding."""
+    if runbook.error:
+        return runbook.error
+    parts = [", ".join(runbook.owner)] if runbook.owner else []
+    if runbook.owner_from is not None and str(runbook.owner_from) == "CODEOWNERS":
+        parts[-1] += " (CODEOWNERS)"
+    if runbook.owner_slack:
+        parts.append("slack " + ", ".join(runbook.owner_slack))
+    if not runbook.tracked:
+        parts.append("no review date")
+    parts += runbook.findings
+    return "; ".join(parts)
 
 
 @runbooks.command()
@@ -121,29 +150,31 @@ def status(policy_path: Path, now: datetime | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line per finding.")
 @run_safely
 def validate(policy_path: Path, now: datetime | None, as_json: bool) -> None:
-    """Report invalid runbooks and missing template sections; exit 1 if there are any."""
-    from dutydesk.rules.runbooks import missing_sections
+    """Report invalid pages, pages nobody reviews and missing template sections (for pages
+    that declare `category: runbooks`, the sections runbooks.sections names); exit 1 if there
+    are any, or if no page matches runbooks.include."""
+    from dutydesk.rules.runbooks import page_findings
 
     setup = _setup(policy_path, now)
     problems = 0
     for runbook in setup.runbooks:
-        found: list[tuple[str, str]] = []
-        if runbook.error:
-            found.append(("invalid", runbook.error))
-        missing = missing_sections(runbook) if runbook.text else []
-        if missing:
-            found.append(("missing-sections", "missing template sections: " + ", ".join(missing)))
-        for kind, message in found:
+        for kind, message in page_findings(runbook, setup.policy):
             problems += 1
             if as_json:
-                record = {"path": runbook.path, "kind": kind, "message": message}
+                record = {"path": runbook.path, "kind": str(kind), "message": message}
                 click.echo(json.dumps(record, ensure_ascii=False))
             else:
                 click.echo(f"{runbook.path}: {message}")
-    if problems:
-        _note(f"{problems} problem(s) in {len(setup.runbooks)} runbook(s)")
+    untracked = sum(1 for r in setup.runbooks if not r.tracked)
+    tracked = len(setup.runbooks) - untracked
+    counted = f"{tracked} runbook(s)" + (f", {untracked} untracked page(s)" if untracked else "")
+    if not setup.runbooks:
+        _note(_no_pages(setup))
         sys.exit(1)
-    _note(f"{len(setup.runbooks)} runbook(s) valid")
+    if problems:
+        _note(f"{problems} problem(s) in {counted}")
+        sys.exit(1)
+    _note(f"{counted}: valid")
 
 
 @runbooks.command()
@@ -270,7 +301,9 @@ def _explain(setup: Setup, verdicts: list[Verdict]) -> None:
     for verdict in verdicts:
         path = verdict.runbook.path
         number = verdict.pull.number if verdict.pull is not None else 0
-        if verdict.reason is Reason.OPEN:
+        if verdict.reason is Reason.PLANNED and not verdict.runbook.owner:
+            _note(f"{path}: no reviewers to ask (no `owner:` and no CODEOWNERS entry)")
+        elif verdict.reason is Reason.OPEN:
             _note(f"{path}: review pull request #{number} is open")
         elif verdict.reason is Reason.CLOSED_RECENTLY:
             resume = verdict.resume_on.isoformat() if verdict.resume_on else "later"

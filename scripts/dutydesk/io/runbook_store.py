@@ -1,4 +1,9 @@
-"""The side of runbook reviews that talks to GitHub, behind the small `RunbookStore` protocol.
+"""The sides of runbook reviews that read: the pages on disk (with the repository's
+CODEOWNERS), and GitHub behind the small `RunbookStore` protocol.
+
+`load_runbooks` reads every page under runbooks.folder that a runbooks.include glob matches
+(nested folders too; README and TEMPLATE pages are skipped), with CRLF kept; one page that
+cannot be read is one invalid page. The decisions stay in `dutydesk.rules.runbooks`.
 
 `GitHubRunbookStore` uses PyGithub. A review pull request costs six requests:
 
@@ -26,19 +31,118 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from dutydesk.errors import GitHubError
+from dutydesk.policy.defaults import RUNBOOK_INCLUDE
 from dutydesk.rules.runbooks import CommitInfo, PullInfo, PullState, latest_pulls
+from dutydesk.rules.runbooks.codeowners import CODEOWNERS_PATHS, CodeOwners, parse_codeowners
+from dutydesk.rules.runbooks.model import NOT_RUNBOOKS, Runbook
+from dutydesk.rules.runbooks.parse import page_stem, parse_runbook
 
 if TYPE_CHECKING:  # pragma: no cover
     from github.Repository import Repository as GhRepository
 
     from dutydesk.io.github import GitHubRepository
+    from dutydesk.policy import Policy
 
 #: The most commits read for one runbook's review body.
 MAX_COMMITS = 100
+
+
+# -- the pages on disk --------------------------------------------------------------------
+
+
+def read_codeowners(root: Path | None) -> CodeOwners | None:
+    """The repository's CODEOWNERS, from the first place GitHub looks that has one."""
+    if root is None:
+        return None
+    for name in CODEOWNERS_PATHS:
+        file = root / name
+        if file.is_file():
+            try:
+                return parse_codeowners(file.read_text(encoding="utf-8"), name)
+            except (OSError, UnicodeDecodeError):
+                return CodeOwners(name)  # GitHub cannot read it either: it owns nothing
+    return None
+
+
+def page_files(folder: Path, include: Sequence[str] = RUNBOOK_INCLUDE) -> list[Path]:
+    """The files under ``folder`` that an ``include`` glob matches, sorted, each once."""
+    found = {file for glob in include for file in folder.glob(glob) if file.is_file()}
+    return sorted(f for f in found if f.name.split(".", 1)[0].lower() not in NOT_RUNBOOKS)
+
+
+def _read(file: Path, path: str, codeowners: CodeOwners | None) -> Runbook:
+    """One file, read with ``newline=""`` so that CRLF stays."""
+    try:
+        with file.open(encoding="utf-8", newline="") as handle:
+            text = handle.read()
+    except UnicodeDecodeError:
+        return Runbook(
+            path, "", page_stem(path), file=file, error="not UTF-8 text; save it as UTF-8"
+        )
+    except OSError as exc:
+        return Runbook(
+            path, "", page_stem(path), file=file, error=f"cannot be read: {exc.strerror}"
+        )
+    return parse_runbook(path, text, file, codeowners)
+
+
+def _root(folder: Path, prefix: str) -> Path | None:
+    """The repository's root: ``folder`` less its path in the repository."""
+    depth = len([part for part in prefix.split("/") if part])
+    if depth and folder.parts[-depth:] != tuple(prefix.split("/")):
+        return None
+    return folder.parents[depth - 1] if depth else folder
+
+
+def load_runbooks(
+    folder: Path, repo_folder: str | None = None, include: Sequence[str] = RUNBOOK_INCLUDE
+) -> list[Runbook]:
+    """Every page under ``folder`` that an ``include`` glob matches, sorted by path.
+
+    ``repo_folder`` is the folder's path in the repository (default: ``folder`` as given);
+    each page's ``path`` is under it, and the repository's CODEOWNERS is looked for in the
+    folder that holds it. Text is read with ``newline=""``, so CRLF stays.
+    """
+    prefix = (repo_folder if repo_folder is not None else folder.as_posix()).strip("/")
+    prefix = "" if prefix in ("", ".") else prefix.removeprefix("./")
+    codeowners = read_codeowners(_root(folder, prefix))
+    out: list[Runbook] = []
+    for file in page_files(folder, include):
+        rel = file.relative_to(folder).as_posix()
+        out.append(_read(file, f"{prefix}/{rel}" if prefix else rel, codeowners))
+    return out
+
+
+def policy_runbooks(folder: Path, policy: Policy) -> list[Runbook]:
+    """The pages the policy names: runbooks.include under runbooks.folder (given as ``folder``,
+    found relative to the policy file)."""
+    return load_runbooks(folder, policy.runbooks.folder, policy.runbooks.include)
+
+
+def validate_folder(folder: Path, policy: Policy) -> list[tuple[str, str]]:
+    """(file, message) for every finding about the pages (`dutydesk validate`)."""
+    from dutydesk.rules.runbooks.sections import page_findings
+
+    if not folder.is_dir():
+        return [(str(folder), "the runbooks folder (policy runbooks.folder) does not exist")]
+    pages = policy_runbooks(folder, policy)
+    if not pages:
+        return [
+            (str(folder), f"no pages match runbooks.include ({', '.join(policy.runbooks.include)})")
+        ]
+    out: list[tuple[str, str]] = []
+    for page in pages:
+        where = str(page.file) if page.file is not None else page.path
+        out += [(where, message) for _, message in page_findings(page, policy)]
+    return out
+
+
+# -- review pull requests ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)

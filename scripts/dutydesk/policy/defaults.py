@@ -59,3 +59,16 @@ DEFAULT_LABELS: dict[str, tuple[str, str, str]] = {
     "runbook_review": ("runbook-review", "c5def5", "A runbook's review date has passed"),
 }
 PRIORITY_COLOURS = {"P1": "b60205", "P2": "d93f0b", "P3": "fbca04", "P4": "c5def5"}
+
+#: runbooks.include: the pages read under runbooks.folder, as globs relative to it. They cover
+#: tech-docs sites' ``.html.md.erb``, ``.md.erb`` and ``.html.md`` pages and ``.markdown``.
+RUNBOOK_INCLUDE = ("**/*.md", "**/*.md.erb", "**/*.markdown", "**/*.markdown.erb")
+#: runbooks.sections: the headings a ``category: runbooks`` page needs, the OPG template's.
+RUNBOOK_SECTIONS = (
+    "Description",
+    "Incident response hours",
+    "Incident contact details",
+    "URLs",
+    "Docs",
+    "Service team (non-urgent issues)",
+)

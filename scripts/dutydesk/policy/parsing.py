@@ -21,6 +21,8 @@ from dutydesk.policy.defaults import (
     MAX_WAIT,
     PRIORITY_COLOURS,
     REGIONS,
+    RUNBOOK_INCLUDE,
+    RUNBOOK_SECTIONS,
     WEEKDAYS,
 )
 from dutydesk.policy.merge import deep_merge
@@ -73,6 +75,8 @@ RUNBOOKS_KEYS = (
     "warning_days",
     "renotify_after_days",
     "max_pull_requests_per_run",
+    "include",
+    "sections",
 )
 LABEL_KEYS = ("name", "color", "description")
 
@@ -285,6 +289,8 @@ def _runbooks(rb: Reader) -> RunbooksPolicy:
         warning_days=rb.integer("warning_days", 14),
         renotify_after_days=rb.integer("renotify_after_days", 30),
         max_pull_requests_per_run=rb.integer("max_pull_requests_per_run", 5, minimum=1),
+        include=_globs(rb),
+        sections=_texts(rb, "sections", RUNBOOK_SECTIONS, "a list of headings"),
     )
     rb.done(RUNBOOKS_KEYS)
     if Path(runbooks.folder).is_absolute() or ".." in Path(runbooks.folder).parts:
@@ -294,6 +300,26 @@ def _runbooks(rb: Reader) -> RunbooksPolicy:
     ):
         raise rb.fail("review_period", runbooks.review_period, "e.g. '6 months', '12 weeks'")
     return runbooks
+
+
+def _texts(reader: Reader, name: str, default: tuple[str, ...], allowed: str) -> tuple[str, ...]:
+    """A list of non-empty strings (one string is a list of one)."""
+    value = reader.get(name, list(default))
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        raise reader.fail(name, value, allowed)
+    return tuple(item.strip() for item in items)
+
+
+def _globs(rb: Reader) -> tuple[str, ...]:
+    allowed = "a list of globs relative to runbooks.folder, e.g. ['**/*.md', '**/*.html.md.erb']"
+    globs = _texts(rb, "include", RUNBOOK_INCLUDE, allowed)
+    for glob in globs:
+        if glob.startswith("/") or ".." in glob.split("/") or not glob:
+            raise rb.fail("include", glob, allowed)
+    if not globs:
+        raise rb.fail("include", [], allowed)
+    return globs
 
 
 def label_roles(priorities: Mapping[str, Priority]) -> dict[str, tuple[str, str, str]]:

@@ -61,6 +61,8 @@ class RunbooksPolicy:
     warning_days: int
     renotify_after_days: int
     max_pull_requests_per_run: int
+    include: tuple[str, ...]  # globs of the pages read, relative to folder
+    sections: tuple[str, ...]  # the headings a `category: runbooks` page needs
 
 
 @dataclass(frozen=True)

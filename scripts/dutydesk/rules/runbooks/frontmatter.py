@@ -19,6 +19,7 @@ _FENCE_OPEN = re.compile(r"^---[ \t]*$")
 _FENCE_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]*(.*?)[ \t]*#*[ \t]*$")
 CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_ERB = re.compile(r"<%.*?%>", re.DOTALL)
 
 
 def split_lines(text: str) -> list[str]:
@@ -51,9 +52,14 @@ class Block:
     end: int  # index of the closing fence line
 
 
+def has_front_matter(lines: Sequence[str]) -> bool:
+    """Does the text open with a `---` line (after a byte order mark)?"""
+    return bool(lines) and bool(_FENCE_OPEN.match(content(lines[0]).lstrip("\ufeff")))
+
+
 def front_matter(lines: Sequence[str]) -> Block | str:
     """Where the front matter is, or a message saying what is wrong with its fences."""
-    if not lines or not _FENCE_OPEN.match(content(lines[0]).lstrip("\ufeff")):
+    if not has_front_matter(lines):
         return "no front matter: start the file with a `---` line, the keys, and another `---`"
     for index in range(1, len(lines)):
         if _FENCE_CLOSE.match(content(lines[index])):
@@ -67,13 +73,18 @@ def yaml_text(lines: Sequence[str], block: Block) -> str:
 
 
 def heading_title(lines: Sequence[str], block: Block | None, fallback: str) -> str:
-    """The first level-1 heading, less a trailing "Runbook"; else the file name."""
+    """The first level-1 heading outside code, less ERB tags (``<%= ... %>``) and a trailing
+    "Runbook"; else the file name."""
     start = block.end + 1 if block is not None else 0
+    in_code = False
     for line in lines[start:]:
-        match = HEADING.match(content(line))
-        if match and len(match.group(1)) == 1 and match.group(2):
-            title = re.sub(r"\s+runbook$", "", match.group(2), flags=re.IGNORECASE)
-            return title or match.group(2)
+        if CODE_FENCE.match(content(line)):
+            in_code = not in_code
+        match = None if in_code else HEADING.match(content(line))
+        text = " ".join(_ERB.sub(" ", match.group(2)).split()) if match else ""
+        if match and len(match.group(1)) == 1 and text:
+            title = re.sub(r"\s+runbook$", "", text, flags=re.IGNORECASE)
+            return title or text
     return fallback
 
 
@@ -91,8 +102,9 @@ def key_line(lines: Sequence[str], block: Block, key: str) -> int | None:
 
 
 def value_pattern(key: str) -> re.Pattern[str]:
-    """``key: 2026-11-02`` with its parts named: head, q (the quote), value and rest."""
+    """``key: 2026-11-02`` (or YAML's ``2026-1-5``) with its parts named: head, q (the
+    quote), value and rest."""
     return re.compile(
         rf"^(?P<head>{re.escape(key)}[ \t]*:[ \t]*)(?P<q>[\"']?)"
-        r"(?P<value>\d{4}-\d{2}-\d{2})(?P=q)(?P<rest>[ \t]*(?:#.*)?)$"
+        r"(?P<value>\d{4}-\d{1,2}-\d{1,2})(?P=q)(?P<rest>[ \t]*(?:#.*)?)$"
     )

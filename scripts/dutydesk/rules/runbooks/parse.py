@@ -1,14 +1,19 @@
-"""Reading runbooks: a file's front matter becomes a `Runbook`, or an invalid one whose error
+"""Reading runbooks: a page's front matter becomes a `Runbook`, or an invalid one whose error
 says what to fix.
 
 Two date conventions are read:
 
 * OPG's ``expires: YYYY-MM-DD``: the runbook is reviewed by that date;
 * GOV.UK tech-docs' ``last_reviewed_on: YYYY-MM-DD`` with ``review_in: 6 months``: the runbook
-  expires ``review_in`` after its last review.
+  expires ``review_in`` after its last review, as the tech-docs gem computes it.
 
-Every problem is named at once, owner first, then the dates, then the one-line check that a
-renewal needs. Nothing here reads the policy: `load_runbooks` is handed the folder.
+Dates are read as YAML writes them (``2025-1-16`` too). A page with no review date is
+untracked, not invalid, unless it declares ``category: runbooks``; so is a page with no front
+matter. The reviewers are ``owner`` if given, else the file's owners in CODEOWNERS (handed in
+as a `CodeOwners`); a tracked page with neither gets a finding, not an error. ``owner_slack``
+is carried. One page's problems never reach another's: every problem is caught here, named at
+once (the dates, then the one-line check that a renewal needs). Nothing here reads files or
+the policy: `dutydesk.io.runbook_store` reads the pages and CODEOWNERS.
 
 Emits: nothing (read by review.py and renewal.py)
 """
@@ -24,20 +29,22 @@ from typing import Any
 import yaml
 
 from dutydesk.people import is_person_or_team
+from dutydesk.rules.runbooks.codeowners import CodeOwners
 from dutydesk.rules.runbooks.frontmatter import (
     Block,
     FrontMatterLoader,
     front_matter,
+    has_front_matter,
     heading_title,
     key_line,
     split_lines,
     yaml_text,
 )
-from dutydesk.rules.runbooks.model import NOT_RUNBOOKS, Convention, Runbook
+from dutydesk.rules.runbooks.model import RUNBOOK_CATEGORY, Convention, OwnerSource, Runbook
 from dutydesk.rules.runbooks.periods import add_period, parse_period
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_OWNER_FIX = "add `owner:` with the GitHub logins or org/team slugs who review this runbook"
+_YAML_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_OWNER_FIX = "add `owner:` with the GitHub logins or org/team slugs who review this page"
 
 
 @dataclass(frozen=True)
@@ -58,17 +65,18 @@ def _date_value(key: str, value: Any) -> tuple[date | None, str | None]:
     if value is None or value == "":
         return None, f"`{key}` is empty; write a date as YYYY-MM-DD"
     text = str(value).strip()
-    if isinstance(value, str) and _ISO_DATE.match(text):
-        try:
-            return date.fromisoformat(text), None
-        except ValueError:
-            return None, f"`{key}: {text}` is not a real date; write YYYY-MM-DD"
-    return None, f"`{key}: {text}` is not a date; write YYYY-MM-DD, e.g. 2027-05-31"
+    match = _YAML_DATE.match(text) if isinstance(value, str) else None
+    if match is None:
+        return None, f"`{key}: {text}` is not a date; write YYYY-MM-DD, e.g. 2027-05-31"
+    try:
+        return date(*(int(part) for part in match.groups())), None
+    except ValueError:
+        return None, f"`{key}: {text}` is not a real date; write YYYY-MM-DD"
 
 
 def _owners(value: Any) -> tuple[tuple[str, ...], str | None]:
     if value is None or value == "" or value == []:
-        return (), f"no `owner`: {_OWNER_FIX}"
+        return (), None
     items = value if isinstance(value, list) else [value]
     out: list[str] = []
     for item in items:
@@ -79,6 +87,18 @@ def _owners(value: Any) -> tuple[tuple[str, ...], str | None]:
     return tuple(out), None
 
 
+def _texts(value: Any) -> tuple[str, ...]:
+    """``owner_slack``: one handle or channel, or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    return tuple(str(item).strip() for item in items if item is not None and str(item).strip())
+
+
+def _declares_runbook(data: dict[Any, Any]) -> bool:
+    category = data.get("category")
+    items = category if isinstance(category, list) else [category]
+    return any(isinstance(c, str) and c.strip().lower() == RUNBOOK_CATEGORY for c in items)
+
+
 def _review_in(raw: Any) -> tuple[str | None, str | None]:
     """`review_in` as a period of at least a day, or the problem with it."""
     if raw is None:
@@ -86,10 +106,10 @@ def _review_in(raw: Any) -> tuple[str | None, str | None]:
     text = str(raw).strip()
     try:
         amount, _ = parse_period(text)
-        if amount < 1:
-            raise ValueError(f"{text!r} is not a period of at least 1 day")
     except ValueError as exc:
         return None, f"`review_in`: {exc}"
+    if amount < 1:
+        return None, f"`review_in`: {text!r} is not a period of at least 1 day"
     return text, None
 
 
@@ -106,7 +126,13 @@ def _reviewed_dates(data: dict[Any, Any]) -> _Dates:
     review_in, period_problem = _review_in(data.get("review_in"))
     expires = None
     if reviewed is not None and review_in is not None:
-        expires = add_period(reviewed, review_in)
+        try:
+            expires = add_period(reviewed, review_in)
+        except ValueError:
+            period_problem = (
+                f"`last_reviewed_on: {reviewed.isoformat()}` plus `review_in: {review_in}` "
+                "is after 9999-12-31; check the date"
+            )
     return _Dates(
         Convention.LAST_REVIEWED_ON,
         expires=expires,
@@ -116,7 +142,7 @@ def _reviewed_dates(data: dict[Any, Any]) -> _Dates:
     )
 
 
-def _review_dates(data: dict[Any, Any]) -> _Dates:
+def _review_dates(data: dict[Any, Any], is_runbook: bool) -> _Dates:
     """Which convention the front matter uses, and the dates it gives."""
     has_expires, has_reviewed = "expires" in data, "last_reviewed_on" in data
     if has_expires and has_reviewed:
@@ -125,6 +151,8 @@ def _review_dates(data: dict[Any, Any]) -> _Dates:
         return _expires_dates(data)
     if has_reviewed:
         return _reviewed_dates(data)
+    if not is_runbook:
+        return _Dates()  # untracked
     return _Dates(
         problems=(
             "no review date: add `expires: YYYY-MM-DD` "
@@ -145,6 +173,30 @@ def _renewable(lines: list[str], block: Block, convention: Convention) -> str | 
 
 def _only(*problems: str | None) -> tuple[str, ...]:
     return tuple(p for p in problems if p)
+
+
+# -- who reviews -------------------------------------------------------------------------
+
+
+def _reviewers(
+    path: str, owner: tuple[str, ...], codeowners: CodeOwners | None
+) -> tuple[tuple[str, ...], OwnerSource | None]:
+    """``owner`` if given, else the file's owners in CODEOWNERS (the last matching line)."""
+    if owner:
+        return owner, OwnerSource.OWNER
+    found = codeowners.owners_for(path) if codeowners is not None else None
+    if found:
+        return found, OwnerSource.CODEOWNERS
+    return (), None
+
+
+def _no_owner(codeowners: CodeOwners | None) -> str:
+    where = (
+        f"a line for this file in {codeowners.source}"
+        if codeowners is not None
+        else "a CODEOWNERS file (.github/CODEOWNERS)"
+    )
+    return f"no owner, so nobody is asked to review it: {_OWNER_FIX}, or add {where}"
 
 
 # -- the whole file ----------------------------------------------------------------------
@@ -171,60 +223,78 @@ def _named_title(data: dict[Any, Any], fallback: str) -> str:
     return named.strip() if isinstance(named, str) and named.strip() else fallback
 
 
-def parse_runbook(path: str, text: str, file: Path | None = None) -> Runbook:
-    """Read one runbook's text; a problem makes it invalid with a message saying what to fix."""
+def page_stem(path: str) -> str:
+    """``guides/alerts.html.md.erb`` -> ``alerts``; an index page is named by its folder."""
+    parts = path.split("/")
+    stem = parts[-1].split(".", 1)[0]
+    return parts[-2] if stem.lower() == "index" and len(parts) > 1 else stem
+
+
+def parse_runbook(
+    path: str, text: str, file: Path | None = None, codeowners: CodeOwners | None = None
+) -> Runbook:
+    """Read one page's text; a problem makes it invalid with a message saying what to fix.
+
+    ``codeowners`` gives the reviewers of a page with no ``owner``; ``path`` is matched
+    against it, so it is the page's path in the repository.
+    """
     lines = split_lines(text)
-    stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    if not has_front_matter(lines):
+        owner, source = _reviewers(path, (), codeowners)
+        title = heading_title(lines, None, page_stem(path))
+        return Runbook(path, text, title, file=file, owner=owner, owner_from=source)
     block = front_matter(lines)
     if isinstance(block, str):
-        return Runbook(path, text, heading_title(lines, None, stem), file=file, error=block)
-    title = heading_title(lines, block, stem)
+        return Runbook(
+            path, text, heading_title(lines, None, page_stem(path)), file=file, error=block
+        )
+    title = heading_title(lines, block, page_stem(path))
     data = _mapping(lines, block)
     if isinstance(data, str):
         return Runbook(path, text, title, file=file, error=data)
+    page = Runbook(path, text, _named_title(data, title), file=file)
+    return _from_front_matter(page, data, (lines, block), codeowners)
+
+
+def _from_front_matter(
+    page: Runbook,
+    data: dict[Any, Any],
+    where: tuple[list[str], Block],
+    codeowners: CodeOwners | None,
+) -> Runbook:
+    is_runbook = _declares_runbook(data)
     owner, owner_problem = _owners(data.get("owner"))
-    dates = _review_dates(data)
-    problems = _only(owner_problem, *dates.problems)
+    reviewers, source = _reviewers(page.path, owner, codeowners)
+    dates = _review_dates(data, is_runbook)
+    tracked = dates.convention is not None or is_runbook
+    problems = _only(owner_problem if tracked else None, *dates.problems)
     if dates.convention is not None and not problems:
-        problems = _only(_renewable(lines, block, dates.convention))
+        problems = _only(_renewable(*where, dates.convention))
+    findings = _only(None if tracked else owner_problem)  # an untracked page's owner
+    if tracked and not reviewers and owner_problem is None:
+        findings = (_no_owner(codeowners),)
     return Runbook(
-        path,
-        text,
-        _named_title(data, title),
-        file=file,
+        page.path,
+        page.text,
+        page.title,
+        file=page.file,
         expires=dates.expires,
-        owner=owner,
+        owner=reviewers,
         convention=dates.convention,
         last_reviewed_on=dates.reviewed,
         review_in=dates.review_in,
         error="; ".join(problems) if problems else None,
+        owner_from=source,
+        owner_slack=_texts(data.get("owner_slack")),
+        is_runbook=is_runbook,
+        findings=findings,
     )
 
 
-def _read(file: Path, path: str) -> Runbook:
-    """One file, read with ``newline=""`` so that CRLF stays."""
-    try:
-        with file.open(encoding="utf-8", newline="") as handle:
-            text = handle.read()
-    except UnicodeDecodeError:
-        return Runbook(path, "", file.stem, file=file, error="not UTF-8 text; save it as UTF-8")
-    except OSError as exc:
-        return Runbook(path, "", file.stem, file=file, error=f"cannot be read: {exc.strerror}")
-    return parse_runbook(path, text, file)
-
-
 def load_runbooks(folder: Path, repo_folder: str | None = None) -> list[Runbook]:
-    """Every ``*.md`` under ``folder`` (but TEMPLATE.md and README.md), sorted by path.
+    """Kept for `dutydesk.cli.jobs`: the pages under ``folder``, read by
+    `dutydesk.io.runbook_store.load_runbooks` (which see), with the default
+    ``runbooks.include`` and the repository's CODEOWNERS."""
+    from dutydesk.io.runbook_store import load_runbooks as load
 
-    ``repo_folder`` is the folder's path in the repository (default: ``folder`` as given);
-    each runbook's ``path`` is under it. Text is read with ``newline=""``, so CRLF stays.
-    """
-    prefix = (repo_folder if repo_folder is not None else folder.as_posix()).strip("/")
-    prefix = "" if prefix in ("", ".") else prefix.removeprefix("./")
-    out: list[Runbook] = []
-    for file in sorted(folder.rglob("*.md")):
-        if not file.is_file() or file.name.lower() in NOT_RUNBOOKS:
-            continue
-        rel = file.relative_to(folder).as_posix()
-        out.append(_read(file, f"{prefix}/{rel}" if prefix else rel))
-    return out
+    return load(folder, repo_folder)

@@ -42,6 +42,7 @@ from dutydesk.rules.runbooks.review import (
     last_review,
     next_expiry,
     renewed_value,
+    review_interval,
     review_verdicts,
 )
 
@@ -116,6 +117,7 @@ def _values(
         "old_value": old_value,
         "new_value": renewed_value(runbook, today, policy),
         "next_expiry": next_expiry(runbook, today, policy),
+        "review_in": review_interval(runbook, policy),
         "since": last_review(runbook, policy),
         "commits": None if commits is None else list(commits[:MAX_COMMITS_LISTED]),
         "more_commits": 0 if commits is None else max(0, len(commits) - MAX_COMMITS_LISTED),

@@ -1,7 +1,7 @@
 """Review dates and verdicts: which runbooks are due, when each was last reviewed, what a
 review writes, and whether an expired one gets a review pull request in this run.
 
-A runbook is expired on and after its expiry date, and due soon within the policy's
+A page with no review date is untracked. A runbook is expired on and after its expiry date, and due soon within the policy's
 ``warning_days`` before it. A review pull request is not opened while one is open for the
 runbook, nor within ``renotify_after_days`` of one closed unmerged, nor past the run's cap.
 
@@ -33,6 +33,9 @@ from dutydesk.rules.runbooks.periods import add_period
 
 
 def status(runbook: Runbook, today: date, policy: Policy) -> State:
+    """Untracked (no review date), invalid, expired, due soon or ok."""
+    if not runbook.tracked:
+        return State.UNTRACKED
     if not runbook.valid or runbook.expires is None:
         return State.INVALID
     if today >= runbook.expires:
@@ -61,6 +64,13 @@ def renewed_value(runbook: Runbook, today: date, policy: Policy) -> date:
     return add_period(today, policy.runbooks.review_period)
 
 
+def review_interval(runbook: Runbook, policy: Policy) -> str:
+    """How long a review lasts: the page's own ``review_in``, else the policy's period."""
+    if runbook.convention is Convention.LAST_REVIEWED_ON and runbook.review_in:
+        return runbook.review_in
+    return policy.runbooks.review_period
+
+
 def next_expiry(runbook: Runbook, today: date, policy: Policy) -> date:
     """When the runbook will expire again once this review is merged."""
     if runbook.convention is Convention.LAST_REVIEWED_ON and runbook.review_in:
@@ -73,7 +83,7 @@ def next_expiry(runbook: Runbook, today: date, policy: Policy) -> date:
 
 def branch_for(path: str) -> str:
     """The stable branch for a runbook's review: ``dutydesk/runbook-review/<slug of path>``."""
-    stem = path.removesuffix(".md")
+    stem = path.removesuffix(".md")  # only .md, so existing branches stay
     ascii_text = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     digest = hashlib.sha1(path.encode("utf-8")).hexdigest()[:8]

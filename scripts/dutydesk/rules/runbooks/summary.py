@@ -1,4 +1,5 @@
-"""The sweep's job summary: a table of the runbooks due soon, expired or invalid.
+"""The sweep's job summary: a table of the runbooks due soon, expired or invalid (untracked
+pages, with no review date, are left out).
 
 Emits: nothing (the job summary)
 Reads: runbooks.warning_days
@@ -24,7 +25,7 @@ def summary_lines(runbooks: Iterable[Runbook], today: date, policy: Policy) -> l
     from dutydesk.templating import render
 
     rows = [(r, status(r, today, policy)) for r in runbooks]
-    rows = [(runbook, state) for runbook, state in rows if state is not State.OK]
+    rows = [(runbook, state) for runbook, state in rows if state in _ORDER]
     if not rows:
         return []
     rows.sort(key=lambda r: (_ORDER[r[1]], r[0].expires or date.max, r[0].path))
