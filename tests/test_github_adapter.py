@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from dutydesk.errors import ConfigurationError, GitHubError
 from dutydesk.io.github import (
+    COMMENT_EDITS_QUERY,
     ISSUE_PAGES_QUERY,
     ISSUE_QUERY,
     ISSUES_SINCE_QUERY,
@@ -23,9 +24,9 @@ from dutydesk.io.github import (
     connect,
     revisions,
 )
-from dutydesk.io.github_queries import merge_pages, pages_variables, unfinished
+from dutydesk.io.github_queries import merge_pages, pages_variables, unfinished, wants_history
 from dutydesk.io.github_snapshot import snapshot
-from dutydesk.model import BodyRevision, EventKind
+from dutydesk.model import BodyRevision, CommentRevision, EventKind
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "github"
@@ -40,6 +41,7 @@ QUERIES = {
     "ISSUES_SINCE_QUERY": ISSUES_SINCE_QUERY,
     "ISSUE_QUERY": ISSUE_QUERY,
     "ISSUE_PAGES_QUERY": ISSUE_PAGES_QUERY,
+    "COMMENT_EDITS_QUERY": COMMENT_EDITS_QUERY,
 }
 P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
 
@@ -194,13 +196,17 @@ def test_a_snapshot_reads_the_issue_its_comments_events_and_body_history_in_one_
     ]
     assert issue.comments[1].first_line == "/ack"
     assert issue.comments[0].updated_at == datetime(2026, 11, 23, 10, 5, 30, tzinfo=UTC)
-    assert [(e.kind, e.actor, e.label or e.assignee) for e in issue.events] == [
+    assert [(e.kind, e.actor, e.label or e.assignee or e.subject) for e in issue.events] == [
         (EventKind.LABELED, "alice", "incident"),
         (EventKind.LABELED, "github-actions[bot]", "P2"),
         (EventKind.UNLABELED, "github-actions[bot]", "P2"),
         (EventKind.LABELED, "github-actions[bot]", "P1"),
+        (EventKind.RENAMED, "alice", None),
+        (EventKind.COMMENT_DELETED, "bob", "carol"),  # bob deleted carol's comment
         (EventKind.ASSIGNED, "bob", "bob"),
     ]
+    renamed = issue.events[4]
+    assert (renamed.before, renamed.after) == ("[Incident] Payments down", issue.title)
     assert [(r.at, r.author, r.body.split("\n")[2][:2]) for r in issue.revisions] == [
         (at("10:00"), "alice", "P2"),
         (at("10:05"), "alice", "P1"),
@@ -297,7 +303,7 @@ def history(
             history(
                 "v3", [edit("10:00", "v1"), edit("10:05", None, deleted=True), edit("10:09", "v3")]
             ),
-            [("10:00", "v1", "alice"), ("10:09", "v3", "alice")],
+            [("10:00", "v1", "alice"), ("10:05", None, "alice"), ("10:09", "v3", "alice")],
         ),
         (
             history("v2", [edit("10:00", "v1"), edit("10:05", None, "bob", deleted=True)]),
@@ -305,13 +311,27 @@ def history(
         ),
         (
             history("v3", [edit("10:05", "v2", "bob"), edit("10:09", "v3")], created_edit=False),
-            [("10:05", "v2", "bob"), ("10:09", "v3", "alice")],
+            [("10:00", None, "alice"), ("10:05", "v2", "bob"), ("10:09", "v3", "alice")],
         ),
         (
             history("v1", [edit("10:00", None, deleted=True), edit("10:05", "v1", "bob")]),
-            [("10:05", "v1", "bob")],
+            [("10:00", None, "alice"), ("10:05", "v1", "bob")],
         ),
-        (history("v2", [], created_edit=False, edited="10:07"), [("10:07", "v2", "carol")]),
+        (
+            history("v2", [], created_edit=False, edited="10:07"),
+            [("10:00", None, "alice"), ("10:07", "v2", "carol")],
+        ),
+        (
+            history(
+                "v1",
+                [
+                    edit("10:00", "v1"),
+                    edit("10:05", None, "bob", deleted=True),
+                    edit("10:09", "v1"),
+                ],
+            ),
+            [("10:00", "v1", "alice"), ("10:05", None, "bob"), ("10:09", "v1", "alice")],
+        ),
         (
             history("a\r\nb", [edit("10:00", "v1"), edit("10:05", "a\nb", "bob")]),
             [("10:00", "v1", "alice"), ("10:05", "a\r\nb", "bob")],
@@ -324,21 +344,238 @@ def history(
     ids=[
         "a body never edited is its one revision, at opening, by the author",
         "edits listed newest first come out oldest first, the creation entry at opening",
-        "a revision deleted from the history is left out, not guessed",
+        "a revision deleted from the history is a gap in place, with its editor and time",
         "a deleted newest revision is the current body",
-        "without the creation entry the history starts at the first known edit, not at opening",
-        "a deleted creation entry leaves the original unknown",
-        "an edit with no readable history is dated from the last edit, by its editor",
+        "without the creation entry the original is a gap at opening, not the first known edit",
+        "a deleted creation entry is a gap at opening",
+        "an edit with no readable history: a gap at opening, the body at the last edit",
+        "a deleted revision between two equal texts is still a gap (a revert hides nothing)",
         "line endings alone do not make a new revision, and the current body is kept exactly",
         "a current body newer than the last readable edit is added at the last edit time",
     ],
 )
 def test_body_revisions_come_from_the_edit_history(
-    node: dict[str, Any], expected: list[tuple[str, str, str]]
+    node: dict[str, Any], expected: list[tuple[str, str | None, str]]
 ) -> None:
     assert revisions(node) == tuple(
         BodyRevision(at=at(clock), body=body, author=by) for clock, body, by in expected
     )
+
+
+# -- comment history ---------------------------------------------------------------------------
+
+
+def comment_node(
+    body: str,
+    edits: list[dict[str, Any]] | None = None,
+    editor: str | None = None,
+    edited: str | None = None,
+    created_edit: bool = True,
+    author: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An IssueComment as the listing gives it; with `edits`, as COMMENT_EDITS_QUERY filled in."""
+    node: dict[str, Any] = {
+        "id": "IC_kwDOcomment",
+        "fullDatabaseId": "2448000001",
+        "author": author or user("bob"),
+        "body": body,
+        "createdAt": "2026-11-23T10:00:00Z",
+        "updatedAt": f"2026-11-23T{edited or '10:00'}:00Z",
+        "lastEditedAt": f"2026-11-23T{edited}:00Z" if edited else None,
+        "editor": user(editor) if editor else None,
+    }
+    if edits is not None:
+        node["includesCreatedEdit"] = created_edit
+        node["userContentEdits"] = page(list(reversed(edits)))  # newest first
+    return node
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        (comment_node("/ack"), []),
+        (
+            comment_node("/approve", editor="rita", edited="10:05"),
+            [("10:00", "bob", None), ("10:05", "rita", "/approve")],
+        ),
+        (
+            comment_node(
+                "/approve",
+                [
+                    edit("10:00", "Is the snapshot tested?", "bob"),
+                    edit("10:05", "/approve", "rita"),
+                ],
+                editor="rita",
+                edited="10:05",
+            ),
+            [("10:00", "bob", "Is the snapshot tested?"), ("10:05", "rita", "/approve")],
+        ),
+        (
+            comment_node(
+                "thanks",
+                [
+                    edit("10:00", "/reject not tested", "bob"),
+                    edit("10:04", None, "rita", deleted=True),
+                    edit("10:05", "thanks", "rita"),
+                ],
+                editor="rita",
+                edited="10:05",
+            ),
+            [
+                ("10:00", "bob", "/reject not tested"),
+                ("10:04", "rita", None),
+                ("10:05", "rita", "thanks"),
+            ],
+        ),
+        (
+            comment_node(
+                "/ack",
+                [edit("10:05", "/ack", "bob")],
+                editor="bob",
+                edited="10:05",
+                created_edit=False,
+            ),
+            [("10:00", "bob", None), ("10:05", "bob", "/ack")],
+        ),
+        (
+            comment_node("/ack", [], edited="10:05"),
+            [("10:00", "bob", None), ("10:05", "ghost", "/ack")],
+        ),
+    ],
+    ids=[
+        "a comment never edited has no revisions: its author wrote it",
+        "history not read: a gap, then the current text by the last editor",
+        "the history says who wrote which version, the creation entry by the author",
+        "a revision deleted from a comment's history is a gap in place",
+        "without the creation entry the text as created is a gap",
+        "an editor GitHub no longer knows is ghost",
+    ],
+)
+def test_comment_revisions_say_who_wrote_each_version(
+    node: dict[str, Any], expected: list[tuple[str, str, str | None]]
+) -> None:
+    comment = snapshot({"number": 1, "comments": page([node])}).comments[0]
+    assert comment.revisions == tuple(
+        CommentRevision(at(clock), by, body) for clock, by, body in expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("node", "wanted"),
+    [
+        (comment_node("/ack"), False),
+        (comment_node("looking into it, the logs", editor="bob", edited="10:05"), False),
+        (comment_node("/ack", editor="bob", edited="10:05"), True),
+        (comment_node("  \n/approve", editor="BOB", edited="10:05"), True),
+        (comment_node("looking into it", editor="carol", edited="10:05"), True),
+        (comment_node("status", editor=None, edited="10:05"), True),
+        (
+            comment_node(
+                "<!-- dutydesk:incident.status -->",
+                author={"__typename": "Bot", "login": "github-actions"},
+                edited="10:05",
+            )
+            | {"editor": {"__typename": "Bot", "login": "github-actions"}},
+            False,
+        ),
+        (comment_node("/ack", [], editor="carol", edited="10:05"), False),
+    ],
+    ids=[
+        "never edited",
+        "its author's own edit, not a command",
+        "its author's edit into a command: dated from the edit history",
+        "a command after blank lines, the editor's login in another case",
+        "edited by someone else",
+        "an editor GitHub no longer knows",
+        "the bot's edit of its own comment costs nothing",
+        "already read",
+    ],
+)
+def test_only_the_histories_that_can_matter_are_read(node: dict[str, Any], wanted: bool) -> None:
+    assert wants_history(node) is wanted
+
+
+def test_edit_histories_are_read_after_the_listing_100_comments_a_request(
+    github: responses.RequestsMock,
+) -> None:
+    """Each comment with a history that matters, across all the issues listed, in batches of
+    100 by node id; a comment with more than 100 edits gets the older ones on its own."""
+    by_carol = [
+        comment_node("/approve", editor="carol", edited="10:05") | {"id": f"IC_{n}_{i}"}
+        for n in range(1, 4)
+        for i in range(60)
+    ]
+    quiet = comment_node("thanks", editor="bob", edited="10:05") | {"id": "IC_quiet"}
+    nodes = [
+        make_node(n) | {"comments": page([*by_carol[(n - 1) * 60 : n * 60], quiet])}
+        for n in range(1, 4)
+    ]
+    busy = "IC_1_0"
+
+    def history_of(node_id: str, after: str | None) -> dict[str, Any]:
+        if node_id == busy and after is None:
+            newest = [edit("10:05", "/approve", "carol")] + [
+                edit("10:04", f"draft {i}", "carol") for i in range(99)
+            ]
+            return {
+                "id": node_id,
+                "includesCreatedEdit": True,
+                "userContentEdits": page(newest, True, "e100"),
+            }
+        if node_id == busy:
+            return {
+                "id": node_id,
+                "includesCreatedEdit": True,
+                "userContentEdits": page([edit("10:00", "Is it tested?", "bob")], False, "e101"),
+            }
+        edits = [edit("10:05", "/approve", "carol"), edit("10:00", "Is it tested?", "bob")]
+        return {"id": node_id, "includesCreatedEdit": True, "userContentEdits": page(edits)}
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        if body["query"] == OPEN_ISSUES_QUERY:
+            return listing(nodes)(body)
+        variables = body["variables"]
+        assert set(variables) == {"ids", "after"}  # no repository: nodes by id
+        return {"data": {"nodes": [history_of(i, variables["after"]) for i in variables["ids"]]}}
+
+    serve(github, answer)
+    repo = connect("t0ken", "octo-org/ops", API)
+    issues = repo.open_issues(["incident"])
+    bodies = graphql_calls(github)
+    assert [b["query"] for b in bodies] == [OPEN_ISSUES_QUERY] + [COMMENT_EDITS_QUERY] * 3
+    assert [len(b["variables"]["ids"]) for b in bodies[1:]] == [100, 80, 1]
+    assert "IC_quiet" not in {i for b in bodies[1:] for i in b["variables"]["ids"]}
+    assert bodies[3]["variables"] == {"ids": [busy], "after": "e100"}
+    first = issues[0].comments[0]
+    assert len(first.revisions) == 101 and first.revisions[0] == CommentRevision(
+        at("10:00"), "bob", "Is it tested?"
+    )
+    assert [(r.editor, r.body) for r in issues[2].comments[5].revisions] == [
+        ("bob", "Is it tested?"),
+        ("carol", "/approve"),
+    ]
+    assert [(r.editor, r.body) for r in issues[2].comments[-1].revisions] == [
+        ("bob", None),
+        ("bob", "thanks"),
+    ]
+
+
+def test_a_comment_deleted_since_the_listing_keeps_what_the_listing_said(
+    github: responses.RequestsMock,
+) -> None:
+    gone = comment_node("/approve", editor="carol", edited="10:05") | {"id": "IC_gone"}
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        if body["query"] == ISSUE_QUERY:
+            return {"data": {"repository": {"issue": make_node(1) | {"comments": page([gone])}}}}
+        return {
+            "data": {"nodes": [None]},
+            "errors": [{"type": "NOT_FOUND", "path": ["nodes", 0], "message": "Could not resolve"}],
+        }
+
+    serve(github, answer)
+    comment = connect("t0ken", "octo-org/ops", API).get_issue(1).comments[0]
+    assert [(r.editor, r.body) for r in comment.revisions] == [("bob", None), ("carol", "/approve")]
 
 
 # -- the sweep's listing ------------------------------------------------------------------------

@@ -14,6 +14,8 @@ divided by 100 and rounded, at least 1.
 from __future__ import annotations
 
 import base64
+import binascii
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +43,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from .state import Account, IssueRec, RepoState
+from .rest import node_id
+from .state import Account, CommentRec, EditRec, IssueRec, RepoState
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "graphql" / "schema.graphql"
 MAX_PAGE = 100
@@ -54,7 +57,11 @@ _TIMELINE_TYPES = {
     "unassigned": ("UnassignedEvent", "UNASSIGNED_EVENT"),
     "closed": ("ClosedEvent", "CLOSED_EVENT"),
     "reopened": ("ReopenedEvent", "REOPENED_EVENT"),
+    "renamed": ("RenamedTitleEvent", "RENAMED_TITLE_EVENT"),
+    "comment_deleted": ("CommentDeletedEvent", "COMMENT_DELETED_EVENT"),
 }
+MAX_IDS = 100  # GitHub's limit on `nodes(ids: ...)`
+_COMMENT_ID = re.compile(r"0\d+:IssueComment(\d+)")
 
 
 @dataclass
@@ -165,6 +172,18 @@ class GraphQLApi:
                 definition = parent.fields[name]
                 kind = get_named_type(definition.type)
                 inner = multiplier
+                if parent is self.schema.query_type and name == "nodes":
+                    ids = arg(selection, "ids") or []
+                    if len(ids) > MAX_IDS:
+                        found.problems.append(
+                            {
+                                "type": "EXCESSIVE_PAGINATION",
+                                "message": f"You may not request more than {MAX_IDS} ids "
+                                f"(asked for {len(ids)}).",
+                            }
+                        )
+                    inner = multiplier * max(len(ids), 1)  # each node is a parent
+                    found.nodes += inner
                 if kind.name.endswith("Connection"):
                     first, last = arg(selection, "first"), arg(selection, "last")
                     limit = first if first is not None else last
@@ -275,6 +294,47 @@ class GraphQLApi:
             "editor": self.actor(last.editor) if last else None,
         }
 
+    def edit_node(self, edit: EditRec) -> dict[str, Any]:
+        """A UserContentEdit: a deleted one keeps its time and editor, not its text."""
+        return {
+            "editedAt": iso(edit.at),
+            "deletedAt": iso(edit.deleted_at),
+            "deletedBy": self.actor(edit.deleted_by),
+            "editor": self.actor(edit.editor),
+            "diff": None if edit.deleted_at else edit.body,
+        }
+
+    def comment_node(self, comment: CommentRec) -> dict[str, Any]:
+        last = comment.edits[-1] if comment.edits else None
+        return {
+            "__typename": "IssueComment",
+            "_comment": comment,
+            "id": node_id("IssueComment", comment.id),
+            "fullDatabaseId": str(comment.id),
+            "author": self.actor(comment.author),
+            "body": comment.body,
+            "createdAt": iso(comment.created_at),
+            "updatedAt": iso(comment.updated_at),
+            "lastEditedAt": iso(last.at) if last else None,
+            "editor": self.actor(last.editor) if last else None,
+            "includesCreatedEdit": bool(comment.edits),
+        }
+
+    def node(self, global_id: str) -> Any:
+        """A node by its id (issue comments only), or GitHub's NOT_FOUND for that item."""
+        try:
+            text = base64.b64decode(global_id, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            text = ""
+        match = _COMMENT_ID.fullmatch(text)
+        found = self.state.comments.get(int(match.group(1))) if match else None
+        if found is None:
+            return GraphQLError(
+                f"Could not resolve to a node with the global id of '{global_id}'",
+                extensions={"type": "NOT_FOUND"},
+            )
+        return self.comment_node(found)
+
     def repository(self, owner: str, name: str) -> RepoState | None:
         state = self.state
         if owner.lower() == state.owner.lower() and name.lower() == state.name.lower():
@@ -374,17 +434,7 @@ def _schema() -> GraphQLSchema:
         found = [state.comments[i] for i in issue.comments]
         if args.get("orderBy"):
             found.sort(key=lambda c: c.updated_at, reverse=args["orderBy"]["direction"] == "DESC")
-
-        def build(comment: Any) -> dict[str, Any]:
-            return {
-                "fullDatabaseId": str(comment.id),
-                "author": api(info).actor(comment.author),
-                "body": comment.body,
-                "createdAt": iso(comment.created_at),
-                "updatedAt": iso(comment.updated_at),
-            }
-
-        return connection(found, args, build)
+        return connection(found, args, api(info).comment_node)
 
     def timeline(node: dict[str, Any], info: Any, **args: Any) -> Any:
         issue: IssueRec = node["_issue"]
@@ -408,23 +458,24 @@ def _schema() -> GraphQLSchema:
                 item["label"] = {"name": event.label}
             if event.assignee is not None:
                 item["assignee"] = api(info).actor(event.assignee)
+            if event.kind == "renamed":
+                item["previousTitle"], item["currentTitle"] = event.before, event.after
+            if event.kind == "comment_deleted":
+                item["deletedCommentAuthor"] = api(info).actor(event.subject)
             return item
 
         return connection(found, args, build)
 
     def edits(node: dict[str, Any], info: Any, **args: Any) -> Any:
-        issue: IssueRec = node["_issue"]
-        newest_first = list(reversed(issue.edits))  # as GitHub lists them
+        held = node["_issue"] if "_issue" in node else node["_comment"]
+        newest_first = list(reversed(held.edits))  # as GitHub lists them
+        return connection(newest_first, args, api(info).edit_node)
 
-        def build(edit: Any) -> dict[str, Any]:
-            return {
-                "editedAt": iso(edit.at),
-                "deletedAt": None,
-                "editor": api(info).actor(edit.editor),
-                "diff": edit.body,
-            }
+    def nodes(root: GraphQLApi, info: Any, ids: list[str]) -> list[Any]:
+        return [root.node(i) for i in ids]
 
-        return connection(newest_first, args, build)
+    field_of("Query", "nodes").resolve = nodes
+    field_of("IssueComment", "userContentEdits").resolve = edits
 
     field_of("Issue", "labels").resolve = labels
     field_of("Issue", "assignees").resolve = assignees

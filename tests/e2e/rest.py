@@ -278,6 +278,8 @@ class Rest:
             out["assigner"] = self.user(found.actor)
         if found.kind == "closed":
             out["state_reason"] = issue.state_reason
+        if found.kind == "renamed":
+            out["rename"] = {"from": found.before, "to": found.after}
         return out
 
     def repository(self, full: bool = True) -> dict[str, Any]:
@@ -652,7 +654,12 @@ class Rest:
         if found is None:
             raise Refusal(404, "Not Found")
         self._check_body(call.body.get("body"))
-        return Reply(200, self.comment(self.state.edit_comment(found.id, call.body["body"])))
+        try:
+            edited = self.state.edit_comment(found.id, call.body["body"], editor=call.actor)
+        except PermissionError:
+            # github.com: only the author or someone with write access may edit a comment
+            raise Refusal(403, "Forbidden") from None
+        return Reply(200, self.comment(edited))
 
     def add_assignees(self, call: Call) -> Reply:
         issue = self.issue_of(call)
@@ -666,11 +673,14 @@ class Rest:
     def update_issue(self, call: Call) -> Reply:
         issue = self.issue_of(call)
         body = call.body or {}
-        if "body" in body and body["body"] is not None:
-            self._check_body(body["body"], "body")
-            self.state.edit_body(call.actor, issue.number, body["body"])
-        if body.get("title") is not None:
-            issue.title = str(body["title"])
+        try:
+            if "body" in body and body["body"] is not None:
+                self._check_body(body["body"], "body")
+                self.state.edit_body(call.actor, issue.number, body["body"])
+            if body.get("title") is not None:
+                self.state.rename(call.actor, issue.number, str(body["title"]))
+        except PermissionError:
+            raise Refusal(403, "Forbidden") from None
         if body.get("state") in ("open", "closed"):
             reason = body.get("state_reason")
             self.state.set_state(call.actor, issue.number, body["state"], reason=reason)
@@ -722,7 +732,9 @@ class Rest:
 
     def list_events(self, call: Call) -> Reply:
         issue = self.issue_of(call)
-        return self.page(call, issue.events, lambda e: self.event(issue, e))
+        # A deleted comment shows in the timeline (GraphQL, REST's /timeline), not in /events.
+        shown = [e for e in issue.events if e.kind != "comment_deleted"]
+        return self.page(call, shown, lambda e: self.event(issue, e))
 
     # -- labels ---------------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ Every request is checked before it is answered:
 * GraphQL: against GitHub's schema (`tests/fixtures/graphql/schema.graphql`) and GitHub's
   pagination and node limits;
 * both: a token (`Authorization: token ...` or `Bearer ...`) and a `User-Agent`, which GitHub
-  requires.
+  requires. The run's token acts as the bot (`state.bot`); `token_for(login)` makes a person's
+  own token, so that a test can act as them over REST (a writer editing someone else's
+  comment, an outsider refused with 403), as the web UI or `gh api` would.
 
 What the contract would reject is recorded in `violations` (method, path, reason) and refused
 with GitHub's status (404 for an unknown path, 422 for a bad body or parameter), unless the server
@@ -117,6 +119,7 @@ class GitHubServer:
         self._thread: threading.Thread | None = None
         self.url = ""
         self.rest: Rest | None = None
+        self.people: dict[str, str] = {}  # a person's token -> their login (`token_for`)
         self.latency = 0.0  # seconds to wait before each answer (benchmarks model GitHub's)
         self.faults: FaultHook | None = None  # injects failures (tests/e2e/faults.py)
 
@@ -249,7 +252,9 @@ class GitHubServer:
             graphql = path == "/graphql"
             write = method in WRITE_METHODS and not graphql
             auth = lowered.get("authorization", "")
-            if auth not in (f"token {self.token}", f"Bearer {self.token}"):
+            given = auth.partition(" ")[2] if auth.partition(" ")[0] in ("token", "Bearer") else ""
+            actor = self.people.get(given, self.state.bot)
+            if given != self.token and given not in self.people:
                 self._violate(method, raw_path, "no token, or not the token given to the run")
                 self.log.append(Logged(method, raw_path, 401, write, "unauthenticated"))
                 return Reply(401, {"message": "Bad credentials", "status": "401"})
@@ -257,7 +262,7 @@ class GitHubServer:
                 self._violate(method, raw_path, "no User-Agent header (GitHub requires one)")
             if graphql:
                 return self._graphql(method, raw_path, body)
-            return self._rest(method, path, raw_path, query, body, write)
+            return self._rest(method, path, raw_path, query, body, write, actor)
 
     def _violate(self, method: str, path: str, reason: str) -> None:
         self.violations.append(Violation(method, path, reason))
@@ -289,6 +294,7 @@ class GitHubServer:
         query: dict[str, list[str]],
         body: bytes,
         write: bool,
+        actor: str,
     ) -> Reply:
         checked = self.contract.check_request(method, path, query, body or None)
         operation = checked.operation
@@ -313,7 +319,7 @@ class GitHubServer:
             checked.path_params,
             checked.query,
             checked.body,
-            self.state.bot,
+            actor,
         )
         try:
             reply = self.rest.handle(operation.template, call)
@@ -330,6 +336,13 @@ class GitHubServer:
         return reply
 
     # -- helpers for tests ----------------------------------------------------------------
+
+    def token_for(self, login: str) -> str:
+        """A token that acts as `login` over REST (a person's own token, as with `gh api`),
+        where the run's token acts as the bot."""
+        token = f"ghp_e2e{self.state.account(login).id:033d}"
+        self.people[token] = self.state.account(login).login
+        return token
 
     def environment(self) -> dict[str, str]:
         """What a workflow step would see of GitHub, for this server."""

@@ -3,6 +3,14 @@
 People act through the methods here (open an issue, comment, edit, commit a file); the bot acts
 through the server's REST endpoints, which call the same methods with the token's login.
 Times are aware UTC datetimes; `clock` gives the time of anything done without an explicit one.
+
+What github.com allows is allowed, and nothing more (else `PermissionError`, which the REST
+side answers 403): an issue's author or anyone with write access may edit its body or title
+and delete revisions from its body's edit history; a comment's author or anyone with write
+access may edit or delete it and delete revisions from its edit history. Each comment or body
+edit is a `UserContentEdit` (`EditRec`) with its editor and time, the first one also recording
+the text as created; a deleted revision keeps its time and editor, not its text; a deleted
+comment leaves a `comment_deleted` event naming its author, a title change a `renamed` one.
 """
 
 from __future__ import annotations
@@ -40,6 +48,15 @@ class LabelDef:
 
 
 @dataclass
+class EditRec:
+    at: datetime
+    editor: str
+    body: str  # GraphQL's UserContentEdit.diff: the whole text as of this edit
+    deleted_at: datetime | None = None  # deleted from the edit history: GitHub keeps no text
+    deleted_by: str | None = None
+
+
+@dataclass
 class CommentRec:
     id: int
     issue: int
@@ -47,23 +64,20 @@ class CommentRec:
     body: str
     created_at: datetime
     updated_at: datetime
+    edits: list[EditRec] = field(default_factory=list)  # oldest first; [0] is the creation
 
 
 @dataclass
 class EventRec:
     id: int
-    kind: str  # labeled, unlabeled, assigned, unassigned, closed, reopened
+    kind: str  # labeled, unlabeled, assigned, unassigned, closed, reopened, renamed, ...
     actor: str
     at: datetime
     label: str | None = None
     assignee: str | None = None
-
-
-@dataclass
-class EditRec:
-    at: datetime
-    editor: str
-    body: str  # GraphQL's UserContentEdit.diff: the whole text as of this edit
+    before: str | None = None  # renamed: the previous title
+    after: str | None = None  # renamed: the new title
+    subject: str | None = None  # comment_deleted: the deleted comment's author
 
 
 @dataclass
@@ -176,6 +190,18 @@ class RepoState:
             for t in self.teams.values()
         )
 
+    def may_write(self, login: str) -> bool:
+        """The bot's token, or someone with write access (or more)."""
+        return login.lower() == self.bot.lower() or self.can_push(login)
+
+    def _may(self, actor: str, owner: str, what: str) -> None:
+        """github.com: an issue's or comment's author may change it, and so may anyone with
+        write access (GraphQL's CommentCannotEditReason); anyone else is refused."""
+        if actor.lower() != owner.lower() and not self.may_write(actor):
+            raise PermissionError(
+                f"{actor} cannot {what}: only its author or someone with write access can"
+            )
+
     def assignable(self, login: str) -> bool:
         return login.lower() in self.collaborators or self.can_push(login)
 
@@ -280,9 +306,20 @@ class RepoState:
             issue.state_reason = "reopened"
             self._event(issue, "reopened", actor, moment)
 
+    def rename(self, actor: str, number: int, title: str, at: datetime | None = None) -> None:
+        """Change the title: GitHub's timeline records a RenamedTitleEvent."""
+        moment = at or self.clock()
+        issue = self.issues[number]
+        self._may(actor, issue.author, f"rename #{number}")
+        if title == issue.title:
+            return
+        before, issue.title = issue.title, title
+        self._event(issue, "renamed", actor, moment, before=before, after=title)
+
     def edit_body(self, editor: str, number: int, body: str, at: datetime | None = None) -> None:
         moment = at or self.clock()
         issue = self.issues[number]
+        self._may(editor, issue.author, f"edit the body of #{number}")
         if body == issue.body:
             return
         if not issue.edits:  # the first edit also records the text as created
@@ -304,13 +341,62 @@ class RepoState:
         self._touch(issue, moment)
         return found
 
-    def edit_comment(self, comment_id: int, body: str, at: datetime | None = None) -> CommentRec:
+    def edit_comment(
+        self, comment_id: int, body: str, at: datetime | None = None, editor: str | None = None
+    ) -> CommentRec:
+        """Edit a comment as `editor` (its author unless given): each edit is a
+        UserContentEdit with its editor and time, the first edit also recording the text as
+        created, as on github.com."""
         moment = at or self.clock()
         found = self.comments[comment_id]
+        editor = self.account(editor).login if editor else found.author
+        self._may(editor, found.author, f"edit {found.author}'s comment {comment_id}")
+        if body == found.body:
+            return found
+        if not found.edits:
+            found.edits.append(EditRec(found.created_at, found.author, found.body))
+        found.edits.append(EditRec(moment, editor, body))
         found.body = body
         found.updated_at = moment
         self._touch(self.issues[found.issue], moment)
         return found
+
+    def delete_comment(self, actor: str, comment_id: int, at: datetime | None = None) -> None:
+        """Delete a comment (its author or a writer): gone, and the timeline says who deleted
+        whose comment (CommentDeletedEvent)."""
+        moment = at or self.clock()
+        found = self.comments[comment_id]
+        self._may(actor, found.author, f"delete {found.author}'s comment {comment_id}")
+        issue = self.issues[found.issue]
+        issue.comments.remove(comment_id)
+        del self.comments[comment_id]
+        self._event(issue, "comment_deleted", actor, moment, subject=found.author)
+
+    def _delete_revision(
+        self, edits: list[EditRec], k: int, actor: str, moment: datetime, what: str
+    ) -> None:
+        # Only in the web UI (no API), and only "the body of a prior revision" (GitHub's
+        # changelog, 2018-05-24): the current one cannot be deleted (dear-github#405).
+        if not 1 <= k < len(edits):
+            raise KeyError(f"{what} has no earlier revision {k}")
+        edits[k - 1].deleted_at = moment
+        edits[k - 1].deleted_by = self.account(actor).login
+
+    def delete_comment_revision(
+        self, actor: str, comment_id: int, k: int, at: datetime | None = None
+    ) -> None:
+        """Delete the k-th version (1 = as created) from a comment's edit history."""
+        found = self.comments[comment_id]
+        self._may(actor, found.author, f"delete a revision of comment {comment_id}")
+        self._delete_revision(found.edits, k, actor, at or self.clock(), f"comment {comment_id}")
+
+    def delete_body_revision(
+        self, actor: str, number: int, k: int, at: datetime | None = None
+    ) -> None:
+        """Delete the k-th version (1 = as opened) from an issue body's edit history."""
+        issue = self.issues[number]
+        self._may(actor, issue.author, f"delete a revision of #{number}")
+        self._delete_revision(issue.edits, k, actor, at or self.clock(), f"#{number}")
 
     def comments_on(self, number: int) -> list[CommentRec]:
         return [self.comments[i] for i in self.issues[number].comments]

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from dutydesk.io.github import ISSUE_QUERY, OPEN_ISSUES_QUERY, connect
+from dutydesk.io.github import COMMENT_EDITS_QUERY, ISSUE_QUERY, OPEN_ISSUES_QUERY, connect
 
+from .rest import node_id
 from .server import TOKEN, GitHubServer
 from .state import RepoState
 
@@ -177,3 +178,48 @@ def test_graphql_holds_queries_to_githubs_schema_and_limits(
     answer = graphql(server, query)
     assert answer.get("errors")
     assert any(message in v.reason for v in server.violations), server.violations
+
+
+def test_comment_edit_histories_are_read_by_node_id_at_a_point_a_hundred(
+    server: GitHubServer,
+) -> None:
+    comment = server.state.comments_on(1)[0]
+    server.state.edit_comment(comment.id, "/ack looking", editor="alice")
+    known = node_id("IssueComment", comment.id)
+    body = {"query": COMMENT_EDITS_QUERY, "variables": {"ids": [known, "bm9wZQ=="], "after": None}}
+    answer = call(server, "POST", "/graphql", body).json()
+    found, missing = answer["data"]["nodes"]
+    assert found["id"] == known and found["includesCreatedEdit"] is True
+    assert [(e["editor"]["login"], e["diff"]) for e in found["userContentEdits"]["nodes"]] == [
+        ("alice", "/ack looking"),
+        ("alice", "/ack"),
+    ]  # newest first, the creation entry last
+    assert missing is None
+    assert [(e["type"], e["path"]) for e in answer["errors"]] == [("NOT_FOUND", ["nodes", 1])]
+    assert server.log[-1].cost == 1 and server.violations == []
+
+    many = {"query": COMMENT_EDITS_QUERY, "variables": {"ids": [known] * 101, "after": None}}
+    call(server, "POST", "/graphql", many)
+    assert any("more than 100 ids" in v.reason for v in server.violations)
+
+
+def test_every_comments_edits_inside_the_listing_would_cost_twenty_times_the_points(
+    server: GitHubServer,
+) -> None:
+    """Why the comments' edit histories are read apart: nested in the listing they would be
+    10,000 more connections a page (105 points where the page costs 5) and a million nodes."""
+    from graphql import parse
+
+    nested = OPEN_ISSUES_QUERY.replace(
+        "    editor { ...ActorLogin }\n  }\n}",
+        "    editor { ...ActorLogin }\n    userContentEdits(first: 100) { ...EditPage }\n  }\n}",
+        1,
+    )
+    assert nested != OPEN_ISSUES_QUERY
+    variables = {"owner": "example-org", "name": "ops", "labels": None, "after": None}
+    plain = server.graphql.analyse(parse(OPEN_ISSUES_QUERY), variables)
+    heavy = server.graphql.analyse(parse(nested), variables)
+    assert (plain.cost, heavy.cost) == (5, 105)
+    assert heavy.nodes > 500_000 and any(
+        p["type"] == "MAX_NODE_LIMIT_EXCEEDED" for p in heavy.problems
+    )

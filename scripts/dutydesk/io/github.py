@@ -19,9 +19,19 @@ drops the ``/v3``).
 * ``get_issue(number)`` reads the same selection for one issue: one request.
 * ``issues_since(label, since)`` (the incident register) lists both states, updated since.
 * An issue with more than a page of some connection gets the rest of each, for that issue only
-  (``_complete``). So for N open items with at most 100 comments, timeline items and edits
-  each, a sweep reads ``ceil(N / 100)`` pages plus what ``access()`` costs (one listing of
-  collaborators and one per team named in the policy; REST listings ask for 100 a page).
+  (``_complete``).
+* The edit history of a comment whose history can matter (``wants_history``: edited, and last
+  edited by someone other than its author or now a command) is read after the listing, for
+  all such comments of all the issues together, 100 a request (``COMMENT_EDITS_QUERY``, by
+  node id), and the older edits of one with more than 100 one page a request. Asking for every
+  comment's edits inside the listing would cost 100 times the points (a connection per
+  comment) and pass GitHub's 500,000-node limit.
+
+So for N open items with at most 100 comments, timeline items and edits each, a sweep reads
+``ceil(N / 100)`` pages, plus ``ceil(E / 100)`` for E comments whose history matters (none in
+a quiet repository: the bot's edits of its own comments do not count), plus what ``access()``
+costs (one listing of collaborators and one per team named in the policy; REST listings ask
+for 100 a page).
 
 Errors
 ======
@@ -46,6 +56,7 @@ from requests.exceptions import RequestException
 
 from dutydesk.errors import ConfigurationError, GitHubError
 from dutydesk.io.github_queries import (
+    COMMENT_EDITS_QUERY,
     CONNECTIONS,
     FRAGMENTS,
     ISSUE_PAGES_QUERY,
@@ -53,6 +64,8 @@ from dutydesk.io.github_queries import (
     ISSUES_SINCE_QUERY,
     OPEN_ISSUES_QUERY,
     PAGE,
+    edited_comments,
+    merge_comment_edits,
     merge_pages,
     pages_variables,
     unfinished,
@@ -61,6 +74,7 @@ from dutydesk.io.github_snapshot import aware, carries, graphql_errors, nodes, r
 from dutydesk.model import Access, Issue
 
 __all__ = [
+    "COMMENT_EDITS_QUERY",
     "CONNECTIONS",
     "DEFAULT_API",
     "FRAGMENTS",
@@ -201,24 +215,61 @@ class GitHubRepository:
 
     # -- reads (GraphQL) ------------------------------------------------------------------
 
-    def _graphql(self, what: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """The `data` of a GraphQL answer; errors, in the body or as a status, raise."""
-        variables = {"owner": self.owner, "name": self.name, **variables}
+    def _answer(self, what: str, query: str, variables: dict[str, Any]) -> Mapping[str, Any]:
+        """GitHub's answer to a query, errors and all; a failed request raises."""
         try:
             _, answer = self.reader.graphql_query(query, variables)
         except RequestException as exc:
             raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
         except GithubException as exc:
             if isinstance(exc.data, Mapping) and exc.data.get("errors"):
-                raise GitHubError(f"{what}: {graphql_errors(exc.data)}") from None
+                return exc.data
             message = _message(exc)
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
-        if not isinstance(answer, Mapping) or answer.get("errors"):
+        if not isinstance(answer, Mapping):
+            raise GitHubError(f"{what}: {graphql_errors(answer)}")
+        return answer
+
+    def _graphql(self, what: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """The `data` of a GraphQL answer about the repository; errors raise."""
+        answer = self._answer(what, query, {"owner": self.owner, "name": self.name, **variables})
+        if answer.get("errors"):
             raise GitHubError(f"{what}: {graphql_errors(answer)}")
         data = answer.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("repository"), dict):
             raise GitHubError(f"{what}: GitHub's answer has no repository {self.full_name}")
         return data
+
+    def _edits(self, ids: list[str], after: str | None) -> list[dict[str, Any]]:
+        """One page of the edit histories of comments, by node id. A comment deleted since the
+        listing is not found (GitHub: null, NOT_FOUND): it keeps what the listing said."""
+        what = "reading comments' edit histories"
+        answer = self._answer(what, COMMENT_EDITS_QUERY, {"ids": ids, "after": after})
+        errors = [e for e in answer.get("errors") or () if _type(e) != "NOT_FOUND"]
+        if errors:
+            raise GitHubError(f"{what}: {graphql_errors({**answer, 'errors': errors})}")
+        data = answer.get("data")
+        found = data.get("nodes") if isinstance(data, Mapping) else None
+        if not isinstance(found, list):
+            raise GitHubError(f"{what}: GitHub's answer has no nodes")
+        return [n for n in found if isinstance(n, dict) and n.get("id")]
+
+    def _comment_histories(self, issues: list[dict[str, Any]]) -> None:
+        """Read the edit history of each comment whose history matters (`wants_history`),
+        into the comment: 100 comments a request, then the older edits of any with more."""
+        wanted = edited_comments(issues)
+        ids = list(wanted)
+        later: list[tuple[str, str | None]] = []
+        for start in range(0, len(ids), PAGE):
+            for found in self._edits(ids[start : start + PAGE], None):
+                if found["id"] in wanted:
+                    later.append(
+                        (found["id"], merge_comment_edits(wanted[found["id"]], found, None))
+                    )
+        for node_id, cursor in later:
+            while cursor is not None:
+                page = self._edits([node_id], cursor)
+                cursor = merge_comment_edits(wanted[node_id], page[0], cursor) if page else None
 
     def _complete(self, node: dict[str, Any]) -> dict[str, Any]:
         """Fetch the remaining pages of an issue's connections, for that issue only."""
@@ -231,20 +282,20 @@ class GitHubRepository:
         return node
 
     def _listing(self, what: str, query: str, variables: dict[str, Any]) -> list[Issue]:
-        found: dict[int, Issue] = {}
+        found: dict[int, dict[str, Any]] = {}
         after: str | None = None
         while True:
             data = self._graphql(what, query, {**variables, "after": after})
             issues = data["repository"].get("issues") or {}
             for node in nodes(issues):
-                issue = snapshot(self._complete(node))
-                found[issue.number] = issue
+                found[int(node["number"])] = self._complete(node)
             info = issues.get("pageInfo") or {}
             cursor = info.get("endCursor")
             if not info.get("hasNextPage") or not cursor or cursor == after:
                 break
             after = cursor
-        return sorted(found.values(), key=lambda i: i.number)
+        self._comment_histories(list(found.values()))
+        return [snapshot(found[number]) for number in sorted(found)]
 
     def get_issue(self, number: int) -> Issue:
         what = f"reading issue #{number}"
@@ -252,7 +303,9 @@ class GitHubRepository:
         node = data["repository"].get("issue")
         if not isinstance(node, dict):
             raise GitHubError(f"{what}: no such issue in {self.full_name}")
-        return snapshot(self._complete(node))
+        self._complete(node)
+        self._comment_histories([node])
+        return snapshot(node)
 
     def open_issues(self, labels: Iterable[str]) -> list[Issue]:
         wanted = list(dict.fromkeys(labels))
@@ -369,6 +422,10 @@ class GitHubRepository:
             self._call(f"updating label {name}", label.edit, name, color, description)
         else:
             self._call(f"creating label {name}", self.repo.create_label, name, color, description)
+
+
+def _type(error: object) -> object:
+    return error.get("type") if isinstance(error, Mapping) else None
 
 
 def _author(comment: object) -> str | None:

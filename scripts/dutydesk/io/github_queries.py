@@ -6,8 +6,8 @@ edit history (which REST does not expose) comes with it.
 
 * ``OPEN_ISSUES_QUERY`` is one paginated listing, ``repository.issues(labels: $labels,
   states: [OPEN], first: 100, after: $after)``, 100 issues a page, each with its labels (first
-  100), assignees (first 20), comments (first 100), label/assignment/close/reopen timeline items
-  (first 100) and body edits (first 100). ``labels`` there matches an issue carrying *any* of
+  100), assignees (first 20), comments (first 100), timeline items (first 100, the kinds
+  below) and body edits (first 100). ``labels`` there matches an issue carrying *any* of
   the labels: the schema only says "a list of label names to filter by", but this is the
   argument that GitHub's own CLI used for ``gh issue list --label a,b`` and that returned issues
   with either label (cli/cli#419), whereas the REST ``labels=`` parameter requires all of them.
@@ -21,11 +21,24 @@ edit history (which REST does not expose) comes with it.
   together (``@include`` skips the finished ones) until none is left: one more request per
   extra 100, for that issue only. ``unfinished``, ``pages_variables`` and ``merge_pages`` are
   that paging, without the request.
+* Comments carry ``editor`` and ``lastEditedAt`` (who made the last edit, and when) but not
+  their edits: ``userContentEdits(first: 100)`` inside ``comments(first: 100)`` inside
+  ``issues(first: 100)`` is 10,000 more connections a page (about 100 more points, where the
+  page costs 5) and up to 1,000,000 nodes, twice GitHub's limit. ``COMMENT_EDITS_QUERY`` reads
+  the edits of the comments whose history can matter (``wants_history``) afterwards, up to 100
+  comments a request through ``nodes(ids: ...)``, the comments' ``id`` coming from the listing;
+  ``edited_comments`` and ``merge_comment_edits`` are that, without the request.
+* The timeline items read are the label, assignment, close and reopen events, title changes
+  (``RenamedTitleEvent``: ``previousTitle``, ``currentTitle``) and comment deletions
+  (``CommentDeletedEvent``: ``deletedCommentAuthor``), each with its ``actor`` and ``createdAt``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+from dutydesk.model import first_line
 
 PAGE = 100  # GitHub's largest page, for GraphQL connections and REST listings alike
 
@@ -33,7 +46,8 @@ PAGE = 100  # GitHub's largest page, for GraphQL connections and REST listings a
 CONNECTIONS = ("labels", "assignees", "comments", "timelineItems", "userContentEdits")
 
 _TIMELINE_TYPES = (
-    "LABELED_EVENT, UNLABELED_EVENT, ASSIGNED_EVENT, UNASSIGNED_EVENT, CLOSED_EVENT, REOPENED_EVENT"
+    "LABELED_EVENT, UNLABELED_EVENT, ASSIGNED_EVENT, UNASSIGNED_EVENT, CLOSED_EVENT, "
+    "REOPENED_EVENT, RENAMED_TITLE_EVENT, COMMENT_DELETED_EVENT"
 )
 
 SNAPSHOT_FRAGMENT = f"""
@@ -71,6 +85,7 @@ fragment AssigneePage on UserConnection {
 fragment CommentPage on IssueCommentConnection {
   pageInfo { hasNextPage endCursor }
   nodes {
+    id
     fullDatabaseId
     author { ...ActorLogin }
     body
@@ -91,9 +106,17 @@ fragment TimelinePage on IssueTimelineItemsConnection {
     ... on UnassignedEvent { actor { ...ActorLogin } createdAt assignee { ...ActorLogin } }
     ... on ClosedEvent { actor { ...ActorLogin } createdAt }
     ... on ReopenedEvent { actor { ...ActorLogin } createdAt }
+    ... on RenamedTitleEvent { actor { ...ActorLogin } createdAt previousTitle currentTitle }
+    ... on CommentDeletedEvent {
+      actor { ...ActorLogin }
+      createdAt
+      deletedCommentAuthor { ...ActorLogin }
+    }
   }
 }
+"""
 
+EDIT_FRAGMENTS = """
 fragment EditPage on UserContentEditConnection {
   pageInfo { hasNextPage endCursor }
   nodes {
@@ -109,6 +132,8 @@ fragment ActorLogin on Actor {
   login
 }
 """
+
+PAGE_FRAGMENTS += EDIT_FRAGMENTS
 
 FRAGMENTS = SNAPSHOT_FRAGMENT + PAGE_FRAGMENTS
 
@@ -201,6 +226,75 @@ query IssuePages($owner: String!, $name: String!, $number: Int!,
 )
 
 
+# The edit histories of up to 100 comments (`wants_history`) in one request, by node id; with
+# one id and a cursor, the next (older) page of one comment's history.
+COMMENT_EDITS_QUERY = (
+    f"""
+query CommentEdits($ids: [ID!]!, $after: String) {{
+  nodes(ids: $ids) {{
+    ... on IssueComment {{
+      id
+      includesCreatedEdit
+      userContentEdits(first: {PAGE}, after: $after) {{ ...EditPage }}
+    }}
+  }}
+}}
+"""
+    + EDIT_FRAGMENTS
+)
+
+
+def wants_history(comment: Mapping[str, Any]) -> bool:
+    """Whether a comment's edit history can change what the snapshot says about it: it was
+    edited, and either someone other than its author made the last edit or its current text
+    is a command. Otherwise its author wrote the current text, which is not a command, and
+    that is all the rules (and the bot's own marked comments) need; the bot's own edits of its
+    own comments, the commonest edits by far, never cost a request."""
+    if not comment.get("lastEditedAt") or not comment.get("id"):
+        return False
+    if "userContentEdits" in comment:  # already read
+        return False
+    author, editor = comment.get("author"), comment.get("editor")
+    if not isinstance(author, Mapping) or not isinstance(editor, Mapping):
+        return True  # a deleted account ("ghost"): who wrote what is not known
+    if str(author.get("login") or "").lower() != str(editor.get("login") or "").lower():
+        return True
+    return first_line(str(comment.get("body") or "")).startswith("/")
+
+
+def edited_comments(issues: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The comments (by node id) of the issues whose edit history is to be read."""
+    return {
+        str(c["id"]): c
+        for issue in issues
+        for c in (issue.get("comments") or {}).get("nodes") or ()
+        if isinstance(c, dict) and wants_history(c)
+    }
+
+
+def merge_comment_edits(
+    comment: dict[str, Any], found: Mapping[str, Any], cursor: str | None
+) -> str | None:
+    """Put one page of a comment's edit history (`found`, a node of COMMENT_EDITS_QUERY's
+    answer) into the comment; the cursor of the next page, if there is one. A history whose
+    older pages cannot be read (a cursor that does not move) has no known creation entry."""
+    edits = found.get("userContentEdits")
+    if not isinstance(edits, Mapping):
+        return None
+    known = comment.setdefault("userContentEdits", {"nodes": []})
+    known["nodes"] = [*(known.get("nodes") or []), *(edits.get("nodes") or [])]
+    if cursor is None:
+        comment["includesCreatedEdit"] = bool(found.get("includesCreatedEdit"))
+    info = edits.get("pageInfo") or {}
+    after = info.get("endCursor")
+    if not info.get("hasNextPage"):
+        return None
+    if after and after != cursor:
+        return str(after)
+    comment["includesCreatedEdit"] = False  # the oldest edits were not read
+    return None
+
+
 def unfinished(node: dict[str, Any]) -> dict[str, str]:
     """The cursor of each of an issue's connections that has another page."""
     return {
@@ -233,4 +327,6 @@ def merge_pages(
         after = more["pageInfo"]["endCursor"]
         if more["pageInfo"]["hasNextPage"] and after and after != cursor:
             following[key] = after
+        elif more["pageInfo"]["hasNextPage"] and key == "userContentEdits":
+            node["includesCreatedEdit"] = False  # the oldest edits were not read
     return following

@@ -31,16 +31,34 @@ in ``tests/fixtures/graphql/schema.graphql``):
 ``revisions`` is then: the original body at ``createdAt`` by the author, then each edit's text
 at its ``editedAt`` by its editor, oldest first; the last one is always the current body.
 An issue never edited has the single revision (``createdAt``, body, author). Fallbacks --
-nothing is invented and nothing is backdated:
+nothing is invented and nothing is backdated; where a text is not known the revision is a gap
+(``body`` None), kept in place with its time and author, never filled from either side:
 
-* the original is unknown (edited, but without a creation entry, or that entry was deleted):
-  the history starts at the first edit whose text is known, at that edit's time; with no
-  readable edit at all, at ``lastEditedAt`` with the current body. A rule that needs to know
-  whether the opening text is known can compare ``revisions[0].at`` with ``created_at``;
-* a revision deleted from the history (or with no text) is left out; the revisions either
-  side still carry their full text. If it was the newest, the current body stands in for it;
-* if the newest edit's text differs from the current body (beyond line endings), the current
-  body is added at ``lastEditedAt`` by ``editor``.
+* a revision deleted from the history (``deletedAt`` set, ``diff`` null) is a gap at its
+  ``editedAt`` by its editor; a deleted creation entry is a gap at ``createdAt`` by the author.
+  GitHub lets only "a prior revision" be deleted (its changelog, 2018-05-24), never the
+  current one; if the newest is marked deleted all the same, the current body stands in;
+* the original is unknown (edited, but without a creation entry, or with no readable edit at
+  all): the history starts with a gap at ``createdAt`` by the author;
+* if the newest edit's text differs from the current body (beyond line endings), or no edit is
+  readable, the current body is added at ``lastEditedAt`` by ``editor``.
+
+Comment history (``Comment.revisions``)
+---------------------------------------
+The same rules, from the comment's ``userContentEdits`` and ``includesCreatedEdit`` where the
+adapter read them (``github_queries.wants_history``: last edited by someone other than the
+author, or now a command); a comment never edited has no revisions (its author wrote it). An
+edited comment whose history was not read is a gap at ``createdAt`` by its author and the
+current text at ``lastEditedAt`` by ``editor``: that is exact for what commands read, since
+then its author wrote its current text and that text is no command. An editor GitHub no
+longer knows (a deleted account) is ``ghost``, as GitHub shows it.
+
+Timeline
+--------
+Labelled, unlabelled, assigned, unassigned, closed and reopened events carry their actor (a
+``Bot`` spelt with ``[bot]``); ``RenamedTitleEvent`` becomes ``RENAMED`` with the titles in
+``before``/``after``; ``CommentDeletedEvent`` becomes ``COMMENT_DELETED`` by whoever deleted
+it, with the deleted comment's author as ``subject``.
 
 Errors
 ------
@@ -63,6 +81,8 @@ _TIMELINE_KINDS = {
     "UnassignedEvent": EventKind.UNASSIGNED,
     "ClosedEvent": EventKind.CLOSED,
     "ReopenedEvent": EventKind.REOPENED,
+    "RenamedTitleEvent": EventKind.RENAMED,
+    "CommentDeletedEvent": EventKind.COMMENT_DELETED,
 }
 
 
@@ -103,47 +123,49 @@ def _same_text(a: str, b: str) -> bool:
     return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
 
 
-def revisions(node: Mapping[str, Any]) -> tuple[BodyRevision, ...]:
-    """Every version of an issue's body from its GraphQL snapshot, oldest first, ending with
-    the current body (see the module docstring for what is done when history is missing)."""
+def _versions(node: Mapping[str, Any], editor: str) -> list[tuple[datetime, str, str | None]]:
+    """(when, by whom, text or None for a gap) of each version of an edited issue body or
+    comment, oldest first, ending with the current text (see the module docstring).
+    `editor` is who made the last edit, as the caller spells an unknown one."""
     body = str(node.get("body") or "")
-    author = _login(node.get("author"))
-    edited = _maybe_time(node.get("lastEditedAt"))
-    editor = _login(node.get("editor"))
+    created, author = _time(node.get("createdAt")), _login(node.get("author"))
     # GitHub lists edits newest first; reverse before the stable sort so ties keep their order.
     edits = sorted(
         reversed(list(nodes(node.get("userContentEdits")))),
         key=lambda e: _time(e.get("editedAt")),
     )
-    if not edits:
-        if edited is None:
-            return (BodyRevision(at=_time(node.get("createdAt")), body=body, author=author),)
-        return (BodyRevision(at=edited, body=body, author=editor or author),)
-    found = _edited(node, edits)
-    last = found[-1]
-    if last.body is not None and _same_text(last.body, body):
-        found[-1] = BodyRevision(at=last.at, body=body, author=last.author)
-    else:
-        found.append(BodyRevision(at=edited or last.at, body=body, author=editor or author))
-    return tuple(found)
-
-
-def _edited(node: Mapping[str, Any], edits: list[dict[str, Any]]) -> list[BodyRevision]:
-    """The revisions the edit history gives, oldest first, the newest always there: a
-    deleted (or textless) newest edit stands for the current body."""
-    found: list[BodyRevision] = []
+    found: list[tuple[datetime, str, str | None]] = []
     for index, edit in enumerate(edits):
         text = edit.get("diff")
         if edit.get("deletedAt") or not isinstance(text, str):
-            if index < len(edits) - 1:
-                continue  # deleted from the history: not guessed
-            text = str(node.get("body") or "")  # the newest revision is the current body
+            # deleted from the history: a gap in place, never guessed, unless it is the
+            # newest, which is the current text
+            text = body if index == len(edits) - 1 else None
         if index == 0 and node.get("includesCreatedEdit"):
-            at, by = _time(node.get("createdAt")), _login(node.get("author"))
+            found.append((created, author, text))
         else:
-            at, by = _time(edit.get("editedAt")), _login(edit.get("editor"))
-        found.append(BodyRevision(at=at, body=text, author=by))
+            found.append((_time(edit.get("editedAt")), _login(edit.get("editor")), text))
+    if not found or not node.get("includesCreatedEdit"):
+        found.insert(0, (created, author, None))  # the text as created is not known
+    at, by, text = found[-1]
+    if text is not None and _same_text(text, body):
+        found[-1] = (at, by, body)
+    else:
+        found.append((_maybe_time(node.get("lastEditedAt")) or at, editor, body))
     return found
+
+
+def revisions(node: Mapping[str, Any]) -> tuple[BodyRevision, ...]:
+    """Every version of an issue's body from its GraphQL snapshot, oldest first, ending with
+    the current body (see the module docstring for what is done when history is missing)."""
+    author = _login(node.get("author"))
+    if not node.get("lastEditedAt") and next(nodes(node.get("userContentEdits")), None) is None:
+        body = str(node.get("body") or "")
+        return (BodyRevision(at=_time(node.get("createdAt")), body=body, author=author),)
+    editor = _login(node.get("editor")) or author
+    return tuple(
+        BodyRevision(at=at, body=text, author=by) for at, by, text in _versions(node, editor)
+    )
 
 
 def _event(item: Mapping[str, Any]) -> IssueEvent | None:
@@ -151,42 +173,43 @@ def _event(item: Mapping[str, Any]) -> IssueEvent | None:
     if kind is None:
         return None
     label = item.get("label")
-    assignee = item.get("assignee")
     return IssueEvent(
         kind=kind,
         actor=_login(item.get("actor")),
         at=_time(item.get("createdAt")),
         label=str(label["name"]) if isinstance(label, Mapping) and label.get("name") else None,
-        assignee=_login(assignee) or None,
+        assignee=_login(item.get("assignee")) or None,
+        before=_text(item.get("previousTitle")),
+        after=_text(item.get("currentTitle")),
+        subject=_login(item.get("deletedCommentAuthor")) or None,
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _comment(item: Mapping[str, Any]) -> Comment:
-    author = _login(item.get("author"))
-    body = str(item.get("body") or "")
-    created = _time(item.get("createdAt"))
     return Comment(
         id=int(item.get("fullDatabaseId") or 0),
-        author=author,
-        body=body,
-        created_at=created,
+        author=_login(item.get("author")),
+        body=str(item.get("body") or ""),
+        created_at=_time(item.get("createdAt")),
         updated_at=_time(item.get("updatedAt")),
-        revisions=_comment_revisions(item, author, body, created),
+        revisions=_comment_revisions(item),
     )
 
 
-def _comment_revisions(
-    item: Mapping[str, Any], author: str, body: str, created: datetime
-) -> tuple[CommentRevision, ...]:
-    """What the snapshot knows of who wrote a comment's text: never edited, the author wrote
-    it; edited, `editor` wrote the current text at `lastEditedAt` and the earlier text is not
-    read (a gap: commands count only from the author's own current text)."""
+def _comment_revisions(item: Mapping[str, Any]) -> tuple[CommentRevision, ...]:
+    """Who wrote each version of a comment's text: nothing for a comment never edited (its
+    author wrote it); for an edited one its edit history when it was read (`wants_history`),
+    else a gap for the text before the last edit and the current text by `editor` at
+    `lastEditedAt` (commands then count only from the author's own current text)."""
     if not item.get("lastEditedAt"):
         return ()
     editor = _login(item.get("editor")) or "ghost"
-    return (
-        CommentRevision(created, author, None),
-        CommentRevision(_time(item.get("lastEditedAt")), editor, body),
+    return tuple(
+        CommentRevision(at, by or "ghost", text) for at, by, text in _versions(item, editor)
     )
 
 
