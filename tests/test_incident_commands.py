@@ -39,7 +39,7 @@ from dutydesk.markers import with_marker
 from dutydesk.model import Issue
 from dutydesk.rules.ids import Refusal, Rule
 from dutydesk.rules.incidents import Incident
-from dutydesk.rules.incidents.refused import refused_key
+from dutydesk.rules.incidents.refused import refused_key, unknown_key
 from dutydesk.rules.incidents.status import status_values
 
 
@@ -679,3 +679,93 @@ def test_the_lead_trace_in_a_users_comment_is_ignored() -> None:
     issue = make_issue(comments=(forged, comment("bob", "/lead @carol", SOON, id=100)))
     (assign,) = by_rule(decide(issue, context(SOON)).actions, Rule.INCIDENT_LEAD)
     assert assign.users == ("carol",)
+
+
+# -- a responder's mistyped command gets one reply listing the commands (issue 14) -------------
+
+
+@pytest.mark.parametrize(
+    ("situation", "text", "expected"),
+    cases(
+        ("a longer word for /ack", "/acknowledge", ("/acknowledge", "ack")),
+        ("a typo of /ack", "/ak", ("/ak", "ack")),
+        ("a swap of two letters", "/udpate db is back", ("/udpate", "update")),
+        ("a typo of /priority, with words", "/priorty P2", ("/priorty", "priority")),
+        ("a short form of /priority", "/prio P2", ("/prio", "priority")),
+        ("/ack with punctuation", "/ack.", ("/ack.", "ack")),
+        ("/lead with a colon", "/lead: @carol", ("/lead:", "lead")),
+        ("capitals and a comma", "/ACKNOWLEDGED, on it", ("/ACKNOWLEDGED,", "ack")),
+        ("a past tense, with words", "/updated the status page", ("/updated", "update")),
+        ("a word alone on the line", "/help", ("/help", None)),
+        ("a change request's command", "/approve", ("/approve", None)),
+        ("a path", "/var/log is full", None),
+        ("a path alone", "/etc/hosts", None),
+        ("a file name", "/index.html returns 404", None),
+        ("a far word with words after it", "/tmp is full again", None),
+        ("an IRC habit", "/me waves", None),
+        ("a word two typos from a short command", "/cc @carol", None),
+        ("a command", "/ack", None),
+        ("a command answered as refused instead", "/update", None),
+        ("not at the start of the line", "see /ak", None),
+        ("not on the first line", "thanks\n/ak", None),
+        ("no word after the slash", "/ 2", None),
+    ),
+)
+def test_which_first_lines_look_like_a_command(
+    situation: str, text: str, expected: tuple[str, str | None] | None
+) -> None:
+    incident = read(make_issue(comments=said(("bob", text))), context(london("2026-11-23 10:30")))
+    assert [(u.word, u.suggestion) for u in incident.unknown] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("situation", "who", "ctx", "answered"),
+    cases(
+        ("a responder", "bob", context(SOON), True),
+        ("a stranger", "mallory", context(SOON), False),
+        ("when who may write cannot be read", "bob", context(SOON, access=access(None)), False),
+        (
+            "a writer who is not one of the policy's responders",
+            "carol",
+            context(SOON, make_policy(incidents={"responders": ["bob"]})),
+            False,
+        ),
+    ),
+)
+def test_only_a_responder_is_answered(
+    situation: str, who: str, ctx: Context, answered: bool
+) -> None:
+    decision = decide(make_issue(comments=said((who, "/acknowledge"))), ctx)
+    keys = [key for _, _, key in plan(by_rule(decision.actions, Rule.INCIDENT_REFUSED))]
+    assert keys == ([unknown_key(who)] if answered else [])
+
+
+def test_one_reply_per_responder_follows_their_latest_mistake() -> None:
+    desk = Desk()
+    desk.open(MONDAY, INCIDENT)
+    desk.say(SOON, "bob", "/ak")
+    desk.say(london("2026-11-23 10:06"), "carol", "/prio P2")
+    desk.say(london("2026-11-23 10:07"), "bob", "/acknowledge")
+    posted = [a.key for _, a in desk.posted(Rule.INCIDENT_REFUSED)]
+    assert posted == [unknown_key("bob"), unknown_key("carol")]
+    latest = desk.incident_facts(london("2026-11-23 10:08")).unknown[-1]
+    assert (latest.comment.author, latest.word) == ("bob", "/acknowledge")
+    assert "`/acknowledge`" in desk.bot_text(unknown_key("bob"))
+    assert desk.incident_facts(london("2026-11-23 10:08")).ack is None, "it changed nothing"
+
+
+def test_a_first_line_is_read_as_its_author_wrote_it() -> None:
+    desk = Desk()
+    desk.open(MONDAY, INCIDENT)
+    cid = desk.say(SOON, "bob", "looking into it")
+    desk.edit_comment(london("2026-11-23 10:06"), "carol", cid, "/ak")  # another writer's edit
+    assert desk.posted(Rule.INCIDENT_REFUSED) == []
+    mine = desk.say(london("2026-11-23 10:07"), "carol", "on it")
+    desk.edit_comment(london("2026-11-23 10:08"), "carol", mine, "/ak")  # the author's own edit
+    assert [a.key for _, a in desk.posted(Rule.INCIDENT_REFUSED)] == [unknown_key("carol")]
+
+
+def test_the_bots_own_comments_are_never_answered() -> None:
+    own = comment(BOT, "/help", SOON, id=55)
+    decision = decide(make_issue(comments=(own,)), context(SOON))
+    assert by_rule(decision.actions, Rule.INCIDENT_REFUSED) == []

@@ -125,7 +125,11 @@ def record(command: Command) -> str:
         "at": key_time(command.at),
         "text": f"/{command.name} {command.args}".rstrip(),
     }
-    text = json.dumps(data, ensure_ascii=True, sort_keys=True).replace("--", "-\\u002d")
+    text = json.dumps(data, ensure_ascii=True, sort_keys=True)
+    # Inside a hidden HTML comment, but never a mention, a tag or the comment's end, whatever
+    # the command's words were: JSON's \\u escapes read back as the same text.
+    for char, escape in (("@", "\\u0040"), ("<", "\\u003c"), (">", "\\u003e"), ("-", "\\u002d")):
+        text = text.replace(char, escape)
     return f"<!-- dutydesk-heard {text} -->"
 
 

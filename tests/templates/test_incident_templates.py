@@ -331,6 +331,45 @@ def test_the_relabel_reply(situation: str, values: dict[str, Any], says: str) ->
 
 
 @pytest.mark.parametrize(
+    ("situation", "values", "says"),
+    cases(
+        (
+            "a word close to a command",
+            {"word": "/ak", "suggestion": "ack"},
+            "@bob, `/ak` is not an incident command, so it changed nothing: did you mean `/ack`?",
+        ),
+        (
+            "a word close to none",
+            {"word": "/help", "suggestion": None},
+            "@bob, `/help` is not an incident command, so it changed nothing. A command is the"
+            " first line of a comment, written as one of these:",
+        ),
+        ("it lists /ack", {}, "- `/ack`: acknowledge the incident"),
+        ("it lists /lead", {}, "- `/lead @someone`: name the incident lead"),
+        ("it lists /comms", {}, "- `/comms @someone`: name the comms lead"),
+        (
+            "it lists /priority with the policy's priorities",
+            {"priorities": ["P1", "P2"]},
+            "- `/priority P2`: change the priority (one of P1, P2)",
+        ),
+        ("it lists /update", {}, "- `/update what changed, what next`: post an update"),
+    ),
+)
+def test_the_unknown_command_reply(situation: str, values: dict[str, Any], says: str) -> None:
+    base = {"author": "bob", "word": "/ak", "suggestion": "ack", "priorities": list(PRIORITIES)}
+    text = render("incident_unknown_command.md.j2", **{**base, **values})
+    assert says in text
+
+
+def test_the_unknown_command_reply_as_the_rule_writes_it() -> None:
+    decision = decide(make_issue(comments=said(("bob", "/acknowledge"))), context(SOON))
+    text = comment_of(decision, Rule.INCIDENT_REFUSED)
+    assert text.startswith("@bob, `/acknowledge` is not an incident command")
+    assert "did you mean `/ack`?" in text
+    assert "(one of P1, P2, P3, P4)" in text
+
+
+@pytest.mark.parametrize(
     ("situation", "contacts", "says"),
     cases(
         (
@@ -464,11 +503,31 @@ def card(values: dict[str, Any]) -> str:
         ),
         ("security", {"security": True}, "| **Security** | handled as a security incident |"),
         ("the lead trace", {"lead_trace": 4242}, "<!-- dutydesk-lead-assigned:4242 -->"),
+        (
+            "the records of commands",
+            {"records": '<!-- dutydesk-heard {"id": 7} -->\n<!-- dutydesk-heard {"id": 8} -->'},
+            '\n\n<!-- dutydesk-heard {"id": 7} -->\n<!-- dutydesk-heard {"id": 8} -->',
+        ),
+        (
+            "the lead trace, then the records",
+            {"lead_trace": 4242, "records": '<!-- dutydesk-heard {"id": 7} -->'},
+            '\n\n<!-- dutydesk-lead-assigned:4242 -->\n<!-- dutydesk-heard {"id": 7} -->',
+        ),
     ),
 )
 def test_the_status_card_rows(situation: str, values: dict[str, Any], row: str) -> None:
     base = status_values(incident_facts(make_issue(), context(MONDAY)))
     assert row in card({**base, **values})
+
+
+def test_the_records_are_the_cards_last_lines_after_a_blank_line() -> None:
+    issue = make_issue(comments=said(("bob", "/ack"), ("bob", "/priority P2")))
+    text = card(status_values(incident_facts(issue, context(london("2026-11-23 10:30")))))
+    visible, hidden = text.rstrip().rsplit("\n\n", 1)
+    lines = hidden.splitlines()
+    assert [line.split('"text": ')[1] for line in lines] == ['"/ack"} -->', '"/priority P2"} -->']
+    assert all(line.startswith("<!-- dutydesk-heard {") for line in lines)
+    assert "dutydesk-heard" not in visible
 
 
 # -- rendered by the rules -------------------------------------------------------------------
@@ -677,7 +736,11 @@ def test_user_text_in_any_incident_comment_stays_inline_and_harmless(text: str, 
     # (a command is its comment's first line, so after a line break there is nothing to quote)
     assert any(USER in b for b in bodies), "the text should be quoted somewhere"
     for text_out in bodies:
-        text_out = re.sub(r"\n<!-- dutydesk-lead-assigned:\d+ -->", "", text_out)  # the bot's
+        # the bot's own hidden lines: the lead trace and the records of commands (whose JSON
+        # never holds `--`, so user text cannot end the HTML comment early)
+        text_out = re.sub(
+            r"\n<!-- dutydesk-(lead-assigned:\d+|heard \{[^\n]*?\}) -->(?=\n|$)", "", text_out
+        )
         assert "\r" not in text_out and "\u2028" not in text_out
         assert "<" not in text_out and "@everyone" not in text_out
         for line in text_out.splitlines():

@@ -7,8 +7,9 @@ who acknowledged it, the updates, the time it spent closed). `handle` reads the 
 runs the rules over them in order, the status card last so that it shows the result:
 
     priority.py    incident.priority, incident.invalid   the priority label; no usable priority
-    refused.py     incident.refused, incident.lead       replies to refused commands and
-                                                         label changes; the lead
+    refused.py     incident.refused, incident.lead       replies to refused commands, label
+                                                         changes and mistyped commands; the
+                                                         lead
     escalation.py  incident.escalation                   a missed response target
     updates.py     incident.update_reminder              an update due and not given
     security.py    incident.security                     a ticked security box
@@ -16,9 +17,15 @@ runs the rules over them in order, the status card last so that it shows the res
     status.py      incident.status                       the dashboard comment
 
 What they read: story.py (the facts), form.py (the form's priority and security answers),
-commands.py (who may command, what each command says), lead.py (whether to assign the lead),
-clock.py (durations that pause while closed), figures.py (the measured figures, which the
-register also shows), wait.py (the event job's wait, `incidents.wait_for_due`).
+commands.py (who may command, what each command says, which comments look like a command),
+lead.py (whether to assign the lead), clock.py (durations that pause while closed), figures.py
+(the measured figures, which the register also shows), wait.py (the event job's wait,
+`incidents.wait_for_due`).
+
+**Decisions outlive their comments**: the status card records the commands that shaped the
+incident (the counted acknowledgement, each counted `/priority`, the `/lead` and `/comms` in
+force), and they are read back as if their comments were still there as they were
+(commands.py, status.py).
 
 **Labels a person set win** (dutydesk.labels): the bot removes `needs-triage` only when the bot
 added it last, and adds `needs-triage`, `sla-missed` or `security` at most once: not again

@@ -1,14 +1,23 @@
-"""The incident commands, read: who may use them, and what each counted command says.
+"""The incident commands, read: who may use them, what each counted command says, and the
+comments that look like a command but are none.
 
 * **Commands** (`/ack`, `/lead`, `/comms`, `/priority`, `/update`) count only from responders
-  (the policy's, else anyone with write access), and from the moment their comment was
-  created: GitHub sets `created_at`, so nobody can backdate one, and fixing a typo in an old
-  `/ack` later must not make it late.
+  (the policy's, else anyone with write access), as their author wrote them and from when they
+  wrote them (dutydesk.commands): nobody can backdate one, an edit by someone else never makes,
+  changes or removes one, and fixing a typo in an old `/ack` later must not make it late.
+* **Decisions outlive their comments.** The status card carries a hidden record
+  (dutydesk.commands `record`) of each command that shaped the incident (status.py), and a
+  recorded command counts as if its comment were still there as it was: deleting the comment,
+  or editing it into something else (its author too), undoes nothing; only a later command
+  does. A recorded command is heard like a live one: it counts while its author is a
+  responder (a record never grants more than its comment did).
 * `/lead` and `/comms` name a person by `@login`; a bare word only when it is a responder or
   has write access (so `/lead me`, `/lead the platform team` or `/comms TBC` name nobody), and
   nothing at all names the commenter. A team is not a person.
 * Anyone else's command, or a malformed one, is refused (refused.py replies to it), saying so
   when who the responders are could not be read.
+* **A responder's mistyped command** gets one reply listing the commands (`unknown_commands`
+  says which first lines look like a command).
 
 Emits: nothing (read by story.py)
 Reads: incidents.responders, bot
@@ -17,13 +26,15 @@ Reads: incidents.responders, bot
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from dutydesk.commands import Command, commands
 from dutydesk.engine import Context, Item
-from dutydesk.people import is_login, mentions
+from dutydesk.model import Comment, CommentRevision, first_line
+from dutydesk.people import is_login, mentions, same
 from dutydesk.policy import Policy
 from dutydesk.rules.ids import Refusal
 
@@ -49,6 +60,7 @@ class PriorityChange:
     priority: str
     by: str
     via: str  # "form", "/priority" or "label"
+    command: Command | None = field(default=None, compare=False, repr=False)  # a `/priority`
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class Acknowledgement:
     at: datetime
     by: str
     via: str  # "/ack", "/lead", "assignment"
+    command: Command | None = field(default=None, compare=False, repr=False)  # not assignment
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,7 @@ class LeadCommand:
     person: str
     at: datetime
     comment_id: int
+    command: Command | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,7 @@ class Heard:
     refused: tuple[Refused, ...] = ()
     lead: LeadCommand | None = None  # the latest counted `/lead`
     comms: str | None = None  # whom the latest counted `/comms` named
+    comms_command: Command | None = None  # that `/comms`
 
 
 class Responders:
@@ -167,6 +182,7 @@ class _Listener:
     refused: list[Refused] = field(default_factory=list)
     lead: LeadCommand | None = None
     comms: str | None = None
+    comms_command: Command | None = None
 
     def hear(self, command: Command) -> None:
         refusal = self.responders.refusal(command)
@@ -188,17 +204,17 @@ class _Listener:
         return command.at, command.comment.author
 
     def _ack(self, command: Command, via: str) -> Acknowledgement:
-        return Acknowledgement(*self._who(command), via)
+        return Acknowledgement(*self._who(command), via, command)
 
     def _name(self, command: Command) -> None:
         person = named_person(command, self.responders)
         if isinstance(person, Refused):
             self.refused.append(person)
         elif command.name == Verb.LEAD:
-            self.lead = LeadCommand(person, command.at, command.comment.id)
+            self.lead = LeadCommand(person, command.at, command.comment.id, command)
             self.acks.append(self._ack(command, "/lead"))
         else:
-            self.comms = person
+            self.comms, self.comms_command = person, command
 
     def _update(self, command: Command) -> None:
         """An update says something: a bare `/update` is not one, and gets a reply."""
@@ -214,7 +230,7 @@ class _Listener:
             self.refused.append(Refused(command, Refusal.USAGE, "one of P1, P2, P3 or P4"))
             return
         at, author = self._who(command)
-        self.priorities.append(PriorityChange(at, wanted, author, "/priority"))
+        self.priorities.append(PriorityChange(at, wanted, author, "/priority", command))
 
     def heard(self) -> Heard:
         return Heard(
@@ -224,6 +240,7 @@ class _Listener:
             tuple(self.refused),
             self.lead,
             self.comms,
+            self.comms_command,
         )
 
 
@@ -234,3 +251,103 @@ def read_commands(item: Item, ctx: Context) -> Heard:
     for command in sorted(found, key=lambda c: (c.at, c.comment.id)):
         listener.hear(command)
     return listener.heard()
+
+
+# -- comments that look like a command but are none ------------------------------------------
+
+# The first word of a first line that looks like a command: `/`, a word of letters, digits,
+# hyphens or underscores, any sentence punctuation, then a space or the end of the line. A path
+# (`/var/log is full`, `/etc/hosts`, `/index.html`) never matches: its first word goes on after
+# a slash or a dot.
+_LOOKS_LIKE = re.compile(r"^/([a-z][a-z0-9_-]*)([.!?,:;]*)(?:\s+(.*))?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A responder's comment whose first line looks like a command but is none."""
+
+    comment: Comment
+    at: datetime  # when its author wrote that line
+    word: str  # the first word as written (`/acknowledge`, `/ack.`): only the characters above
+    suggestion: str | None  # the incident command it is closest to, if any
+
+
+def unknown_commands(item: Item, ctx: Context) -> tuple[Unknown, ...]:
+    """The responders' comments whose first line, as their author wrote it, looks like a
+    command and is none, oldest first. It looks like one when its first word is `/` and a word
+    (not a path: see `_LOOKS_LIKE`) that is not an incident command as written, and either
+    nothing else is on the line (`/acknowledge`, `/help`, `/approve`, `/ack.`) or the word is
+    close to an incident command (`closest_verb`: `/ak`, `/prio P2`, `/udpate db is back`,
+    `/lead: @carol`). A word far from every command with more words after it (`/tmp is full`,
+    `/me waves`, `/cc @bob`) is prose and gets no answer. Strangers' comments get none either:
+    their real commands are refused (refused.py), their other words are theirs."""
+    responders, bot = Responders(ctx), ctx.policy.bot
+    found: list[Unknown] = []
+    for comment in item.issue.comments:
+        if not comment.author or same(comment.author, bot):
+            continue
+        unknown = _looks_like(comment)
+        if unknown is not None and responders.check(comment.author) is True:
+            found.append(unknown)
+    return tuple(sorted(found, key=lambda u: (u.at, u.comment.id)))
+
+
+def _looks_like(comment: Comment) -> Unknown | None:
+    version = _authors_latest(comment.history(), comment.author)
+    if version is None:
+        return None
+    at, text = version
+    match = _LOOKS_LIKE.match(first_line(text))
+    if match is None:
+        return None
+    word, punctuation, rest = match.group(1).lower(), match.group(2), match.group(3)
+    if word in VERBS and not punctuation:
+        return None  # a command: read_commands hears it (or refuses it)
+    suggestion = closest_verb(word)
+    if suggestion is None and (rest or "").strip():
+        return None
+    return Unknown(comment, at, "/" + match.group(1) + punctuation, suggestion)
+
+
+def _authors_latest(history: Iterable[CommentRevision], author: str) -> tuple[datetime, str] | None:
+    """The latest version of a comment its author wrote, after the last gap (as commands are
+    read: dutydesk.commands)."""
+    latest: tuple[datetime, str] | None = None
+    for version in history:
+        if version.body is None:
+            latest = None  # a gap: only what the author wrote after it counts
+        elif same(version.editor, author):
+            latest = (version.at, version.body)
+    return latest
+
+
+def closest_verb(word: str) -> str | None:
+    """The incident command `word` is close to, if any: one starts with the other and they
+    share three letters or more (`acknowledge`, `prio`, `updated`), or it is one typo away,
+    two for the names of five letters or more (`ak`, `led`, `priorty`, `udpate`), a swap of
+    two neighbouring letters counting as one. The nearest wins, in the order of `Verb`."""
+    close = [
+        (typos(word, verb), index, verb)
+        for index, verb in enumerate(VERBS)
+        if _prefixed(word, verb) or typos(word, verb) <= (1 if len(verb) < 5 else 2)
+    ]
+    return min(close)[2] if close else None
+
+
+def _prefixed(word: str, verb: str) -> bool:
+    return min(len(word), len(verb)) >= 3 and (word.startswith(verb) or verb.startswith(word))
+
+
+def typos(a: str, b: str) -> int:
+    """The edits from `a` to `b`: letters added, removed or changed, and neighbours swapped
+    (the optimal string alignment distance)."""
+    rows = [list(range(len(b) + 1))]
+    for i, char in enumerate(a, 1):
+        row = [i]
+        for j, other in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]

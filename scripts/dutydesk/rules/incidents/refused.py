@@ -1,14 +1,17 @@
 """Answers to commands: one reply per author to the commands that changed nothing, one per
-person to the priority label changes that changed nothing, and the person `/lead` named
-assigned, once per `/lead`.
+person to the priority label changes that changed nothing, one per responder to the comments
+that look like a command and are none, and the person `/lead` named assigned, once per `/lead`.
 
 A refused command (commands.py: not a responder, who the responders are unreadable, a
 malformed command, a word that names nobody) gets a reply: one per author per issue, edited in
 place to cover their latest refused command. A priority label change that set no priority
 (story.py `Relabel`: not a responder, who the responders are unreadable, a responder taking off
 the priority's label without adding another) gets its own reply, one per person per issue,
-edited in place to cover their latest; priority.py puts the labels back. The lead is assigned once per `/lead` command
-(lead.py says when); never on a closed incident.
+edited in place to cover their latest; priority.py puts the labels back. A responder's comment
+whose first line looks like a command but is none (commands.py `unknown_commands`: `/ak`,
+`/acknowledge`, `/prio P2`) gets one reply per responder, edited in place to cover their
+latest, listing the commands. The lead is assigned once per `/lead` command (lead.py says
+when); never on a closed incident.
 
 Emits: incident.refused, incident.lead
 Reads: incidents.responders
@@ -23,7 +26,7 @@ from dutydesk.engine import Decision
 from dutydesk.people import same
 from dutydesk.replies import Reply, reply_actions, reply_key
 from dutydesk.rules.ids import Rule
-from dutydesk.rules.incidents.commands import Refused
+from dutydesk.rules.incidents.commands import Refused, Unknown
 from dutydesk.rules.incidents.story import Incident, Relabel
 
 RULE = Rule.INCIDENT_REFUSED
@@ -67,10 +70,28 @@ def relabel_values(incident: Incident, relabel: Relabel) -> dict[str, Any]:
     }
 
 
+def unknown_key(login: str) -> str:
+    """The key of the one reply to a responder's comments that look like a command and are
+    none (`incident.refused:command:bob`)."""
+    return reply_key(RULE, login, "command")
+
+
+def unknown_values(incident: Incident, unknown: Unknown) -> dict[str, Any]:
+    """What incident_unknown_command.md.j2 shows: who, the word they wrote, the nearest
+    command, the priorities."""
+    return {
+        "author": unknown.comment.author,
+        "word": unknown.word,
+        "suggestion": unknown.suggestion,
+        "priorities": list(incident.ctx.policy.priorities),
+    }
+
+
 def refused(incident: Incident) -> Decision:
-    """[incident.refused] one reply per author to the commands that changed nothing, and one
-    per person to the priority label changes that changed nothing, each edited in place to
-    cover their latest."""
+    """[incident.refused] one reply per author to the commands that changed nothing, one per
+    person to the priority label changes that changed nothing, and one per responder to the
+    comments that look like a command and are none, each edited in place to cover their
+    latest."""
     replies = [
         Reply.of(
             RULE,
@@ -86,6 +107,15 @@ def refused(incident: Incident) -> Decision:
         )
         for r in incident.relabels
         if r.change.by  # a deleted account: nobody to answer
+    ]
+    replies += [
+        Reply.of(
+            RULE,
+            unknown_key(u.comment.author),
+            "incident_unknown_command.md.j2",
+            **unknown_values(incident, u),
+        )
+        for u in incident.unknown
     ]
     return Decision(reply_actions(incident.item, replies))
 

@@ -1,7 +1,11 @@
 """Status card: one comment, edited in place, that is the incident's dashboard: priority,
 state, response due, acknowledgement, leads, updates, escalations and security. It is written
 last, so that it shows what the other rules did, and it carries the hidden trace of the
-`/lead` the bot assigned for (lead.py).
+`/lead` the bot assigned for (lead.py) and the hidden records of the commands that shaped the
+incident (story.py `records`): the counted `/ack` (or `/lead` that acknowledged it), each
+counted `/priority`, and the `/lead` and `/comms` in force. The bot reads its records back as
+those commands (dutydesk.commands), so a decision survives its comment being deleted or edited;
+a record changes only when a command does, so the card is not edited on every run.
 
 Emits: incident.status
 Reads: priorities.<P>.name, priorities.<P>.response, priorities.<P>.update_every,
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dutydesk.commands import records
 from dutydesk.engine import Decision, upsert
 from dutydesk.rules.ids import Rule
 from dutydesk.rules.incidents.figures import Figures, figures_of
@@ -87,6 +92,7 @@ def _leads(incident: Incident) -> dict[str, Any]:
         "comms": incident.comms,
         "lead_unassigned": incident.assignment.unassigned,
         "lead_trace": incident.assignment.trace,
+        "records": records(incident.records),
     }
 
 

@@ -22,6 +22,10 @@ sweep summary.
   responder (triage-role users can assign on github.com; theirs acknowledges nothing). An
   acknowledgement is a fact about the incident: it also covers a later
   change of priority.
+* **Decisions outlive their comments**: `records` are the commands that shaped the incident
+  (the counted acknowledgement, each counted `/priority`, the `/lead` and `/comms` in force),
+  which the status card records (status.py) so that deleting or editing their comments undoes
+  nothing (commands.py).
 * **Response due** at the later of opening and the last priority change, plus the priority's
   response time, not counting time closed (clock.py).
 
@@ -36,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from dutydesk.commands import Command
 from dutydesk.engine import Context, Item
 from dutydesk.labels import LabelChange, label_changes
 from dutydesk.model import EventKind, Issue
@@ -50,8 +55,10 @@ from dutydesk.rules.incidents.commands import (
     PriorityChange,
     Refused,
     Responders,
+    Unknown,
     Update,
     read_commands,
+    unknown_commands,
 )
 from dutydesk.rules.incidents.form import form_priorities, security_reasons
 from dutydesk.rules.incidents.lead import Assignment, read_assignment
@@ -64,6 +71,7 @@ __all__ = [
     "PriorityChange",
     "Refused",
     "Relabel",
+    "Unknown",
     "Update",
     "read",
 ]
@@ -117,6 +125,8 @@ class Incident:
     assignment: Assignment
     closed: tuple[Span, ...]
     security: tuple[str, ...]  # why it is a security incident; empty if it is not
+    records: tuple[Command, ...]  # the commands that shaped it, which the card records
+    unknown: tuple[Unknown, ...]  # responders' comments that look like a command and are none
 
     @property
     def issue(self) -> Issue:
@@ -160,13 +170,14 @@ def read(item: Item, ctx: Context) -> Incident:
     heard = read_commands(item, ctx)
     labelled, unheard = read_labels(item, ctx)
     changes = effective_changes(item, ctx, heard, labelled)
+    ack = acknowledgement(ctx, issue, heard)
     return Incident(
         item=item,
         ctx=ctx,
         opened=issue.created_at,
         changes=changes,
         periods=periods(ctx.policy, changes, spans),
-        ack=acknowledgement(ctx, issue, heard),
+        ack=ack,
         lead=heard.lead.person if heard.lead else (issue.assignees[0] if issue.assignees else None),
         comms=heard.comms,
         updates=heard.updates,
@@ -176,7 +187,22 @@ def read(item: Item, ctx: Context) -> Incident:
         assignment=read_assignment(item, heard.lead),
         closed=spans,
         security=security_reasons(item),
+        records=shaping(heard, ack),
+        unknown=unknown_commands(item, ctx),
     )
+
+
+def shaping(heard: Heard, ack: Acknowledgement | None) -> tuple[Command, ...]:
+    """The commands that shaped the incident, oldest first: the counted acknowledgement (an
+    `/ack` or `/lead`), each counted `/priority` and the `/lead` and `/comms` in force."""
+    found = [
+        ack.command if ack else None,
+        *(change.command for change in heard.priorities),
+        heard.lead.command if heard.lead else None,
+        heard.comms_command,
+    ]
+    unique = {(c.at, c.comment.id, c.name, c.args): c for c in found if c is not None}
+    return tuple(unique[key] for key in sorted(unique))
 
 
 def effective_changes(
