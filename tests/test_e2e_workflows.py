@@ -612,3 +612,42 @@ def test_issues_filed_by_outsiders_share_one_waiting_job(association: str, group
     assert interpolate(waiter["concurrency"]["group"], context) == group
     assert waiter["concurrency"]["cancel-in-progress"] is True
     assert waiter["timeout-minutes"] <= 45
+
+
+def test_a_first_sweep_over_a_busy_repository_converges_within_its_write_budget(
+    github: GitHubServer, checkout: Path
+) -> None:
+    """Each run applies whole items within --max-writes (exit 3 while writes are left); the
+    next runs do the rest exactly once, and a run with nothing left writes nothing."""
+    people(github)
+    moment = now()
+    numbers = [
+        github.state.open_issue(
+            "alice",
+            f"[Incident] Slow {n}",
+            incident_body(PRIORITY_P4),
+            ["incident"],
+            at=moment - timedelta(minutes=10),
+        ).number
+        for n in range(5)
+    ]
+    runs = []
+    for _ in range(6):
+        mark = github.mark()
+        result = dutydesk(
+            github, checkout, "sweep", "--now", moment.isoformat(), "--max-writes", "3"
+        )
+        runs.append((result.returncode, len(github.writes_since(mark))))
+        if result.returncode == 0:
+            break
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert "left for the next run" in result.stderr
+    assert [code for code, _ in runs] == [3, 3, 3, 3, 0]  # 10 writes, 3 a run, whole items
+    assert [count for _, count in runs] == [2, 2, 2, 2, 2]  # an item (label, card) fits once
+    mark = github.mark()
+    last = dutydesk(github, checkout, "sweep", "--now", moment.isoformat(), "--max-writes", "3")
+    assert last.returncode == 0 and github.writes_since(mark) == []
+    for number in numbers:
+        found = [c for c in github.state.bot_comments(number)]
+        assert len(found) == 1, [c.body[:60] for c in found]  # one status card, never two
+        assert "P4" in github.state.issues[number].labels

@@ -117,8 +117,17 @@ class Job:
         return self.run(issue, self.context(now))
 
     def run(self, issue: Issue, ctx: Context) -> Decision:
+        decision = self.plan(issue, ctx)
+        self.apply(decision)
+        return decision
+
+    def plan(self, issue: Issue, ctx: Context) -> Decision:
+        """Reconcile the item and show the plan; write nothing yet."""
         decision = reconcile(issue, ctx, self.handlers)
         self.show(decision, ctx.now)
+        return decision
+
+    def apply(self, decision: Decision) -> Decision:
         apply_plan(self.repo, decision.actions, self.dry_run, bot=self.policy.bot)
         return decision
 

@@ -19,8 +19,9 @@ from dutydesk.cli.common import Options, annotate, common, github, load_setup, r
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
+    from dutydesk.budget import Deferred
     from dutydesk.engine import Context, Decision
-    from dutydesk.jobs import Job, Pause, Swept
+    from dutydesk.jobs import Failure, Job, Pause, Swept
     from dutydesk.model import Issue
 
 
@@ -113,37 +114,78 @@ def set_output(name: str, value: str) -> None:
             handle.write(f"{name}={value}\n")
 
 
+#: Writes a sweep makes at most: inside GitHub's limit of about 500 content-creating requests
+#: an hour for one token, leaving room for the event jobs; at PyGithub's one-second pause
+#: between writes, five minutes of an hourly sweep.
+DEFAULT_MAX_WRITES = 300
+
+
 @click.command()
 @common("policy", "forms", "repo", "now", "dry_run", "json")
+@click.option(
+    "--max-writes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_WRITES,
+    show_default=True,
+    help="Apply at most this many writes, the most urgent items first; the rest wait for the "
+    "next run (exit status 3). GitHub limits content creation to about 500 requests an hour.",
+)
 @run_safely
-def sweep(opts: Options) -> None:
+def sweep(opts: Options, max_writes: int) -> None:
     """Reconcile every open incident and change request; write the job summary in Actions.
 
-    One item that fails does not stop the others; the exit status is 1 if any failed.
+    Every item is planned first; then whole items are applied, the most urgent first, within
+    --max-writes. One item that fails does not stop the others. Exit status: 1 if any item
+    failed, else 3 if writes were left for the next run, else 0.
     """
     from dutydesk import jobs
+    from dutydesk.budget import Deferred, planned, within
 
     job = job_for(opts)
     ctx = job.context(opts.now)
     issues = job.repo.open_issues(jobs.sweep_labels(job.forms, job.handlers))
-    rows: list[tuple[Issue, Decision]] = []
     failed: list[tuple[int, str]] = []
-    for turn in jobs.sweep(issues, lambda issue: job.run(issue, ctx), isolated=True):
-        if turn.decision is not None:
-            rows.append((turn.item, turn.decision))
-        else:
-            failed.append((turn.item.number, report_failure(turn)))
-    write_summary(opts, ctx, rows, failed)
+    plans: list[tuple[Issue, Decision]] = []
+    for turn in jobs.sweep(issues, lambda issue: job.plan(issue, ctx), isolated=True):
+        _sort_turn(turn, plans, failed)
+    cut = within(planned(plans), max_writes)
+    for applied in jobs.sweep(cut.now, lambda plan: job.apply(plan.decision), isolated=True):
+        if applied.failure is not None:
+            issue = applied.item.item
+            failed.append((issue.number, report_failure(issue, applied.failure)))
+    deferred = Deferred(tuple(p.item.number for p in cut.later), cut.deferred_writes)
+    broken = {number for number, _ in failed}
+    rows = [(issue, d) for issue, d in plans if issue.number not in broken]
+    write_summary(opts, ctx, rows, failed, deferred)
+    _finish_sweep(opts, len(issues), failed, deferred)
+
+
+def _sort_turn(
+    turn: Swept[Issue], plans: list[tuple[Issue, Decision]], failed: list[tuple[int, str]]
+) -> None:
+    if turn.decision is not None:
+        plans.append((turn.item, turn.decision))
+    elif turn.failure is not None:
+        failed.append((turn.item.number, report_failure(turn.item, turn.failure)))
+
+
+def _finish_sweep(
+    opts: Options, count: int, failed: list[tuple[int, str]], deferred: Deferred
+) -> None:
+    if deferred.items:
+        annotate("warning", deferred.sentence())
+        click.echo(deferred.sentence(), err=True)
     if not opts.as_json:
-        click.echo(f"swept {len(issues)} open item(s), {len(failed)} failed")
+        click.echo(f"swept {count} open item(s), {len(failed)} failed")
     if failed:
         sys.exit(1)
+    if deferred.items:
+        sys.exit(3)
 
 
-def report_failure(turn: Swept[Issue]) -> str:
+def report_failure(issue: Issue, failure: Failure) -> str:
     """Say on stderr (and in an annotation) why an item failed; the message."""
-    assert turn.failure is not None
-    number, failure = turn.item.number, turn.failure
+    number = issue.number
     if not failure.internal:
         annotate("error", f"#{number}: {failure.message}")
         click.echo(f"#{number} failed: {failure.message}", err=True)
@@ -159,18 +201,20 @@ def write_summary(
     ctx: Context,
     rows: list[tuple[Issue, Decision]],
     failed: list[tuple[int, str]],
+    deferred: Deferred | None = None,
 ) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
         return
-    from dutydesk.rules.runbooks import load_runbooks, summary_lines
+    from dutydesk.io.runbook_store import policy_runbooks
+    from dutydesk.rules.runbooks import summary_lines
     from dutydesk.views.summary import summary_markdown
 
     policy = ctx.policy
     folder = opts.policy.parent / policy.runbooks.folder
     runbook_lines: list[str] = []
     if folder.is_dir():
-        books = load_runbooks(folder, policy.runbooks.folder)
+        books = policy_runbooks(folder, policy)
         runbook_lines = summary_lines(books, policy.local(ctx.now).date(), policy)
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(summary_markdown(ctx, rows, failed, runbook_lines))
+        handle.write(summary_markdown(ctx, rows, failed, runbook_lines, deferred))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dutydesk.budget import Deferred
 from dutydesk.engine import Context, Decision
 from dutydesk.model import Issue
 from dutydesk.registry import read_incident
@@ -74,6 +75,7 @@ def summary_markdown(
     rows: Sequence[Row],
     failed: Sequence[tuple[int, str]],
     runbook_lines: Sequence[str] = (),
+    deferred: Deferred | None = None,
 ) -> str:
     incidents, others = _split(ctx, rows)
     lines = ["## dutydesk sweep", ""]
@@ -86,6 +88,8 @@ def summary_markdown(
     lines += other_rows(ctx, others)
     if runbook_lines:
         lines += ["### Runbooks", "", *runbook_lines, ""]
+    if deferred is not None and deferred.items:
+        lines += ["### Left for the next run", "", cell(deferred.sentence()), ""]
     if failed:
         lines += ["### Failed", ""]
         lines += [f"- #{number}: {cell(message)}" for number, message in failed]

@@ -130,6 +130,6 @@ def rota_findings(policy_path: Path, policy: Policy, now: datetime) -> list[Find
 
 
 def runbook_findings(folder: Path, policy: Policy) -> list[Finding]:
-    from dutydesk.rules.runbooks import validate_folder
+    from dutydesk.io.runbook_store import validate_folder
 
     return validate_folder(folder, policy)
