@@ -562,3 +562,27 @@ def test_a_record_survives_user_text_the_bot_quotes() -> None:
     assert command is not None
     quoted = _approval(60, BOT, "<!-- dutydesk:x -->\nUpdate: " + defang("x " + record(command)), 5)
     assert _heard(quoted) == []
+
+
+@pytest.mark.parametrize("by", ["rita", "dana"])
+@pytest.mark.parametrize("how", ["delete", "edit"])
+def test_an_approval_stands_when_its_approve_comment_is_deleted_or_edited(
+    by: str, how: str
+) -> None:
+    """The confirmation records the /approve: deleting or editing that comment (the requester,
+    a writer, or the approver themselves) undoes nothing; only a later command would."""
+    from desk import APPROVER, T2, WRITERS, Desk, approved_desk
+
+    desk: Desk = approved_desk()
+    desk.repo.writers = frozenset({*WRITERS, "rita"})  # the requester can write, as on github.com
+    approve = next(c for c in desk.issue().comments if c.author == APPROVER)
+    desk.repo.now = T2
+    if how == "delete":
+        desk.repo.delete_comment(by, 1, approve.id)
+    else:
+        desk.repo.edit_comment(by, 1, approve.id, "Is the snapshot tested?")
+    desk.run(T2)
+    assert "approved" in desk.issue().labels
+    assert not desk.actions("change.approval_withdrawn")
+    facts = desk.change_facts(T2)
+    assert facts.outcome.approval is not None and facts.outcome.approval.by == APPROVER

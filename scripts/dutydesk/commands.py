@@ -115,6 +115,7 @@ def _identity(command: Command) -> tuple[int, str, str]:
 # -- records: decisions that outlive their comments ------------------------------------------
 
 _RECORD = re.compile(r"<!-- dutydesk-heard (\{[^\n]*?\}) -->")
+_RECORD_UNSAFE = re.compile(r'[^A-Za-z0-9 {}":,.\\/_+]')
 
 
 def record(command: Command) -> str:
@@ -126,10 +127,10 @@ def record(command: Command) -> str:
         "text": f"/{command.name} {command.args}".rstrip(),
     }
     text = json.dumps(data, ensure_ascii=True, sort_keys=True)
-    # Inside a hidden HTML comment, but never a mention, a tag or the comment's end, whatever
-    # the command's words were: JSON's \\u escapes read back as the same text.
-    for char, escape in (("@", "\\u0040"), ("<", "\\u003c"), (">", "\\u003e"), ("-", "\\u002d")):
-        text = text.replace(char, escape)
+    # Inside a hidden HTML comment, and even as raw text never a mention, a tag, a link or the
+    # comment's end, whatever the command's words were: every character but letters, digits
+    # and JSON's own is written as a \\u escape, which reads back as the same text.
+    text = _RECORD_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     return f"<!-- dutydesk-heard {text} -->"
 
 

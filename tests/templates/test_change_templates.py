@@ -1046,6 +1046,7 @@ def test_change_approved_shows_the_approvers_instructions(
 ) -> None:
     issue = make_issue(CHANGE, comments=thread((APPROVER, text, T1)))
     body = texts(by_rule(decide(issue, context(T1)).actions, Rule.CHANGE_APPROVAL))
+    body = without_records(body)
     for fragment in fragments:
         assert fragment in body
     for fragment in absent:
@@ -1146,6 +1147,12 @@ def _hostile_flow(desk: Desk) -> None:
     desk.say(london("2026-11-25 20:40"), REQUESTER, "/done")
 
 
+def without_records(text: str) -> str:
+    """A bot comment less its hidden records of commands (commands.py), which carry what the
+    command said in JSON escapes, not as Markdown."""
+    return re.sub(r"\n?<!-- dutydesk-heard \{[^\n]*?\} -->", "", text)
+
+
 def test_what_people_wrote_is_quoted_inline_and_defanged() -> None:
     desk = Desk()
     _hostile_flow(desk)
@@ -1160,6 +1167,7 @@ def test_what_people_wrote_is_quoted_inline_and_defanged() -> None:
         "change.post_change:done",
     }
     for key, body in bodies.items():
+        body = without_records(body)
         assert "@mallory" not in body, key
         assert "<b>" not in body and "<!--" not in body, key
         for line in body.splitlines():

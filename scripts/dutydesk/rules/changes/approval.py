@@ -115,6 +115,7 @@ class Approval:
     args: ApproveArgs
     notice: Notice | None
     via_label: bool = False
+    command: Command | None = None  # the /approve, recorded in the confirmation
 
 
 class Cause(StrEnum):

@@ -6,7 +6,9 @@ it is put back (change.refused tells them). `/reject <reason>` adds `rejected` a
 A team of approvers that cannot be read gets each person one explanation, neither yes nor no;
 an `approved` label such a person added is no approval and comes off.
 
-The outcome comes from the approval timeline (approval.py); this rule only acts on it.
+The outcome comes from the approval timeline (approval.py); this rule only acts on it. The
+confirmation and the rejection each carry a hidden record of their command (commands.py), so
+that editing or deleting the `/approve` or `/reject` comment undoes nothing.
 
 Emits: change.approval
 Reads: changes.approvers, changes.notice, changes.allow_emergency, changes.reminder_before,
@@ -16,7 +18,7 @@ rota, labels.approved, labels.rejected
 from __future__ import annotations
 
 from dutydesk.actions import Action, Kind
-from dutydesk.commands import Command
+from dutydesk.commands import Command, records
 from dutydesk.engine import Decision
 from dutydesk.labels import add_labels, add_once, remove_labels, remove_own
 from dutydesk.markers import comment_key
@@ -83,6 +85,7 @@ def _approve(facts: Facts, approval: Approval) -> tuple[Action, ...]:
         reminder_before=str(ctx.policy.changes.reminder_before),
         **notice_values(ctx, approval.notice),
         **common(facts),
+        records=records([approval.command] if approval.command else []),
     )
     return actions
 
@@ -99,5 +102,6 @@ def _reject(facts: Facts, rejection: Command) -> tuple[Action, ...]:
         approver=said.author,
         reason=rejection.args.strip(),
         **common(facts),
+        records=records([rejection]),
     )
     return actions

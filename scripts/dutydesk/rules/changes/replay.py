@@ -11,10 +11,11 @@ Edits of the body (gaps included), title changes, `/approve` and `/reject` comme
   nothing (the bot puts it back and tells them who may);
 * an approval of a version that was later deleted from the edit history, or followed by a
   deleted revision, is void; it never counts for another version;
-* the latest approval or rejection stands. A rejection the bot recorded (its rejection comment)
-  stands even when the `/reject` comment that made it was deleted: it is replayed at the
-  moment the bot recorded it. (An approval whose `/approve` was deleted no longer stands: that
-  fails closed.)
+* the latest approval or rejection stands. The bot's confirmation and rejection comments
+  carry a record of their `/approve` or `/reject` (commands.py), so a decision stands even when
+  the comment that made it is edited or deleted; it is replayed as its author wrote it, when
+  they wrote it. (A rejection comment from before records is replayed at the moment the bot
+  posted it.)
 
 The outcome depends only on the history, never on when the bot happened to run. Each refused
 command (or label) leaves a reply for its author; the latest per person stands.
@@ -133,7 +134,7 @@ class _Replay:
             self.reject(command)
         else:
             args = parse_approve(command.args)
-            self.approve(who, command.at, str(command.comment.id), args, "approve")
+            self.approve(who, command.at, str(command.comment.id), args, "approve", command)
 
     def reject(self, command: Command) -> None:
         if not command.args.strip():
@@ -172,7 +173,15 @@ class _Replay:
 
     # -- approving
 
-    def approve(self, who: str, at: datetime, ref: str, args: ApproveArgs, what: str) -> LabelStep:
+    def approve(
+        self,
+        who: str,
+        at: datetime,
+        ref: str,
+        args: ApproveArgs,
+        what: str,
+        command: Command | None = None,
+    ) -> LabelStep:
         """An approver's approval at `at`: it counts if the version then current is known,
         valid and had enough notice (or is an emergency with a reason)."""
         known = upto(self.revisions, at)
@@ -186,7 +195,9 @@ class _Replay:
                 return LabelStep.FAILED
             self.refuse(who, what, refusal, **notice_values(self.ctx, notice))
             return LabelStep.REFUSED
-        self.approval = Approval(who, at, ref, args, notice, via_label=what == "label")
+        self.approval = Approval(
+            who, at, ref, args, notice, via_label=what == "label", command=command
+        )
         self.approval_revision = known[-1]
         self.rejection = self.withdrawal = self.void = None
         return LabelStep.APPROVED
@@ -214,12 +225,15 @@ Step = Revision | Command | IssueEvent | Recorded
 
 def _recorded(item: Item) -> list[Recorded]:
     """The rejections recorded in the bot's comments (`change.approval:reject:<id>`) whose
-    comment is gone, each at the moment the bot recorded it."""
+    comment is gone, each at the moment the bot recorded it: for rejection comments written
+    before they carried a record of their command (those with one are read by commands())."""
     present = {c.id for c in item.issue.comments}
     prefix = f"{Rule.CHANGE_APPROVAL}:reject:"
     found = []
     for key, said in item.mine.items():
         ref = key.removeprefix(prefix)
+        if "<!-- dutydesk-heard " in said.body:
+            continue  # it carries its record: commands() reads the /reject back from it
         if key.startswith(prefix) and ref.isdigit() and int(ref) not in present:
             gone = Comment(int(ref), "", "/reject", said.created_at, said.created_at)
             found.append(Recorded(Command("reject", "(deleted)", gone, said.created_at)))
