@@ -21,10 +21,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIORITIES = [
-    "P1 Critical – Complete outage, or ongoing unauthorised access",
+    "P1 Critical – Complete outage or ongoing unauthorised access",
     "P2 Major – Substantial degradation of service",
     "P3 Significant – Users experiencing intermittent or degraded service due to platform issue",
-    "P4 Minor – Component failure that does not immediately impact a service, or an unsuccessful DoS attempt",
+    "P4 Minor – Component failure that does not immediately impact a service or an unsuccessful DoS attempt",
 ]
 
 

@@ -43,10 +43,10 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # a Monday, in support hours
 PRIORITIES = [
-    "P1 Critical – Complete outage, or ongoing unauthorised access",
+    "P1 Critical – Complete outage or ongoing unauthorised access",
     "P2 Major – Substantial degradation of service",
     "P3 Significant – Users experiencing intermittent or degraded service due to platform issue",
-    "P4 Minor – Component failure that does not immediately impact a service, or an unsuccessful DoS attempt",
+    "P4 Minor – Component failure that does not immediately impact a service or an unsuccessful DoS attempt",
 ]
 RESPONDERS = ["alice", "bob", "carol"]
 

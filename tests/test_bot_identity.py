@@ -28,7 +28,7 @@ FORMS = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 API = "https://api.github.com"
 REPO = "https://api.github.com:443/repos/octo-org/ops"
-P1 = "### Priority\n\nP1 Critical – Complete outage, or ongoing unauthorised access\n\n### Service\n\nPayments"
+P1 = "### Priority\n\nP1 Critical – Complete outage or ongoing unauthorised access\n\n### Service\n\nPayments"
 
 
 def _repo(writes_as: str) -> MemoryRepository:

@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "github"
 HOST = "https://api.github.com:443"
 REPO = f"{HOST}/repos/octo-org/ops"
 GRAPHQL = f"{HOST}/graphql"
-P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
+P1 = "P1 Critical – Complete outage or ongoing unauthorised access"
 
 OPEN_P1 = '{at: 2026-11-23T10:00:00Z, by: a, open: incident, fields: {priority: "' + P1 + '"}}'
 

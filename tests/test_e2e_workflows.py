@@ -35,9 +35,9 @@ FORMS = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")
 POLICY = load_policy(ROOT / "policy.yaml")
 BOT = POLICY.bot
 LONDON = ZoneInfo(POLICY.timezone.key)
-P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
+P1 = "P1 Critical – Complete outage or ongoing unauthorised access"
 PRIORITY_P4 = (
-    "P4 Minor – Component failure that does not immediately impact a service, "
+    "P4 Minor – Component failure that does not immediately impact a service "
     "or an unsuccessful DoS attempt"
 )
 EVENTS = "dutydesk-events.yml"

@@ -34,10 +34,10 @@ GENERATED = FIXTURES / "generated"
 CASES = json.loads((GENERATED / "cases.json").read_text(encoding="utf-8"))["cases"]
 
 PRIORITIES = (
-    "P1 Critical – Complete outage, or ongoing unauthorised access",
+    "P1 Critical – Complete outage or ongoing unauthorised access",
     "P2 Major – Substantial degradation of service",
     "P3 Significant – Users experiencing intermittent or degraded service due to platform issue",
-    "P4 Minor – Component failure that does not immediately impact a service, "
+    "P4 Minor – Component failure that does not immediately impact a service "
     "or an unsuccessful DoS attempt",
 )
 NOTHING_TICKED: dict[str, list[str]] = {"selected": [], "unselected": []}
@@ -652,7 +652,6 @@ def test_incident_priority_table(forms: dict[str, FormTemplate]) -> None:
     text = (TEMPLATES / "incident.yml").read_text(encoding="utf-8")
     for phrase in (
         "20 minutes",
-        "60 minutes",
         "2 office hours",
         "1 business day",
         "1 hour",
@@ -660,7 +659,7 @@ def test_incident_priority_table(forms: dict[str, FormTemplate]) -> None:
         "Once after 2 business days",
         "Once after 5 business days",
         "also email the on-call contact",
-        "YYYY-MM-DD HH:MM (UK time)",
+        "YYYY-MM-DD HH:MM (UK local time)",
     ):
         assert phrase in text
 

@@ -43,7 +43,7 @@ QUERIES = {
     "ISSUE_PAGES_QUERY": ISSUE_PAGES_QUERY,
     "COMMENT_EDITS_QUERY": COMMENT_EDITS_QUERY,
 }
-P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
+P1 = "P1 Critical – Complete outage or ongoing unauthorised access"
 
 
 def fixture(name: str) -> Any:

@@ -83,7 +83,7 @@ def test_the_rule_ids_are_the_ones_the_issue_names() -> None:
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (["P1 Critical – Complete outage, or ongoing unauthorised access"], "P1"),
+        (["P1 Critical – Complete outage or ongoing unauthorised access"], "P1"),
         (["p2 major"], "P2"),
         ("P3 Significant", "P3"),
         (["P9 Apocalyptic"], None),

@@ -20,7 +20,7 @@ from dutydesk.policy import Policy, parse_policy
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = load_templates(ROOT / ".github/ISSUE_TEMPLATE")
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
+P1 = "P1 Critical – Complete outage or ongoing unauthorised access"
 
 
 def minutes(n: int) -> datetime:

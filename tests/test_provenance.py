@@ -182,7 +182,7 @@ def test_a_writer_who_is_not_a_responder_cannot_forge_an_acknowledgement() -> No
         "title": "Payments down",
         "fields": {
             "service": "Payments",
-            "priority": "P1 Critical – Complete outage, or ongoing unauthorised access",
+            "priority": "P1 Critical – Complete outage or ongoing unauthorised access",
         },
     }
     text = yaml.safe_dump(
@@ -269,7 +269,7 @@ def test_a_comment_read_from_github_counts_only_its_authors_text(
 
 # -- acknowledgement by assignment: only a responder's ---------------------------------------
 
-P1 = "P1 Critical – Complete outage, or ongoing unauthorised access"
+P1 = "P1 Critical – Complete outage or ongoing unauthorised access"
 
 
 def _incident(*steps: dict[str, Any], responders: list[str] | None = None) -> list[str]:

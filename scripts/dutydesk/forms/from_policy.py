@@ -68,14 +68,6 @@ def _ranges(ranges: tuple[TimeRange, ...]) -> str:
     return " and ".join(words) if words else "never"
 
 
-def on_call_words(policy: Policy) -> str:
-    on_call = policy.on_call
-    return (
-        f"{_ranges(on_call.working_days)} on working days, and "
-        f"{_ranges(on_call.other_days)} at weekends and on bank holidays"
-    )
-
-
 def _update_words(priority: Priority) -> str:
     if priority.update_every is not None:
         return str(priority.update_every)
@@ -131,6 +123,7 @@ def _change_description(policy: Policy) -> list[str]:
 
 def _change_intro(policy: Policy) -> list[str]:
     notice = notice_words(policy.changes.notice)
+    on_call = policy.on_call
     return [
         "- type: markdown",
         "  attributes:",
@@ -143,8 +136,9 @@ def _change_intro(policy: Policy) -> list[str]:
         "      `2025-03-14 22:00`), or in ISO 8601 with an offset (for example",
         "      `2025-03-14T22:00+00:00`).",
         "",
-        f"      On-call hours (set in `policy.yaml`) are {on_call_words(policy)}.",
-        "      Nobody is on call outside them, so schedule the change inside them.",
+        f"      On-call hours (set in `policy.yaml`) are {_ranges(on_call.working_days)} on working",
+        f"      days, and {_ranges(on_call.other_days)} at weekends and on bank holidays. Nobody is",
+        "      on call outside them, so schedule the change inside them.",
     ]
 
 
