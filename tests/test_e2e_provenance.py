@@ -20,6 +20,8 @@ each edit as a `UserContentEdit` with its editor and time, each deleted comment 
   acknowledged;
 * attack 7: with a GitHub App token and `bot:` left at `github-actions[bot]`, the first comment
   stops the run, naming both logins;
+* attack 5: a responder's sidebar relabel re-prioritises and the bot keeps their label;
+  anyone else's is put back with one reply;
 
 and the reverse cases: an approver's own edit into `/approve` approves, from the edit; a
 responder's own edit into `/ack` acknowledges, from the edit; a responder's assignment
@@ -407,3 +409,55 @@ def test_an_app_token_with_the_default_bot_login_stops_after_its_first_comment(
     assert "bot: dutydesk-ops[bot]" in output
     assert [c.author for c in server.state.comments_on(issue.number)] == ["dutydesk-ops[bot]"]
     assert server.problems() == []
+
+
+# -- attack 5: labels drive priority ----------------------------------------------------------
+
+P3_OPTION = (
+    "P3 Significant – Users experiencing intermittent or degraded service due to platform issue"
+)
+
+
+def p3_incident(github: GitHubServer, checkout: Path, tmp: Path) -> IssueRec:
+    people(github)
+    issue = github.state.open_issue(
+        "alice", "[Incident] Search is slow", incident_body(P3_OPTION), ["incident"], at=ago(30)
+    )
+    react_issue(github, checkout, tmp / "opened", issue.number, "opened", "alice")
+    assert "P3" in issue.labels
+    return issue
+
+
+def swap(github: GitHubServer, issue: IssueRec, by: str, old: str, new: str) -> None:
+    """A sidebar swap, as GitHub records it: one unlabel and one label at the same second."""
+    moment = ago(10)
+    github.state.add_labels(by, issue.number, [new], at=moment)
+    github.state.remove_label(by, issue.number, old, at=moment)
+
+
+def test_a_responders_relabel_reprioritises_and_the_bot_keeps_their_label(
+    github: GitHubServer, checkout: Path, tmp_path: Path
+) -> None:
+    issue = p3_incident(github, checkout, tmp_path)
+    swap(github, issue, "bob", "P3", "P1")
+
+    react_issue(github, checkout, tmp_path / "labeled", issue.number, "labeled", "bob")
+
+    assert "P1" in issue.labels and "P3" not in issue.labels
+    assert "P1 Critical" in status_card(github, issue.number)
+    assert not [k for k in keys(github, issue.number) if k.startswith("incident.refused")]
+
+
+def test_someone_elses_relabel_is_put_back_with_one_reply(
+    github: GitHubServer, checkout: Path, tmp_path: Path
+) -> None:
+    only_responder(checkout, "bob")
+    issue = p3_incident(github, checkout, tmp_path)
+    swap(github, issue, "carol", "P3", "P1")
+
+    react_issue(github, checkout, tmp_path / "labeled", issue.number, "labeled", "carol")
+
+    assert "P3" in issue.labels and "P1" not in issue.labels
+    replies = [b for k, b in keys(github, issue.number).items() if k.startswith("incident.refused")]
+    assert len(replies) == 1 and "@carol" in replies[0] and "(bob)" in replies[0]
+    assert "P3 Significant" in status_card(github, issue.number)
