@@ -1790,3 +1790,19 @@ def test_the_refused_change_example_refuses_every_approval_and_rejects() -> None
         "insufficient-notice",
         "rejected",
     }
+
+
+@pytest.mark.parametrize(
+    ("end", "too_long"),
+    [
+        ("2026-12-02 18:00", False),  # exactly 7 days after the start
+        ("2026-12-02 18:01", True),
+        ("2999-11-25 20:00", True),  # a typo that would cost the calendar minutes of CPU
+    ],
+    ids=["exactly the longest window", "a minute longer", "an end in 2999"],
+)
+def test_a_window_longer_than_the_policy_allows_is_invalid(end: str, too_long: bool) -> None:
+    issue = make_issue(CHANGE, answers={"scheduled-end": end})
+    actions = by_rule(decide(issue, context(OPENED)).actions, Rule.CHANGE_INVALID)
+    said = " ".join(a.body or "" for a in actions)
+    assert ("is more than 1 week after the start (`changes.max_window`)" in said) is too_long

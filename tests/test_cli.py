@@ -230,6 +230,22 @@ def test_sweep_without_a_token_explains(runner: CliRunner) -> None:
     assert "no GitHub token" in result.output
 
 
+@pytest.mark.parametrize(
+    ("repo", "message"),
+    [
+        (None, "no repository: pass --repo OWNER/NAME"),
+        ("ops", "repository 'ops' is not OWNER/NAME"),
+    ],
+)
+def test_sweep_without_a_repository_says_so(
+    runner: CliRunner, repo: str | None, message: str
+) -> None:
+    args = ["sweep", *(["--repo", repo] if repo else [])]
+    result = runner.invoke(cli, args, env={"GITHUB_TOKEN": "t0ken"})
+    assert result.exit_code == 2
+    assert message in result.output and "None" not in result.output
+
+
 def _event(tmp_path: Path, name: str, payload: dict[str, Any]) -> dict[str, str]:
     path = tmp_path / "event.json"
     path.write_text(json.dumps(payload), encoding="utf-8")

@@ -137,7 +137,11 @@ def connect(token: str | None, repo_name: str | None, api_url: str | None) -> Gi
             "${{ github.token }}). --dry-run still reads from GitHub; to try the rules "
             "with no GitHub at all, use `dutydesk simulate`"
         )
-    if not repo_name or "/" not in repo_name:
+    if not repo_name:
+        raise ConfigurationError(
+            "no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY (Actions sets it)"
+        )
+    if "/" not in repo_name:
         raise ConfigurationError(
             f"repository {repo_name!r} is not OWNER/NAME: pass --repo or set GITHUB_REPOSITORY"
         )

@@ -66,7 +66,7 @@ PRIORITY_KEYS = (
     "review_on_close",
 )
 INCIDENTS_KEYS = ("responders", "security_contacts", "wait_for_due")
-CHANGES_KEYS = ("notice", "approvers", "allow_emergency", "reminder_before")
+CHANGES_KEYS = ("notice", "approvers", "allow_emergency", "reminder_before", "max_window")
 MAINTENANCE_KEYS = ("notice",)
 ROTA_KEYS = ("from", "primary", "secondary")
 RUNBOOKS_KEYS = (
@@ -242,7 +242,10 @@ def _changes(ch: Reader, mt: Reader) -> ChangesPolicy:
         allow_emergency=ch.boolean("allow_emergency", True),
         reminder_before=ch.duration("reminder_before", "24 hours", (Clock.WALL,)),
         maintenance_notice=mt.duration("notice", "5 business days"),
+        max_window=ch.duration("max_window", "7 days", (Clock.WALL,)),
     )
+    if changes.max_window.amount <= timedelta(0):
+        raise ch.fail("max_window", ch.data["max_window"], "a duration longer than zero")
     ch.done(CHANGES_KEYS)
     mt.done(MAINTENANCE_KEYS)
     return changes

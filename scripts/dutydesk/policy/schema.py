@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +45,7 @@ class ChangesPolicy:
     allow_emergency: bool
     reminder_before: Duration
     maintenance_notice: Duration
+    max_window: Duration = field(default_factory=lambda: Duration.wall(timedelta(days=7)))
 
 
 @dataclass(frozen=True)

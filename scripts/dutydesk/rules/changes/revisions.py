@@ -14,7 +14,8 @@ after the issue was opened (the original body is not known), it starts with a ga
 opening.
 
 Emits: nothing (read by facts.py)
-Reads: timezone, the business calendar (workdays, support, on_call, bank_holidays)
+Reads: timezone, changes.max_window, the business calendar (workdays, support, on_call,
+bank_holidays)
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Problem:
     """One thing wrong with the scheduled times, for the invalid-request comment."""
 
     field: str  # the field's label on the form
-    kind: str  # "missing", "unreadable" or "order"
+    kind: str  # "missing", "unreadable", "order" or "too-long"
     detail: str = ""
 
 
@@ -124,6 +125,9 @@ def _window(item: Item, ctx: Context, answers: Mapping[str, Any], spec: Spec) ->
     problems = [p for p in (start_problem, end_problem) if p is not None]
     if start is not None and end is not None and end <= start:
         problems.append(Problem(label_of(item, spec.end), "order", label_of(item, spec.start)))
+    longest = ctx.policy.changes.max_window
+    if start is not None and end is not None and end - start > longest.amount:
+        problems.append(Problem(label_of(item, spec.end), "too-long", str(longest)))
     return Window(start, end, tuple(problems))
 
 
