@@ -151,3 +151,17 @@ def test_validate_reports_a_form_out_of_step_and_a_missing_id(team: Path) -> Non
     assert code == 1
     assert "incident.yml: out of step with the policy (priority-table" in out
     assert "the form has no field with id 'scheduled-start', which dutydesk reads" in out
+
+
+def test_validate_warns_when_no_one_can_approve_a_change(team: Path) -> None:
+    policy = team / "policy.yaml"
+    policy.write_text(
+        policy.read_text().replace("approvers: [example-org/platform-team]", "approvers: []")
+    )
+    (team / "forms" / "incident.yml").write_text(
+        (ROOT / ".github" / "ISSUE_TEMPLATE" / "incident.yml").read_text(), encoding="utf-8"
+    )
+    shutil.copytree(ROOT / "runbooks", team / "runbooks")
+    code, out = _run(team, "validate", "--now", "2026-11-25T12:00:00+00:00")
+    assert "warning: changes.approvers is empty, so no change request can ever be approved" in out
+    assert code == 0  # a warning, not a finding

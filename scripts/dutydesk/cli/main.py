@@ -77,8 +77,11 @@ def parse(template: Path, body_file: Any) -> None:
 @run_safely
 def validate(opts: Options) -> None:
     """Check the policy, the issue forms, the rota and the runbooks; exit 1 on findings."""
-    from dutydesk.views.validation import findings
+    from dutydesk.views.validation import findings, warnings
 
+    for where, message in warnings(opts.policy, opts.forms):
+        annotate("warning", message, where)
+        click.echo(f"{where}: warning: {message}")
     problems = findings(opts.policy, opts.forms, opts.now)
     for where, message in problems:
         annotate("error", message, where)

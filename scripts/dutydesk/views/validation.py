@@ -30,6 +30,22 @@ def findings(policy_path: Path, forms_path: Path, now: datetime) -> list[Finding
     return out
 
 
+def warnings(policy_path: Path, forms_path: Path) -> list[Finding]:
+    """What is allowed but probably not meant; `validate` shows it and still passes."""
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError:
+        return []  # reported as a finding
+    change_form = forms_path / "out-of-hours-change.yml"
+    if change_form.is_file() and not policy.changes.approvers:
+        message = (
+            "changes.approvers is empty, so no change request can ever be approved; name the "
+            "approvers (logins or org/team), or remove the out-of-hours-change form"
+        )
+        return [(str(policy_path), message)]
+    return []
+
+
 FORM_ROLES = {
     # form (template file name): the policy label role its issues carry
     "incident": "incident",
