@@ -127,3 +127,33 @@ def test_the_command_prints_each_label_then_the_count(
     assert sync().splitlines()[-1] == f"2 label(s) changed, {len(POLICY.labels) - 2} already right"
     assert repo.writes == 2
     assert sync().splitlines() == [f"0 label(s) changed, {len(POLICY.labels)} already right"]
+
+
+def test_a_first_sync_saves_within_the_write_budget_and_the_next_run_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dutydesk.cli.main import cli
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("max_writes_per_run: 5\n", encoding="utf-8")
+    repo = MemoryRepository()  # no labels yet: every one is to be created
+    monkeypatch.setattr("dutydesk.cli.labels.github", lambda opts: repo)
+    runs = []
+    while True:
+        result = CliRunner().invoke(cli, ["labels", "sync", "--policy", str(policy)])
+        runs.append(result.exit_code)
+        if result.exit_code == 0:
+            break
+        assert result.exit_code == 3 and "left for the next run" in result.output
+    total = len(POLICY.labels)
+    assert runs == [3] * ((total - 1) // 5) + [0]
+    assert repo.writes == total and set(repo.labels) == {s.name for s in POLICY.labels.values()}
+
+
+def test_the_write_budget_is_a_policy_key_with_githubs_limits_in_mind() -> None:
+    from dutydesk.errors import PolicyError
+    from dutydesk.policy import parse_policy
+
+    assert parse_policy({}, "p").max_writes_per_run == 300
+    with pytest.raises(PolicyError, match="max_writes_per_run: found 0"):
+        parse_policy({"max_writes_per_run": 0}, "p")

@@ -19,6 +19,10 @@ Urgency, by the most urgent rule of an item's plan:
 1. decisions and replies: priority, approvals, refusals, invalid and notice comments, leads;
 2. status cards;
 3. anything else (label housekeeping).
+
+The budget is the policy's `max_writes_per_run`; the command line's `--max-writes` overrides it.
+
+Reads: max_writes_per_run
 """
 
 from __future__ import annotations

@@ -114,24 +114,16 @@ def set_output(name: str, value: str) -> None:
             handle.write(f"{name}={value}\n")
 
 
-#: Writes a sweep makes at most: inside GitHub's limit of about 500 content-creating requests
-#: an hour for one token, leaving room for the event jobs; at PyGithub's one-second pause
-#: between writes, five minutes of an hourly sweep.
-DEFAULT_MAX_WRITES = 300
-
-
 @click.command()
 @common("policy", "forms", "repo", "now", "dry_run", "json")
 @click.option(
     "--max-writes",
     type=click.IntRange(min=1),
-    default=DEFAULT_MAX_WRITES,
-    show_default=True,
     help="Apply at most this many writes, the most urgent items first; the rest wait for the "
-    "next run (exit status 3). GitHub limits content creation to about 500 requests an hour.",
+    "next run (exit status 3) [default: the policy's max_writes_per_run, 300].",
 )
 @run_safely
-def sweep(opts: Options, max_writes: int) -> None:
+def sweep(opts: Options, max_writes: int | None) -> None:
     """Reconcile every open incident and change request; write the job summary in Actions.
 
     Every item is planned first; then whole items are applied, the most urgent first, within
@@ -148,7 +140,7 @@ def sweep(opts: Options, max_writes: int) -> None:
     plans: list[tuple[Issue, Decision]] = []
     for turn in jobs.sweep(issues, lambda issue: job.plan(issue, ctx), isolated=True):
         _sort_turn(turn, plans, failed)
-    cut = within(planned(plans), max_writes)
+    cut = within(planned(plans), max_writes or job.policy.max_writes_per_run)
     for applied in jobs.sweep(cut.now, lambda plan: job.apply(plan.decision), isolated=True):
         if applied.failure is not None:
             issue = applied.item.item

@@ -6,6 +6,8 @@ The plan is pure (`dutydesk.rules.labels_sync`); `dutydesk.io.apply` writes it, 
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from dutydesk.cli.common import Options, common, github, run_safely
@@ -18,8 +20,14 @@ def labels() -> None:
 
 @labels.command("sync")
 @common("policy", "repo", "dry_run")
+@click.option(
+    "--max-writes",
+    type=click.IntRange(min=1),
+    help="Save at most this many labels; the rest wait for the next run (exit status 3) "
+    "[default: the policy's max_writes_per_run, 300].",
+)
 @run_safely
-def labels_sync(opts: Options) -> None:
+def labels_sync(opts: Options, max_writes: int | None) -> None:
     """Create or update every label the policy names (idempotent)."""
     from dutydesk.io.apply import apply_plan
     from dutydesk.policy import load_policy
@@ -28,10 +36,15 @@ def labels_sync(opts: Options) -> None:
     policy = load_policy(opts.policy)
     repo = github(opts)
     actions = plan_labels(policy, repo.list_labels())
-    for action in actions:
+    budget = max_writes or policy.max_writes_per_run
+    now, later = actions[:budget], actions[budget:]
+    for action in now:
         click.echo(f"{'would ' if opts.dry_run else ''}{action.summary()}")
         apply_plan(repo, [action], opts.dry_run)
     click.echo(
-        f"{len(actions)} label(s) {'to change' if opts.dry_run else 'changed'}, "
+        f"{len(now)} label(s) {'to change' if opts.dry_run else 'changed'}, "
         f"{len(policy.labels) - len(actions)} already right"
     )
+    if later:
+        click.echo(f"{len(later)} label(s) left for the next run (the write budget)", err=True)
+        sys.exit(3)

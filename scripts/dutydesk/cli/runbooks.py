@@ -194,7 +194,8 @@ def renew(
     Each changes one line (the new `expires`, or `last_reviewed_on` set to today), asks the
     owners to review and lists the commits since the last review. None is opened while one is
     open for that runbook, nor within runbooks.renotify_after_days of one closed unmerged; at
-    most runbooks.max_pull_requests_per_run a run. Exit 1 if any could not be opened.
+    most runbooks.max_pull_requests_per_run a run, and no more than the policy's
+    max_writes_per_run allows (each takes 6 writes). Exit 1 if any could not be opened.
     """
     from dutydesk.io.apply import apply_plan
 
@@ -202,6 +203,12 @@ def renew(
     store = _store(repo, dry_run)
     verdicts, actions = _plan(setup, store)
     _explain(setup, verdicts)
+    within = max(1, setup.policy.max_writes_per_run // WRITES_PER_PULL_REQUEST)
+    if len(actions) > within:
+        _note(
+            f"{len(actions) - within} review pull request(s) left for the next run (the write budget)"
+        )
+        actions = actions[:within]
     outcomes = apply_plan(None, actions, dry_run, store=store)
     if dry_run:
         _show_plan(setup, actions, as_json)
@@ -210,6 +217,11 @@ def renew(
     _note(f"opened {len(outcomes) - failed} review pull request(s), {failed} failed")
     if failed:
         sys.exit(1)
+
+
+#: Read the file at the base, create the branch, commit the file, open the pull request,
+#: request reviewers, label it.
+WRITES_PER_PULL_REQUEST = 6
 
 
 def _store(repo: str | None, dry_run: bool) -> RunbookStore | None:

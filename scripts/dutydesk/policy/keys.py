@@ -35,6 +35,7 @@ POLICY_KEYS: Mapping[str, str] = {
     **{f"runbooks.{k}": f"runbooks.{k}" for k in RUNBOOKS_KEYS},
     **{f"labels.{role}": f"labels.{role}" for role in DEFAULT_LABELS},
     "labels.<P>": "labels.<P>",
+    "max_writes_per_run": "max_writes_per_run",
 }
 """policy.yaml key (``priorities.<P>.response``) -> the `Policy` attribute that holds it
 (``workdays``, ``support``, ``on_call`` and ``bank_holidays`` also make ``Policy.calendar``;

@@ -52,6 +52,7 @@ TOP_KEYS = (
     "rota",
     "runbooks",
     "labels",
+    "max_writes_per_run",
 )
 # The keys each section allows (labels allows its roles: see `_labels`).
 HOURS_KEYS = ("workdays", "support", "on_call")
@@ -97,6 +98,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
     rota = _rota(top)
     runbooks = _runbooks(top.mapping("runbooks"))
     labels = _labels(top, priorities)
+    max_writes = top.integer("max_writes_per_run", 300, minimum=1)
     return Policy(
         source=source,
         timezone=timezone,
@@ -111,6 +113,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
         rota=rota,
         runbooks=runbooks,
         labels=labels,
+        max_writes_per_run=max_writes,
         raw=dict(data),
     )
 

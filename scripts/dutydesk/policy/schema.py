@@ -88,6 +88,7 @@ class Policy:
     rota: tuple[RotaEntry, ...]
     runbooks: RunbooksPolicy
     labels: Mapping[str, LabelSpec]
+    max_writes_per_run: int = 300  # a run's write budget (budget.py)
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @cached_property
