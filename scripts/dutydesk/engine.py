@@ -61,12 +61,27 @@ class Item:
 
     issue: Issue
     form: FormTemplate | None
-    answers: Mapping[str, Any]
+    answers: Mapping[str, Any]  # the form's answers in the current body
     mine: Mapping[str, Comment]
+    # The answers of the other versions of the body read so far: each is read once per
+    # reconcile, however many rules look at the body's history.
+    _read: dict[str, Mapping[str, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def number(self) -> int:
         return self.issue.number
+
+    def answers_in(self, body: str) -> Mapping[str, Any]:
+        """The form's answers in one version of the body (`answers` for the current one, and
+        with no form). Parsed once: the result is shared, and nobody may change it."""
+        if self.form is None or body == self.issue.body:
+            return self.answers
+        found = self._read.get(body)
+        if found is None:
+            found = self._read[body] = parse_body(self.form, body)
+        return found
 
 
 Handler = Callable[[Item, Context], Decision]
@@ -129,11 +144,13 @@ def reconcile(issue: Issue, ctx: Context, handlers: Mapping[str, Handler]) -> De
 # -- helpers every rule uses -------------------------------------------------------------
 
 
-def post_once(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:
-    """A comment the bot posts once for `key` and never repeats."""
+def post_once(item: Item, rule: str, key: str, body: str | Callable[[], str]) -> tuple[Action, ...]:
+    """A comment the bot posts once for `key` and never repeats. `body` may be a function
+    that renders it: it is called only when the comment is still to be posted."""
     if key in item.mine:
         return ()
-    return (Action(Kind.COMMENT, rule, item.number, body=body, key=key),)
+    text = body() if callable(body) else body
+    return (Action(Kind.COMMENT, rule, item.number, body=text, key=key),)
 
 
 def upsert(item: Item, rule: str, key: str, body: str) -> tuple[Action, ...]:

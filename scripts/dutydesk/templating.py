@@ -65,6 +65,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # the templates do not change while the process runs: no stat each time
     )
     env.filters["defang"] = defang
     env.filters["mention"] = mention

@@ -21,7 +21,13 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 def lines_of(body: str) -> tuple[list[str], list[int]]:
     """The lines of ``body`` (split at CRLF, LF or a lone CR) and the offset where each starts."""
-    lines: list[str] = []
+    if "\r" not in body:  # the usual body: LF only, split without a regular expression
+        lines = body.split("\n")
+        offsets = [0] * len(lines)
+        for i in range(1, len(lines)):
+            offsets[i] = offsets[i - 1] + len(lines[i - 1]) + 1
+        return lines, offsets
+    lines = []
     starts = [0]
     for match in _LINE_BREAK.finditer(body):
         lines.append(body[starts[-1] : match.start()])
@@ -30,12 +36,21 @@ def lines_of(body: str) -> tuple[list[str], list[int]]:
     return lines, starts
 
 
-def _closing_fences(lines: list[str]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+def _may_fence(line: str) -> bool:
+    """Whether a line could open or close a fence (three backticks or tildes are in it)."""
+    return "```" in line or "~~~" in line
+
+
+def _closing_fences(
+    lines: list[str], candidates: list[int]
+) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """For each fence character: the length of the closing fence on each line (else 0), and
-    the longest closing fence on that line or any after it."""
+    the longest closing fence on that line or any after it. Only the `candidates` (the lines
+    that may be fences) are looked at."""
     count = len(lines)
     closer = {"`": [0] * count, "~": [0] * count}
-    for i, line in enumerate(lines):
+    for i in candidates:
+        line = lines[i]
         match = _FENCE_CLOSE.fullmatch(line)
         if match:
             fence = match.group("fence")
@@ -50,11 +65,14 @@ def _closing_fences(lines: list[str]) -> tuple[dict[str, list[int]], dict[str, l
 def fenced_lines(lines: list[str]) -> list[bool]:
     """Which lines belong to a closed fenced code block (fence lines included)."""
     count = len(lines)
-    closer, longest_after = _closing_fences(lines)
     fenced = [False] * count
+    candidates = [i for i, line in enumerate(lines) if _may_fence(line)]
+    if not candidates:  # no fence at all: the usual body
+        return fenced
+    closer, longest_after = _closing_fences(lines, candidates)
     i = 0
     while i < count:
-        match = _FENCE_OPEN.fullmatch(lines[i])
+        match = _FENCE_OPEN.fullmatch(lines[i]) if _may_fence(lines[i]) else None
         if match is None or (match.group("fence")[0] == "`" and "`" in match.group("info")):
             i += 1
             continue

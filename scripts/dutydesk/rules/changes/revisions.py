@@ -28,7 +28,6 @@ from itertools import pairwise
 from typing import Any
 
 from dutydesk.engine import Context, Item
-from dutydesk.forms import parse_body
 from dutydesk.model import BodyRevision, Issue
 from dutydesk.rules.changes.fields import Spec
 from dutydesk.time.durations import Duration
@@ -168,8 +167,7 @@ def read_revisions(item: Item, ctx: Context, spec: Spec) -> tuple[Revision, ...]
         if written.body is None:
             out.append(gap(written))
             continue
-        answers = parse_body(item.form, written.body) if item.form is not None else item.answers
-        out.append(_revision(item, ctx, spec, written, answers))
+        out.append(_revision(item, ctx, spec, written, item.answers_in(written.body)))
     return tuple(out)
 
 

@@ -21,9 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def comment(item: Item, rule: str, key: str, template: str, **values: Any) -> tuple[Action, ...]:
     """A comment posted once for `key` (rendered only when it is still to be posted)."""
-    if key in item.mine:
-        return ()
-    return post_once(item, rule, key, render(template, **values))
+    return post_once(item, rule, key, lambda: render(template, **values))
 
 
 def notice_values(ctx: Context, notice: Notice | None) -> dict[str, Any]:

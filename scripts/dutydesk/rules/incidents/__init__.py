@@ -58,6 +58,7 @@ __all__ = [
     "Figures",
     "Incident",
     "assign_lead",
+    "decide",
     "escalation",
     "figures_of",
     "handle",
@@ -91,4 +92,9 @@ RULES = (
 
 def handle(item: Item, ctx: Context) -> Decision:
     """Reconcile one incident: read its facts once, then every rule over them."""
-    return run_rules(read(item, ctx), RULES)
+    return decide(read(item, ctx))
+
+
+def decide(incident: Incident) -> Decision:
+    """Every rule over an incident's facts (as read by `read`)."""
+    return run_rules(incident, RULES)

@@ -101,3 +101,43 @@ def dues(
     while due is not None:
         yield due
         due = advance(calendar, due, every, closed)
+
+
+def dues_around(
+    calendar: BusinessCalendar,
+    anchor: datetime,
+    every: Duration,
+    closed: Sequence[Span],
+    now: datetime,
+) -> tuple[datetime | None, datetime | None, datetime | None]:
+    """Of `dues(calendar, anchor, every, closed)`: the first, the latest at or before `now`,
+    and the first after `now` (each None if there is none), without walking the due times
+    between. A wall-clock interval jumps straight to the latest due time before `now` (or
+    before the next time the issue was closed, from which it walks on); the other clocks walk.
+    """
+    if is_zero(every):
+        return None, None, None
+    first = due = advance(calendar, anchor, every, closed)
+    passed: datetime | None = None
+    while due is not None and due <= now:
+        passed = _jump(calendar, due, every, closed, now)
+        due = advance(calendar, passed, every, closed)
+    return first, passed, due
+
+
+def _jump(
+    calendar: BusinessCalendar,
+    due: datetime,
+    every: Duration,
+    closed: Sequence[Span],
+    now: datetime,
+) -> datetime:
+    """The latest due time at or before `now` that follows `due` by whole wall-clock intervals
+    before the issue is next closed (`due` itself if that is not the next one, or the clock is
+    not the wall's). Adding wall time is exact, so `k` steps are one addition of `k` intervals.
+    """
+    if every.clock is not Clock.WALL:
+        return due
+    limit = min([now, *(closed_at for closed_at, _ in closed if closed_at >= due)])
+    steps = (limit - due) // every.amount
+    return calendar.add_wall(due, every.amount * steps) if steps > 0 else due

@@ -59,7 +59,11 @@ def _escalate(incident: Incident, period: Period) -> tuple[Action, ...]:
     if period.due is None:
         return ()
     key = comment_key(RULE, period.priority.id, key_time(period.due))
-    body = render("incident_escalation.md.j2", **escalation_values(incident, period, period.due))
+    due = period.due
+
+    def body() -> str:
+        return render("incident_escalation.md.j2", **escalation_values(incident, period, due))
+
     return post_once(incident.item, RULE, key, body)
 
 

@@ -40,14 +40,25 @@ def response_met(incident: Incident, now: datetime) -> bool | None:
     return None
 
 
+def time_to_acknowledge(incident: Incident) -> timedelta | None:
+    """From opening to the acknowledgement, not counting time closed (None: not yet)."""
+    ack = incident.ack
+    return open_time(incident.opened, ack.at, incident.closed) if ack else None
+
+
+def time_to_resolve(incident: Incident) -> timedelta | None:
+    """From opening to the resolution, not counting time closed (None: open)."""
+    resolved = incident.resolved
+    return open_time(incident.opened, resolved, incident.closed) if resolved else None
+
+
 def figures_of(incident: Incident, now: datetime) -> Figures:
     """The figures measured at `now`."""
-    ack = incident.ack
     resolved = incident.resolved
     missed = missed_updates(incident, min(resolved or now, now))
     return Figures(
-        time_to_acknowledge=open_time(incident.opened, ack.at, incident.closed) if ack else None,
-        time_to_resolve=open_time(incident.opened, resolved, incident.closed) if resolved else None,
+        time_to_acknowledge=time_to_acknowledge(incident),
+        time_to_resolve=time_to_resolve(incident),
         response_met=response_met(incident, now),
         updates_met=not missed,
         missed_updates=len(missed),

@@ -22,8 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from dutydesk.engine import Item
-from dutydesk.forms import FormTemplate, parse_body
-from dutydesk.model import Issue
 
 _PRIORITY = re.compile(r"\s*P([1-4])\b", re.IGNORECASE)
 
@@ -46,15 +44,17 @@ def given_priority(answers: Mapping[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-def form_priorities(form: FormTemplate | None, issue: Issue) -> Iterator[tuple[datetime, str, str]]:
-    """(when, priority, by) each time the form's priority answer became a different valid one."""
-    if form is None:
+def form_priorities(item: Item) -> Iterator[tuple[datetime, str, str]]:
+    """(when, priority, by) each time the form's priority answer became a different valid one.
+    Each version of the body is read once (the current one is the item's `answers`)."""
+    if item.form is None:
         return
+    issue = item.issue
     previous: str | None = None
     for revision in issue.body_history():
         if revision.body is None:
             continue  # deleted from the history: what it said is not known
-        current = priority_of(parse_body(form, revision.body))
+        current = priority_of(item.answers_in(revision.body))
         if current is not None and current != previous:
             yield revision.at, current, revision.author or issue.author
         previous = current

@@ -54,7 +54,10 @@ def invalid_priority(incident: Incident) -> Decision:
         return Decision()
     item, ctx = incident.item, incident.ctx
     rule = Rule.INCIDENT_INVALID
-    body = render("incident_invalid.md.j2", **invalid_values(incident))
+
+    def body() -> str:
+        return render("incident_invalid.md.j2", **invalid_values(incident))
+
     return Decision(
         add_once(item, ctx, rule, ctx.policy.label("needs_triage"))
         + post_once(item, rule, INVALID_KEY, body)

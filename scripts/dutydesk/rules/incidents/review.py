@@ -27,7 +27,10 @@ def review(incident: Incident) -> Decision:
     prio = incident.priority
     if incident.resolved is None or prio is None or not prio.review_on_close:
         return Decision()
-    body = render("incident_review.md.j2", **review_values(incident, prio))
+
+    def body() -> str:
+        return render("incident_review.md.j2", **review_values(incident, prio))
+
     return Decision(post_once(incident.item, RULE, REVIEW_KEY, body))
 
 

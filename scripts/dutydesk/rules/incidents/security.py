@@ -28,7 +28,10 @@ def security(incident: Incident) -> Decision:
     if not incident.security:
         return Decision()
     item, ctx = incident.item, incident.ctx
-    body = render("incident_security.md.j2", **security_values(incident))
+
+    def body() -> str:
+        return render("incident_security.md.j2", **security_values(incident))
+
     return Decision(
         add_once(item, ctx, RULE, ctx.policy.label("security"))
         + post_once(item, RULE, SECURITY_KEY, body)

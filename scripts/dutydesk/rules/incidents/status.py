@@ -19,7 +19,7 @@ from typing import Any
 from dutydesk.commands import records
 from dutydesk.engine import Decision, upsert
 from dutydesk.rules.ids import Rule
-from dutydesk.rules.incidents.figures import Figures, figures_of
+from dutydesk.rules.incidents.figures import time_to_acknowledge, time_to_resolve
 from dutydesk.rules.incidents.lead import STATUS_KEY
 from dutydesk.rules.incidents.story import Incident
 from dutydesk.rules.incidents.updates import update_plan
@@ -39,7 +39,6 @@ def status_card(incident: Incident) -> Decision:
 def status_values(incident: Incident) -> dict[str, Any]:
     """Everything incident_status.md.j2 shows."""
     item = incident.item
-    figures = figures_of(incident, incident.ctx.now)
     return {
         "number": item.number,
         "service": item.answers.get("service"),
@@ -47,10 +46,10 @@ def status_values(incident: Incident) -> dict[str, Any]:
         "author": item.issue.author,
         "security": bool(incident.security),
         **_priority(incident),
-        **_acknowledgement(incident, figures),
+        **_acknowledgement(incident),
         **_leads(incident),
         **_updates(incident),
-        **_state(incident, figures),
+        **_state(incident),
     }
 
 
@@ -73,7 +72,7 @@ def _priority(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _acknowledgement(incident: Incident, figures: Figures) -> dict[str, Any]:
+def _acknowledgement(incident: Incident) -> dict[str, Any]:
     """Who acknowledged it when, and whether within the target of the priority then."""
     ack = incident.ack
     then = incident.period_at(ack.at) if ack else None
@@ -82,7 +81,7 @@ def _acknowledgement(incident: Incident, figures: Figures) -> dict[str, Any]:
         "ack_at": incident.ctx.policy.local(ack.at) if ack else None,
         "ack_target": str(then.priority.response) if then else None,
         "ack_in_time": bool(ack and then and then.due and ack.at <= then.due),
-        "time_to_acknowledge": figures.time_to_acknowledge,
+        "time_to_acknowledge": time_to_acknowledge(incident),
     }
 
 
@@ -110,13 +109,13 @@ def _updates(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _state(incident: Incident, figures: Figures) -> dict[str, Any]:
+def _state(incident: Incident) -> dict[str, Any]:
     """Open or resolved, when, and the reopenings."""
     local = incident.ctx.policy.local
     resolved = incident.resolved
     return {
         "is_open": incident.is_open,
         "resolved": local(resolved) if resolved else None,
-        "time_to_resolve": figures.time_to_resolve,
+        "time_to_resolve": time_to_resolve(incident),
         "reopened": [local(r) for _, r in incident.closed if r is not None],
     }

@@ -225,7 +225,7 @@ def form_changes(item: Item, ctx: Context) -> list[PriorityChange]:
     responders, author = Responders(ctx), item.issue.author
     return [
         PriorityChange(at, pid, by, "form")
-        for at, pid, by in form_priorities(item.form, item.issue)
+        for at, pid, by in form_priorities(item)
         if same(by, author) or responders.check(by) is True
     ]
 

@@ -3,7 +3,8 @@
 With `update_every`, reminders fall due every interval from the latest of opening, the last
 priority change and the last `/update`. A run after several due times have passed posts one
 reminder, for the latest of them, keyed by that due time; so a late sweep never skips one and
-never posts two. With `update_after`, one update is expected after that long from opening (or
+never posts two (the latest is computed, not found by walking every due time since: clock.py
+`dues_around`). With `update_after`, one update is expected after that long from opening (or
 the last priority change); one reminder if none came. The clock pauses while closed.
 
 Emits: incident.update_reminder
@@ -23,7 +24,7 @@ from dutydesk.engine import Decision, post_once
 from dutydesk.markers import comment_key, key_time
 from dutydesk.policy import Priority
 from dutydesk.rules.ids import Rule
-from dutydesk.rules.incidents.clock import Span, advance, dues, is_zero
+from dutydesk.rules.incidents.clock import Span, advance, dues, dues_around, is_zero
 from dutydesk.rules.incidents.story import Incident, Period
 from dutydesk.templating import render
 from dutydesk.time.calendar import BusinessCalendar
@@ -54,6 +55,12 @@ class _Clock:
     def every(self, anchor: datetime, interval: Duration) -> Iterator[datetime]:
         return dues(self.calendar, anchor, interval, self.closed)
 
+    def around(
+        self, anchor: datetime, interval: Duration, now: datetime
+    ) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """Of `every(anchor, interval)`: the first, the latest by `now`, the next after it."""
+        return dues_around(self.calendar, anchor, interval, self.closed, now)
+
 
 def _clock(incident: Incident) -> _Clock:
     return _Clock(incident.ctx.policy.calendar, incident.closed)
@@ -68,21 +75,10 @@ def update_plan(incident: Incident, now: datetime) -> UpdatePlan:
     since = [u.at for u in incident.updates if u.at >= period.start]
     if prio.update_every is not None:
         anchor = max([period.start, *since])
-        return _plan_every(_clock(incident).every(anchor, prio.update_every), now)
+        return UpdatePlan(*_clock(incident).around(anchor, prio.update_every, now))
     if prio.update_after is not None and not since and not is_zero(prio.update_after):
         return _plan_after(_clock(incident).after(period.start, prio.update_after), now)
     return UpdatePlan()
-
-
-def _plan_every(due_times: Iterable[datetime], now: datetime) -> UpdatePlan:
-    overdue: datetime | None = None
-    first: datetime | None = None
-    for due in due_times:
-        first = first or due
-        if due > now:
-            return UpdatePlan(first, overdue, due)
-        overdue = due
-    return UpdatePlan(first, overdue, None)
 
 
 def _plan_after(due_at: datetime | None, now: datetime) -> UpdatePlan:
@@ -177,8 +173,13 @@ def update_reminder(incident: Incident) -> Decision:
     actions: tuple[Action, ...] = ()
     if plan.overdue is not None:
         key = comment_key(RULE, key_time(plan.overdue))
-        values = reminder_values(incident, period.priority, plan.overdue)
-        actions = post_once(incident.item, RULE, key, render("incident_reminder.md.j2", **values))
+        due, prio = plan.overdue, period.priority
+        actions = post_once(
+            incident.item,
+            RULE,
+            key,
+            lambda: render("incident_reminder.md.j2", **reminder_values(incident, prio, due)),
+        )
     return Decision(actions, next_check=plan.next_due)
 
 
