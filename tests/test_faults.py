@@ -333,9 +333,11 @@ def test_a_sweep_that_cannot_list_the_items_fails_loudly_and_writes_nothing(
 
     (sweep,) = run.sweeps
     assert sweep.exit_code == 1 and sweep.crash is None
-    assert "dutydesk: listing open issues:" in sweep.stderr
+    assert "could not be read: listing open issues:" in sweep.stderr
     assert "too many 502 error responses" in sweep.stderr
-    assert len(run.injected) == 6  # the request and GithubRetry's five retries
+    # Pages of 100, 20, 4 and 1 issues, then a page of numbers only, before it gives up:
+    # each sent six times (the request and GithubRetry's five retries).
+    assert len(run.injected) == 5 * 6
     assert not any(op.startswith("issues/") for op in run.operations)
 
 
@@ -350,3 +352,21 @@ def test_a_github_that_never_answers_in_time_fails_the_sweep_loudly_in_bounded_t
     assert sweep.exit_code == 1 and sweep.loud, describe(run)
     assert "Read timed out" in sweep.stderr
     assert sweep.seconds < 6 * (TIMEOUT + 0.5)  # six attempts of one request, then it stops
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_small_write_budget_under_faults_still_converges_to_the_fault_free_repository(
+    seed: int, expected: dict[int, ItemState], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each sweep applies whole items within 4 writes (exit 3 while writes are left) while
+    requests fail at random: what a run defers or loses to a fault the next run plans again,
+    and the repository ends as the fault-free one, with no comment twice."""
+    import dutydesk.budget
+
+    real = dutydesk.budget.within
+    monkeypatch.setattr(dutydesk.budget, "within", lambda plans, budget: real(plans, 4))
+    run = seeded_run(seed, expected, RATE, slow_seconds=SLOW, cap=40)
+    assert_loud_or_complete(run)
+    assert run.sweeps[-1].done, describe(run)
+    assert any(s.exit_code == 3 for s in run.sweeps), describe(run)  # the budget did bite
+    assert run.comparison.same, describe(run)

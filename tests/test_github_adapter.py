@@ -24,8 +24,8 @@ from dutydesk.io.github import (
     connect,
     revisions,
 )
-from dutydesk.io.github_queries import merge_pages, pages_variables, unfinished, wants_history
-from dutydesk.io.github_snapshot import snapshot
+from dutydesk.io.github_queries import batches, merge_pages, pages_query, unfinished
+from dutydesk.io.github_snapshot import PartialListing, snapshot, wants_history
 from dutydesk.model import BodyRevision, CommentRevision, EventKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,12 +115,15 @@ def serve(mock: responses.RequestsMock, answer: Answer) -> None:
 
 
 def listing(nodes: list[dict[str, Any]]) -> Answer:
-    """Serve `nodes` 100 a page to the listing queries, with opaque cursors."""
+    """Serve `nodes` `first` a page to the listing queries, with opaque cursors (only their
+    numbers when `full` is false)."""
 
     def answer(body: dict[str, Any]) -> dict[str, Any]:
         after = body["variables"]["after"]
         start = int(after.removeprefix("cursor:")) if after else 0
-        chunk = nodes[start : start + 100]
+        chunk = nodes[start : start + body["variables"]["first"]]
+        if not body["variables"]["full"]:
+            chunk = [{"number": n["number"]} for n in chunk]
         end = start + len(chunk)
         more = end < len(nodes)
         issues = page(chunk, more=more, cursor=f"cursor:{end}" if chunk else None)
@@ -250,9 +253,16 @@ def test_the_next_page_is_asked_for_the_unfinished_connections_only() -> None:
     }
     cursors = unfinished(node)
     assert cursors == {"comments": "c1", "userContentEdits": "e1"}
-    variables = pages_variables(7, cursors)
-    assert variables["commentsAfter"] == "c1" and variables["withComments"] is True
-    assert variables["labelsAfter"] is None and variables["withLabels"] is False
+    query, variables = pages_query([(7, cursors), (9, {"labels": "l9"})])
+    assert variables == {
+        "n0": 7,
+        "comments0": "c1",
+        "userContentEdits0": "e1",
+        "n1": 9,
+        "labels1": "l9",
+    }
+    assert "i0: issue(number: $n0)" in query and "i1: issue(number: $n1)" in query
+    assert "labels(first: 100, after: $labels1)" in query and "labels0" not in query
     answer = {"comments": page("c2", True, "d"), "userContentEdits": page("e1", True, "f")}
     assert merge_pages(node, answer, cursors) == {"comments": "c2"}  # e1 again: stop
     assert node["comments"]["nodes"] == ["c", "d"] and node["userContentEdits"]["nodes"] == [
@@ -594,7 +604,14 @@ def test_open_issues_is_one_listing_of_100_a_page_whatever_the_comments(
     assert len(github.calls) == math.ceil(250 / 100) == 3
     assert [b["query"] for b in bodies] == [OPEN_ISSUES_QUERY] * 3
     assert [b["variables"] for b in bodies] == [
-        {"owner": "octo-org", "name": "ops", "labels": ["incident", "change-request"], "after": a}
+        {
+            "owner": "octo-org",
+            "name": "ops",
+            "labels": ["incident", "change-request"],
+            "after": a,
+            "first": 100,
+            "full": True,
+        }
         for a in (None, "cursor:100", "cursor:200")
     ]
     assert pauses == []  # GraphQL queries are POSTs, but reads: no write pause between pages
@@ -641,7 +658,7 @@ def test_an_issue_with_more_than_a_page_gets_follow_ups_for_itself_only(
     def answer(body: dict[str, Any]) -> dict[str, Any]:
         if body["query"] == OPEN_ISSUES_QUERY:
             return {"data": {"repository": {"issues": page([make_node(1), busy, make_node(3)])}}}
-        return {"data": {"repository": {"issue": next(follow_ups)}}}
+        return {"data": {"repository": {"i0": next(follow_ups)}}}
 
     serve(github, answer)
     repo = connect("t0ken", "octo-org/ops", API)
@@ -651,21 +668,21 @@ def test_an_issue_with_more_than_a_page_gets_follow_ups_for_itself_only(
     assert [r.body for r in issues[2].revisions[:2]] == ["original", "draft 1"]
     assert issues[2].revisions[0].at == at("10:00") and len(issues[2].revisions) == 61
     bodies = graphql_calls(github)
-    assert [b["query"] for b in bodies] == [OPEN_ISSUES_QUERY, ISSUE_PAGES_QUERY, ISSUE_PAGES_QUERY]
-    base = {"owner": "octo-org", "name": "ops", "number": 2}
-    closed = {"labels", "assignees", "timelineItems"}
-    assert bodies[1]["variables"] == {
-        **base,
-        **{f"{k}After": None for k in closed},
-        **{f"with{k[0].upper()}{k[1:]}": False for k in closed},
-        "commentsAfter": "c100",
-        "withComments": True,
-        "userContentEditsAfter": "e100",
-        "withUserContentEdits": True,
-    }
-    assert bodies[2]["variables"]["commentsAfter"] == "c200"
-    assert bodies[2]["variables"]["withComments"] is True
-    assert bodies[2]["variables"]["withUserContentEdits"] is False
+    assert bodies[0]["query"] == OPEN_ISSUES_QUERY
+    first = pages_query([(2, {"comments": "c100", "userContentEdits": "e100"})])
+    second = pages_query([(2, {"comments": "c200"})])
+    assert bodies[1:] == [
+        {"query": query, "variables": {"owner": "octo-org", "name": "ops", **variables}}
+        for query, variables in (first, second)
+    ]
+
+
+def test_follow_ups_for_several_issues_go_together_up_to_100_pages_a_request() -> None:
+    pending = {n: {"comments": "c", "timelineItems": "t"} for n in range(1, 121)}
+    sizes = [[number for number, _ in batch] for batch in batches(pending)]
+    assert [len(numbers) for numbers in sizes] == [50, 50, 20]
+    assert sizes[0][0] == 1 and sizes[2][-1] == 120
+    assert [len(b) for b in batches({n: {"comments": "c"} for n in range(250)})] == [100, 100, 50]
 
 
 def test_the_register_lists_open_and_closed_issues_updated_since_a_moment(
@@ -689,6 +706,8 @@ def test_the_register_lists_open_and_closed_issues_updated_since_a_moment(
                 "labels": ["incident"],
                 "since": "2026-11-01T00:00:00Z",
                 "after": None,
+                "first": 100,
+                "full": True,
             },
         }
     ]
@@ -760,12 +779,15 @@ def test_an_error_inside_a_listing_names_the_issue_it_concerns(
     payload = {"data": {"repository": {"issues": page(nodes)}}, "errors": [error]}
     github.post(GRAPHQL, json=payload)
     repo = connect("s3cret-token", "octo-org/ops", API)
-    with pytest.raises(GitHubError) as caught:
+    with pytest.raises(PartialListing) as caught:
         repo.open_issues(["incident"])
-    assert str(caught.value) == (
-        "listing open issues: issue #7: Something went wrong while executing your query. "
-        "(SERVICE_UNAVAILABLE)"
-    )
+    # The same answer to every smaller page, and even to a page of numbers: nothing is read.
+    assert caught.value.issues == [] and [u.sentence() for u in caught.value.unread] == [
+        "every item could not be read: listing open issues: issue #7: Something went wrong "
+        "while executing your query. (SERVICE_UNAVAILABLE)"
+    ]
+    assert str(caught.value).startswith("listing open issues: every item could not be read (")
+    assert "s3cret-token" not in str(caught.value)
 
 
 def test_an_http_failure_says_what_failed_without_the_token(

@@ -24,7 +24,9 @@ from one `random.Random(seed)` in the order requests arrive; dutydesk makes its 
 a time, so a seed gives the same faults on every run. `planned` faults hit the first requests
 that match a method and path (`rate=0` for those alone), and `failing_issues` is a persistent
 fault: every write to those issues (their labels, assignees, comments and state) is refused with
-`failing_status` before it is applied.
+`failing_status` before it is applied. `failing_reads` is a persistent fault of GraphQL reads:
+every answer it holds true of (`holding(numbers)`: an answer that holds those issues' snapshots,
+as a heavy issue can make GitHub time out) is replaced by GitHub's 502 page.
 
 The harness below runs `dutydesk sweep` in this process (click's `CliRunner`) against the server,
 with dutydesk's own `connect()` (its `GithubRetry(total=5, backoff_factor=0.5)`) and only the
@@ -148,6 +150,7 @@ class FaultInjector:
         failing_issues: Sequence[int] = (),
         failing_status: int = 500,
         planned: Sequence[Planned] = (),
+        failing_reads: Callable[[Any], bool] | None = None,
     ) -> None:
         self.seed = seed
         self.random = random.Random(seed)
@@ -158,6 +161,7 @@ class FaultInjector:
         self.failing_issues = frozenset(failing_issues)
         self.failing_status = failing_status
         self.planned = {fault: fault.times for fault in planned}
+        self.failing_reads = failing_reads
         self.enabled = True
         self.requests = 0  # every request seen while enabled, faulted or not
         self.injected: list[Injected] = []
@@ -228,6 +232,13 @@ class FaultInjector:
     def serve(self, handler: BaseHTTPRequestHandler, answer: Callable[[], Reply]) -> Reply | None:
         kind = self.choose(handler.command, handler.path)
         match kind:
+            case None if self.failing_reads is not None and handler.path == "/graphql":
+                reply = answer()
+                if not self.enabled or not self.failing_reads(reply.body):
+                    return reply
+                with self.lock:
+                    self.injected.append(Injected("POST", "/graphql", Kind.PERSISTENT, False))
+                return Reply(502, UNICORN, {"Content-Type": "text/html; charset=utf-8"})
             case None:
                 return answer()
             case Kind.SERVER_ERROR:
@@ -257,6 +268,23 @@ class FaultInjector:
                 answer()
                 return None
         raise AssertionError(kind)
+
+
+def holding(numbers: Sequence[int], full: bool = True) -> Callable[[Any], bool]:
+    """`failing_reads` for answers that hold these issues: their snapshots (a `title` beside the
+    `number`), or with `full=False` even their bare numbers."""
+    wanted = frozenset(numbers)
+
+    def holds(value: Any) -> bool:
+        if isinstance(value, list):
+            return any(holds(v) for v in value)
+        if not isinstance(value, dict):
+            return False
+        if value.get("number") in wanted and (not full or "title" in value):
+            return True
+        return any(holds(v) for v in value.values())
+
+    return holds
 
 
 # -- dutydesk's client, with a short timeout ---------------------------------------------------

@@ -133,7 +133,9 @@ def test_dutydesks_queries_are_answered_from_the_state(server: GitHubServer) -> 
         "### Priority\n\nP1",
     ]  # newest first, with the creation entry
     assert issue["includesCreatedEdit"] is True
-    listing = graphql(server, OPEN_ISSUES_QUERY, labels=["INCIDENT"], after=None)
+    listing = graphql(
+        server, OPEN_ISSUES_QUERY, labels=["INCIDENT"], after=None, first=100, full=True
+    )
     assert [n["number"] for n in listing["data"]["repository"]["issues"]["nodes"]] == [1]
     assert server.violations == []
     assert [entry.cost for entry in server.log] == [1, 5]  # GitHub's rate-limit points
@@ -217,6 +219,7 @@ def test_every_comments_edits_inside_the_listing_would_cost_twenty_times_the_poi
     )
     assert nested != OPEN_ISSUES_QUERY
     variables = {"owner": "example-org", "name": "ops", "labels": None, "after": None}
+    variables.update(first=100, full=True)
     plain = server.graphql.analyse(parse(OPEN_ISSUES_QUERY), variables)
     heavy = server.graphql.analyse(parse(nested), variables)
     assert (plain.cost, heavy.cost) == (5, 105)

@@ -135,8 +135,8 @@ def sweep(opts: Options, max_writes: int | None) -> None:
 
     job = job_for(opts)
     ctx = job.context(opts.now)
-    issues = job.repo.open_issues(jobs.sweep_labels(job.forms, job.handlers))
     failed: list[tuple[int, str]] = []
+    issues, unread = _open_items(job, failed)
     plans: list[tuple[Issue, Decision]] = []
     for turn in jobs.sweep(issues, lambda issue: job.plan(issue, ctx), isolated=True):
         _sort_turn(turn, plans, failed)
@@ -149,7 +149,26 @@ def sweep(opts: Options, max_writes: int | None) -> None:
     broken = {number for number, _ in failed}
     rows = [(issue, d) for issue, d in plans if issue.number not in broken]
     write_summary(opts, ctx, rows, failed, deferred)
-    _finish_sweep(opts, len(issues), failed, deferred)
+    _finish_sweep(opts, len(issues), failed, deferred, unread)
+
+
+def _open_items(job: Job, failed: list[tuple[int, str]]) -> tuple[list[Issue], bool]:
+    """The open items GitHub let the sweep read whole; each one it could not read is reported
+    (stderr, an annotation, and `failed` when its number is known), so the sweep exits 1."""
+    from dutydesk import jobs
+    from dutydesk.io.github_snapshot import PartialListing
+
+    try:
+        return list(job.repo.open_issues(jobs.sweep_labels(job.forms, job.handlers))), False
+    except PartialListing as partial:
+        for item in partial.unread:
+            annotate("error", item.sentence())
+            if item.number is None:
+                click.echo(item.sentence(), err=True)
+                continue
+            click.echo(f"#{item.number} failed: could not be read: {item.problem}", err=True)
+            failed.append((item.number, f"could not be read: {item.problem}"))
+        return list(partial.issues), True
 
 
 def _sort_turn(
@@ -162,14 +181,18 @@ def _sort_turn(
 
 
 def _finish_sweep(
-    opts: Options, count: int, failed: list[tuple[int, str]], deferred: Deferred
+    opts: Options,
+    count: int,
+    failed: list[tuple[int, str]],
+    deferred: Deferred,
+    unread: bool = False,
 ) -> None:
     if deferred.items:
         annotate("warning", deferred.sentence())
         click.echo(deferred.sentence(), err=True)
     if not opts.as_json:
         click.echo(f"swept {count} open item(s), {len(failed)} failed")
-    if failed:
+    if failed or unread:
         sys.exit(1)
     if deferred.items:
         sys.exit(3)

@@ -13,40 +13,34 @@ the GraphQL endpoint it derives from the base URL: ``https://api.github.com`` gi
 ``https://HOST/api/v3`` gives ``https://HOST/api/graphql`` (``Requester.get_graphql_prefix``
 drops the ``/v3``).
 
-* ``open_issues(labels)`` is one paginated listing of open issues carrying *any* of the labels
-  (``OPEN_ISSUES_QUERY``). The result is also filtered here, so an issue is kept only if it
-  carries one of the labels (ignoring case, as GitHub does).
-* ``get_issue(number)`` reads the same selection for one issue: one request.
-* ``issues_since(label, since)`` (the incident register) lists both states, updated since.
-* An issue with more than a page of some connection gets the rest of each, for that issue only
-  (``_complete``).
-* The edit history of a comment whose history can matter (``wants_history``: edited, and last
-  edited by someone other than its author or now a command) is read after the listing, for
-  all such comments of all the issues together, 100 a request (``COMMENT_EDITS_QUERY``, by
-  node id), and the older edits of one with more than 100 one page a request. Asking for every
-  comment's edits inside the listing would cost 100 times the points (a connection per
-  comment) and pass GitHub's 500,000-node limit.
+* ``open_issues(labels)`` lists the open issues carrying *any* of the labels (kept here only
+  if they carry one, ignoring case as GitHub does); ``issues_since(label, since)`` (the
+  register) lists both states updated since; ``get_issue(number)`` reads one issue.
+* Then, for all the issues together: the rest of any connection longer than a page, several
+  issues a request (``pages_query``), and the edit histories of the comments whose history
+  can matter (``wants_history``), 100 comments a request (``COMMENT_EDITS_QUERY``).
 
-So for N open items with at most 100 comments, timeline items and edits each, a sweep reads
-``ceil(N / 100)`` pages, plus ``ceil(E / 100)`` for E comments whose history matters (none in
-a quiet repository: the bot's edits of its own comments do not count), plus what ``access()``
-costs (one listing of collaborators and one per team named in the policy; REST listings ask
-for 100 a page).
+So for N open items a sweep reads ``ceil(N / 100)`` pages, plus one per 100 extra connection
+pages (100 items with 500 comments each: 4), plus ``ceil(E / 100)`` for E comments whose
+history matters, plus what ``access()`` costs (REST listings, 100 a page).
 
 Errors
 ======
-A GraphQL answer with ``errors`` (HTTP 200) is a ``GitHubError`` naming what was read (and the
-issue, when the error's path points into one) and GitHub's messages; HTTP failures give the
-status and message. Neither ever includes the token. 5xx answers (GitHub answers 502 when a
-query runs past its time limit) and secondary rate limits are retried by the ``GithubRetry``
-that ``connect`` sets, which retries POSTs too.
+HTTP failures give the status and message, a GraphQL answer with ``errors`` GitHub's messages
+(and the issue, when the error's path points into one), never the token. 5xx answers (GitHub
+answers 502 when a query runs past its time limit) and secondary rate limits are retried by
+the reader's ``GithubRetry``. A listing page that still fails is read again in smaller pages
+(``list_issues``), so one issue that cannot be read is skipped by number; a follow-up that
+fails is split the same way (``Reading.in_parts``). An issue not read whole is never
+reconciled: the listing raises ``PartialListing`` (a ``GitHubError``) carrying the issues read
+whole and the ``Unread`` ones, by number where known.
 
 Writes stay on REST through PyGithub's lazy objects: one request per write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,13 +58,23 @@ from dutydesk.io.github_queries import (
     ISSUES_SINCE_QUERY,
     OPEN_ISSUES_QUERY,
     PAGE,
-    edited_comments,
-    merge_comment_edits,
+    batches,
+    list_issues,
     merge_pages,
-    pages_variables,
+    pages_query,
+    read_histories,
     unfinished,
 )
-from dutydesk.io.github_snapshot import aware, carries, graphql_errors, nodes, revisions, snapshot
+from dutydesk.io.github_snapshot import (
+    PartialListing,
+    Reading,
+    Unread,
+    aware,
+    carries,
+    graphql_errors,
+    revisions,
+    snapshot,
+)
 from dutydesk.model import Access, Issue
 
 __all__ = [
@@ -86,6 +90,8 @@ __all__ = [
     "PAGE",
     "REPEATABLE",
     "GitHubRepository",
+    "PartialListing",
+    "Unread",
     "WriteRetry",
     "connect",
     "graphql_errors",
@@ -196,12 +202,14 @@ class GitHubRepository:
         self.full_name = full_name
         self.owner, _, self.name = full_name.partition("/")
         # GraphQL queries are POSTs, which PyGithub would space like writes (1 s apart); they
-        # only read, so they go through a copy of the client's requester without that pause.
+        # only read, so they go through a copy of the client's requester without that pause,
+        # retried as GETs are (with the client's backoff).
+        backoff = getattr(client.requester.kwargs.get("retry"), "backoff_factor", 0.5)
         self.reader = Requester(
             **{
                 **client.requester.kwargs,
                 "seconds_between_writes": None,
-                "retry": GithubRetry(total=5, backoff_factor=0.5),  # GET and POST (GraphQL)
+                "retry": GithubRetry(total=5, backoff_factor=backoff),  # GET and POST (GraphQL)
             }
         )
         # Lazy objects make no request until a value is read: a write costs one request,
@@ -258,48 +266,48 @@ class GitHubRepository:
             raise GitHubError(f"{what}: GitHub's answer has no nodes")
         return [n for n in found if isinstance(n, dict) and n.get("id")]
 
-    def _comment_histories(self, issues: list[dict[str, Any]]) -> None:
-        """Read the edit history of each comment whose history matters (`wants_history`),
-        into the comment: 100 comments a request, then the older edits of any with more."""
-        wanted = edited_comments(issues)
-        ids = list(wanted)
-        later: list[tuple[str, str | None]] = []
-        for start in range(0, len(ids), PAGE):
-            for found in self._edits(ids[start : start + PAGE], None):
-                if found["id"] in wanted:
-                    later.append(
-                        (found["id"], merge_comment_edits(wanted[found["id"]], found, None))
-                    )
-        for node_id, cursor in later:
-            while cursor is not None:
-                page = self._edits([node_id], cursor)
-                cursor = merge_comment_edits(wanted[node_id], page[0], cursor) if page else None
+    def _follow_ups(self, reading: Reading) -> None:
+        """The remaining pages of every issue's connections, several issues a request
+        (`pages_query`); an issue whose pages cannot be read is lost."""
+        pending = {n: c for n, node in reading.found.items() if (c := unfinished(node))}
+        following: dict[int, dict[str, str]] = {}
 
-    def _complete(self, node: dict[str, Any]) -> dict[str, Any]:
-        """Fetch the remaining pages of an issue's connections, for that issue only."""
-        number = int(node["number"])
-        cursors = unfinished(node)
-        while cursors:
-            variables = pages_variables(number, cursors)
-            data = self._graphql(f"reading issue #{number}", ISSUE_PAGES_QUERY, variables)
-            cursors = merge_pages(node, data["repository"].get("issue") or {}, cursors)
-        return node
+        def read(batch: Sequence[tuple[int, Mapping[str, str]]]) -> None:
+            query, variables = pages_query(batch)
+            numbers = ", ".join(f"#{number}" for number, _ in batch[:3])
+            more = f" and {len(batch) - 3} more" if len(batch) > 3 else ""
+            data = self._graphql(f"reading more of {numbers}{more}", query, variables)
+            for k, (number, cursors) in enumerate(batch):
+                page = data["repository"].get(f"i{k}") or {}
+                if left := merge_pages(reading.found[number], page, dict(cursors)):
+                    following[number] = left
 
-    def _listing(self, what: str, query: str, variables: dict[str, Any]) -> list[Issue]:
-        found: dict[int, dict[str, Any]] = {}
-        after: str | None = None
-        while True:
-            data = self._graphql(what, query, {**variables, "after": after})
-            issues = data["repository"].get("issues") or {}
-            for node in nodes(issues):
-                found[int(node["number"])] = self._complete(node)
-            info = issues.get("pageInfo") or {}
-            cursor = info.get("endCursor")
-            if not info.get("hasNextPage") or not cursor or cursor == after:
-                break
-            after = cursor
-        self._comment_histories(list(found.values()))
-        return [snapshot(found[number]) for number in sorted(found)]
+        while pending:
+            for batch in batches(pending):
+                reading.in_parts(batch, read, lambda item, problem: reading.lose(item[0], problem))
+            pending = {n: c for n, c in following.items() if n in reading.found}
+            following.clear()
+
+    def _listing(self, what: str, query: str, variables: dict[str, Any]) -> Reading:
+        """Every issue of a listing read whole, and what could not be."""
+
+        def fetch(after: str | None, first: int, full: bool) -> Mapping[str, Any]:
+            more = {"after": after, "first": first, "full": full}
+            issues = self._graphql(what, query, {**variables, **more})["repository"].get("issues")
+            return issues if isinstance(issues, Mapping) else {}
+
+        reading = Reading()
+        list_issues(fetch, reading)
+        self._follow_ups(reading)
+        read_histories(self._edits, reading)
+        return reading
+
+    def _issues(self, what: str, reading: Reading, labels: Sequence[str]) -> list[Issue]:
+        found = [snapshot(reading.found[number]) for number in sorted(reading.found)]
+        found = [i for i in found if not labels or carries(i, labels)]
+        if reading.unread:
+            raise PartialListing(what, found, reading.unread)
+        return found
 
     def get_issue(self, number: int) -> Issue:
         what = f"reading issue #{number}"
@@ -307,24 +315,27 @@ class GitHubRepository:
         node = data["repository"].get("issue")
         if not isinstance(node, dict):
             raise GitHubError(f"{what}: no such issue in {self.full_name}")
-        self._complete(node)
-        self._comment_histories([node])
+        reading = Reading(found={number: node})
+        self._follow_ups(reading)
+        read_histories(self._edits, reading)
+        if reading.unread:
+            raise GitHubError(reading.unread[0].problem)
         return snapshot(node)
 
     def open_issues(self, labels: Iterable[str]) -> list[Issue]:
+        """The open issues carrying any of `labels`. Raises `PartialListing` (a
+        `GitHubError`, with what was read) when some could not be read."""
         wanted = list(dict.fromkeys(labels))
-        found = self._listing("listing open issues", OPEN_ISSUES_QUERY, {"labels": wanted or None})
-        return [i for i in found if not wanted or carries(i, wanted)]
+        what = "listing open issues"
+        reading = self._listing(what, OPEN_ISSUES_QUERY, {"labels": wanted or None})
+        return self._issues(what, reading, wanted)
 
     def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
         """Open and closed issues with `label` updated since `since` (for the register)."""
         moment = aware(since).astimezone(UTC).isoformat().replace("+00:00", "Z") if since else None
-        found = self._listing(
-            "listing issues for the register",
-            ISSUES_SINCE_QUERY,
-            {"labels": [label], "since": moment},
-        )
-        return [i for i in found if carries(i, [label])]
+        what = "listing issues for the register"
+        variables = {"labels": [label], "since": moment}
+        return self._issues(what, self._listing(what, ISSUES_SINCE_QUERY, variables), [label])
 
     # -- access and labels (REST) ---------------------------------------------------------
 

@@ -46,7 +46,7 @@ nothing is invented and nothing is backdated; where a text is not known the revi
 Comment history (``Comment.revisions``)
 ---------------------------------------
 The same rules, from the comment's ``userContentEdits`` and ``includesCreatedEdit`` where the
-adapter read them (``github_queries.wants_history``: last edited by someone other than the
+adapter read them (``wants_history``: last edited by someone other than the
 author, or now a command); a comment never edited has no revisions (its author wrote it). An
 edited comment whose history was not read is a gap at ``createdAt`` by its author and the
 current text at ``lastEditedAt`` by ``editor``: that is exact for what commands read, since
@@ -63,16 +63,29 @@ it, with the deleted comment's author as ``subject``.
 Errors
 ------
 ``graphql_errors`` words a GraphQL answer's ``errors``, each with the issue it concerns when
-the error's ``path`` points into one.
+the error's ``path`` points into one. A listing that could not read some items raises
+``PartialListing`` with what it read and what it could not (``Unread``); ``Reading`` is that
+bookkeeping, and the splitting of a failed request into smaller ones (``in_parts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from dutydesk.model import BodyRevision, Comment, CommentRevision, EventKind, Issue, IssueEvent
+from dutydesk.errors import GitHubError
+from dutydesk.model import (
+    BodyRevision,
+    Comment,
+    CommentRevision,
+    EventKind,
+    Issue,
+    IssueEvent,
+    first_line,
+)
 
 _TIMELINE_KINDS = {
     "LabeledEvent": EventKind.LABELED,
@@ -270,3 +283,148 @@ def graphql_errors(answer: Any) -> str:
         else:
             messages.append(str(error))
     return "; ".join(messages) or str(answer.get("message") or answer)
+
+
+# -- comment histories -------------------------------------------------------------------------
+
+
+def wants_history(comment: Mapping[str, Any]) -> bool:
+    """Whether a comment's edit history can change what the snapshot says about it: it was
+    edited, and either someone other than its author made the last edit or its current text
+    is a command. Otherwise its author wrote the current text, which is not a command, and
+    that is all the rules (and the bot's own marked comments) need; the bot's own edits of its
+    own comments, the commonest edits by far, never cost a request."""
+    if not comment.get("lastEditedAt") or not comment.get("id"):
+        return False
+    if "userContentEdits" in comment:  # already read
+        return False
+    author, editor = comment.get("author"), comment.get("editor")
+    if not isinstance(author, Mapping) or not isinstance(editor, Mapping):
+        return True  # a deleted account ("ghost"): who wrote what is not known
+    if str(author.get("login") or "").lower() != str(editor.get("login") or "").lower():
+        return True
+    return first_line(str(comment.get("body") or "")).startswith("/")
+
+
+def edited_comments(issues: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The comments (by node id) of the issues whose edit history is to be read."""
+    return {
+        str(c["id"]): c
+        for issue in issues
+        for c in (issue.get("comments") or {}).get("nodes") or ()
+        if isinstance(c, dict) and wants_history(c)
+    }
+
+
+def merge_comment_edits(
+    comment: dict[str, Any], found: Mapping[str, Any], cursor: str | None
+) -> str | None:
+    """Put one page of a comment's edit history (`found`, a node of COMMENT_EDITS_QUERY's
+    answer) into the comment; the cursor of the next page, if there is one. A history whose
+    older pages cannot be read (a cursor that does not move) has no known creation entry."""
+    edits = found.get("userContentEdits")
+    if not isinstance(edits, Mapping):
+        return None
+    known = comment.setdefault("userContentEdits", {"nodes": []})
+    known["nodes"] = [*(known.get("nodes") or []), *(edits.get("nodes") or [])]
+    if cursor is None:
+        comment["includesCreatedEdit"] = bool(found.get("includesCreatedEdit"))
+    info = edits.get("pageInfo") or {}
+    after = info.get("endCursor")
+    if not info.get("hasNextPage"):
+        return None
+    if after and after != cursor:
+        return str(after)
+    comment["includesCreatedEdit"] = False  # the oldest edits were not read
+    return None
+
+
+# -- partial reads ----------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+#: Single items whose reading fails in a row before the rest is given up as unread: one bad
+#: item is skipped, but GitHub failing every request is not tried item by item.
+MAX_ALONE = 3
+
+
+@dataclass(frozen=True)
+class Unread:
+    """An item a listing could not read: `number`, or when that is not known either, every
+    item listed after #`after` (None: from the start)."""
+
+    number: int | None
+    after: int | None
+    problem: str
+
+    def name(self) -> str:
+        if self.number is not None:
+            return f"#{self.number}"
+        return f"the items after #{self.after}" if self.after is not None else "every item"
+
+    def sentence(self) -> str:
+        return f"{self.name()} could not be read: {self.problem}"
+
+
+class PartialListing(GitHubError):
+    """A listing read some items and not others: `issues` were read whole (reconcile them),
+    `unread` were not (report them; the run fails)."""
+
+    def __init__(self, what: str, issues: Sequence[Issue], unread: Sequence[Unread]) -> None:
+        self.issues = list(issues)
+        self.unread = tuple(unread)
+        names = ", ".join(u.name() for u in self.unread)
+        super().__init__(
+            f"{what}: {names} could not be read ({self.unread[0].problem}); "
+            f"{len(self.issues)} item(s) were read"
+        )
+
+
+@dataclass
+class Reading:
+    """What one reading has found (issue nodes by number) and what it could not read."""
+
+    found: dict[int, dict[str, Any]] = field(default_factory=dict)
+    unread: list[Unread] = field(default_factory=list)
+    alone: int = 0  # single items that failed in a row
+    last: int | None = None  # the last issue listed, read or not
+
+    @property
+    def giving_up(self) -> bool:
+        return self.alone >= MAX_ALONE
+
+    def listed(self, node: dict[str, Any]) -> None:
+        self.found[int(node["number"])] = node
+        self.last = int(node["number"])
+
+    def lose(self, number: int, problem: object) -> None:
+        """An item not read whole: it is not reconciled but reported."""
+        self.found.pop(number, None)
+        if all(u.number != number for u in self.unread):
+            self.unread.append(Unread(number, None, str(problem)))
+
+    def stop(self, problem: object) -> None:
+        """Nothing more can even be listed."""
+        self.unread.append(Unread(None, self.last, str(problem)))
+
+    def in_parts(
+        self,
+        items: Sequence[T],
+        read: Callable[[Sequence[T]], None],
+        lose: Callable[[T, GitHubError], None],
+    ) -> None:
+        """`read(items)`; when that fails, in fifths, down to single items, each of which
+        that still fails is `lose`; once `giving_up`, a failed part is lost without splitting."""
+        try:
+            read(items)
+        except GitHubError as problem:
+            if len(items) > 1 and not self.giving_up:
+                step = math.ceil(len(items) / 5)
+                for start in range(0, len(items), step):
+                    self.in_parts(items[start : start + step], read, lose)
+                return
+            self.alone += len(items) == 1
+            for item in items:
+                lose(item, problem)
+            return
+        self.alone = 0
