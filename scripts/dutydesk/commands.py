@@ -74,6 +74,13 @@ def _own_versions(comment: Comment) -> list[CommentRevision]:
     return [r for r in history[start:] if same(r.editor, comment.author)]
 
 
+def authors_latest(comment: Comment) -> CommentRevision | None:
+    """The latest version of the comment its author wrote, after the last gap (None if there
+    is none: no author, or none of the known text is theirs)."""
+    own = _own_versions(comment) if comment.author else []
+    return own[-1] if own else None
+
+
 def parse_command(comment: Comment) -> Command | None:
     """The command the comment's author wrote in it, if any."""
     own = _own_versions(comment) if comment.author else []

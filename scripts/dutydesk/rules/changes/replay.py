@@ -14,8 +14,7 @@ Edits of the body (gaps included), title changes, `/approve` and `/reject` comme
 * the latest approval or rejection stands. The bot's confirmation and rejection comments
   carry a record of their `/approve` or `/reject` (commands.py), so a decision stands even when
   the comment that made it is edited or deleted; it is replayed as its author wrote it, when
-  they wrote it. (A rejection comment from before records is replayed at the moment the bot
-  posted it.)
+  they wrote it.
 
 The outcome depends only on the history, never on when the bot happened to run. Each refused
 command (or label) leaves a reply for its author; the latest per person stands.
@@ -34,7 +33,7 @@ from typing import Any
 from dutydesk.commands import Command, commands
 from dutydesk.engine import Context, Item
 from dutydesk.markers import comment_key, key_time
-from dutydesk.model import Comment, EventKind, IssueEvent
+from dutydesk.model import EventKind, IssueEvent
 from dutydesk.replies import Reply
 from dutydesk.rules.changes.approval import (
     BARE_APPROVE,
@@ -54,7 +53,7 @@ from dutydesk.rules.changes.approval import (
 from dutydesk.rules.changes.fields import DECISION_COMMANDS
 from dutydesk.rules.changes.revisions import Revision, edits, upto, utc
 from dutydesk.rules.changes.wording import notice_values
-from dutydesk.rules.ids import Refusal, Rule
+from dutydesk.rules.ids import Refusal
 
 
 @dataclass
@@ -213,31 +212,7 @@ class _Replay:
         )
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """A rejection the bot recorded whose `/reject` comment was deleted since."""
-
-    command: Command
-
-
-Step = Revision | Command | IssueEvent | Recorded
-
-
-def _recorded(item: Item) -> list[Recorded]:
-    """The rejections recorded in the bot's comments (`change.approval:reject:<id>`) whose
-    comment is gone, each at the moment the bot recorded it: for rejection comments written
-    before they carried a record of their command (those with one are read by commands())."""
-    present = {c.id for c in item.issue.comments}
-    prefix = f"{Rule.CHANGE_APPROVAL}:reject:"
-    found = []
-    for key, said in item.mine.items():
-        ref = key.removeprefix(prefix)
-        if "<!-- dutydesk-heard " in said.body:
-            continue  # it carries its record: commands() reads the /reject back from it
-        if key.startswith(prefix) and ref.isdigit() and int(ref) not in present:
-            gone = Comment(int(ref), "", "/reject", said.created_at, said.created_at)
-            found.append(Recorded(Command("reject", "(deleted)", gone, said.created_at)))
-    return found
+Step = Revision | Command | IssueEvent
 
 
 def _events(item: Item, ctx: Context) -> list[IssueEvent]:
@@ -256,7 +231,7 @@ def _events(item: Item, ctx: Context) -> list[IssueEvent]:
 
 
 def _steps(item: Item, ctx: Context, request_edits: Sequence[Revision]) -> list[Step]:
-    """Edits, title changes, /approve and /reject comments (and recorded rejections), and
+    """Edits, title changes, /approve and /reject comments (recorded ones included), and
     `approved` labels a person added or took off, in time order (an edit or a title change
     before a command or label of the same moment)."""
     steps: list[tuple[datetime, int, Step]] = [(e.at, 0, e) for e in request_edits]
@@ -264,7 +239,6 @@ def _steps(item: Item, ctx: Context, request_edits: Sequence[Revision]) -> list[
         (c.at, 1, c) for c in commands(item.issue.comments, ctx.policy.bot, DECISION_COMMANDS)
     ]
     steps += [(e.at, 1 if e.label else 0, e) for e in _events(item, ctx)]
-    steps += [(r.command.at, 1, r) for r in _recorded(item)]
     steps.sort(key=lambda s: (utc(s[0]), s[1]))
     return [step for _, _, step in steps]
 
@@ -277,8 +251,6 @@ def replay(item: Item, ctx: Context, revisions: Sequence[Revision]) -> ApprovalO
             state.edit(step)
         elif isinstance(step, Command):
             state.command(step)
-        elif isinstance(step, Recorded):
-            state.reject(step.command)
         else:
             state.event(step)
     return state.outcome()

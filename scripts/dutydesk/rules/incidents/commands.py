@@ -26,14 +26,13 @@ Reads: incidents.responders, bot
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from dutydesk.commands import Command, commands
+from dutydesk.commands import Command, authors_latest, commands
 from dutydesk.engine import Context, Item
-from dutydesk.model import Comment, CommentRevision, first_line
+from dutydesk.model import Comment, first_line
 from dutydesk.people import is_login, mentions, same
 from dutydesk.policy import Policy
 from dutydesk.rules.ids import Refusal
@@ -293,10 +292,10 @@ def unknown_commands(item: Item, ctx: Context) -> tuple[Unknown, ...]:
 
 
 def _looks_like(comment: Comment) -> Unknown | None:
-    version = _authors_latest(comment.history(), comment.author)
+    version = authors_latest(comment)
     if version is None:
         return None
-    at, text = version
+    at, text = version.at, version.body
     match = _LOOKS_LIKE.match(first_line(text))
     if match is None:
         return None
@@ -307,18 +306,6 @@ def _looks_like(comment: Comment) -> Unknown | None:
     if suggestion is None and (rest or "").strip():
         return None
     return Unknown(comment, at, "/" + match.group(1) + punctuation, suggestion)
-
-
-def _authors_latest(history: Iterable[CommentRevision], author: str) -> tuple[datetime, str] | None:
-    """The latest version of a comment its author wrote, after the last gap (as commands are
-    read: dutydesk.commands)."""
-    latest: tuple[datetime, str] | None = None
-    for version in history:
-        if version.body is None:
-            latest = None  # a gap: only what the author wrote after it counts
-        elif same(version.editor, author):
-            latest = (version.at, version.body)
-    return latest
 
 
 def closest_verb(word: str) -> str | None:
