@@ -76,3 +76,11 @@ def environment() -> jinja2.Environment:
 
 def render(name: str, **values: Any) -> str:
     return environment().get_template(name).render(**values).strip() + "\n"
+
+
+def template_source(name: str) -> str:
+    """A template's own text, as the environment loads it."""
+    env = environment()
+    assert env.loader is not None
+    source, _, _ = env.loader.get_source(env, name)
+    return source

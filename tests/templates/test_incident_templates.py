@@ -736,10 +736,13 @@ def test_user_text_in_any_incident_comment_stays_inline_and_harmless(text: str, 
     # (a command is its comment's first line, so after a line break there is nothing to quote)
     assert any(USER in b for b in bodies), "the text should be quoted somewhere"
     for text_out in bodies:
-        # the bot's own hidden lines: the lead trace and the records of commands (whose JSON
-        # never holds `--`, so user text cannot end the HTML comment early)
+        # the bot's own hidden lines: the lead trace, the records of commands (whose JSON
+        # never holds `--`, so user text cannot end the HTML comment early) and the digest of
+        # the card's facts
         text_out = re.sub(
-            r"\n<!-- dutydesk-(lead-assigned:\d+|heard \{[^\n]*?\}) -->(?=\n|$)", "", text_out
+            r"\n<!-- dutydesk-(lead-assigned:\d+|heard \{[^\n]*?\}|facts [0-9a-f]{32}) -->(?=\n|$)",
+            "",
+            text_out,
         )
         assert "\r" not in text_out and "\u2028" not in text_out
         assert "<" not in text_out and "@everyone" not in text_out

@@ -7,6 +7,10 @@ counted `/priority`, and the `/lead` and `/comms` in force. The bot reads its re
 those commands (dutydesk.commands), so a decision survives its comment being deleted or edited;
 a record changes only when a command does, so the card is not edited on every run.
 
+The card also carries a digest of the facts it shows (`<!-- dutydesk-facts … -->`): a run whose
+facts digest to what the bot's own text of the card says, in a card nobody else has edited, has
+nothing to write and does not render the card again to find that out.
+
 Emits: incident.status
 Reads: priorities.<P>.name, priorities.<P>.response, priorities.<P>.update_every,
 priorities.<P>.update_after, timezone, the calendar (workdays, support, on_call, bank_holidays)
@@ -14,26 +18,64 @@ priorities.<P>.update_after, timezone, the calendar (workdays, support, on_call,
 
 from __future__ import annotations
 
+import hashlib
+import re
+from functools import cache
 from typing import Any
 
 from dutydesk.commands import records
 from dutydesk.engine import Decision, upsert
+from dutydesk.people import same
 from dutydesk.rules.ids import Rule
 from dutydesk.rules.incidents.figures import time_to_acknowledge, time_to_resolve
 from dutydesk.rules.incidents.lead import STATUS_KEY
 from dutydesk.rules.incidents.story import Incident
 from dutydesk.rules.incidents.updates import update_plan
-from dutydesk.templating import render
+from dutydesk.templating import render, template_source
 
 RULE = Rule.INCIDENT_STATUS
+TEMPLATE = "incident_status.md.j2"
+_FACTS = re.compile(r"^<!-- dutydesk-facts ([0-9a-f]{32}) -->$", re.MULTILINE)
 
-__all__ = ["STATUS_KEY", "status_card", "status_values"]
+__all__ = ["STATUS_KEY", "card_digest", "facts_digest", "status_card", "status_values"]
 
 
 def status_card(incident: Incident) -> Decision:
     """[incident.status] one comment, edited in place: the incident's dashboard."""
-    body = render("incident_status.md.j2", **status_values(incident))
+    values = status_values(incident)
+    digest = facts_digest(values)
+    existing = incident.item.mine.get(STATUS_KEY)
+    if (
+        existing is not None
+        and same(existing.written_by, existing.author)
+        and card_digest(existing.body) == digest
+    ):
+        return Decision()
+    body = f"{render(TEMPLATE, **values)}\n<!-- dutydesk-facts {digest} -->\n"
     return Decision(upsert(incident.item, RULE, STATUS_KEY, body))
+
+
+def facts_digest(values: dict[str, Any]) -> str:
+    """A digest of what the card shows and of the template that shows it: equal digests, equal
+    cards. Every value is a plain value or a frozen dataclass of them, whose repr is its fields
+    (never an address), so the digest is the same in every process."""
+    text = repr(sorted(values.items()))
+    return hashlib.blake2b(f"{_template_digest()}\n{text}".encode(), digest_size=16).hexdigest()
+
+
+def card_digest(body: str) -> str | None:
+    """The facts digest a card's text carries (None if it has none)."""
+    match = _FACTS.search(body)
+    return match.group(1) if match else None
+
+
+@cache
+def _template_digest() -> str:
+    """The template's text and the package's version (a release may change the filters)."""
+    from dutydesk import __version__
+
+    text = f"{__version__}\n{template_source(TEMPLATE)}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def status_values(incident: Incident) -> dict[str, Any]:
