@@ -28,11 +28,13 @@ import argparse
 import json
 import math
 import os
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +42,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "scripts"), str(ROOT / "tests")]
+
+import naive_reader  # noqa: E402  (beside this file)
 
 NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # a Monday, in support hours
 PRIORITIES = [
@@ -51,106 +55,21 @@ PRIORITIES = [
 RESPONDERS = ["alice", "bob", "carol"]
 
 
-# -- the naive baseline reader -------------------------------------------------------------
-
-
-def naive_repository(token: str | None, repo_name: str | None, api_url: str | None) -> Any:
-    """dutydesk's GitHub adapter with its GraphQL reads replaced by plain REST listings."""
-    from dutydesk.io.github import GitHubRepository
-    from dutydesk.model import BodyRevision, Comment, EventKind, Issue, IssueEvent
-
-    kinds = {k.value: k for k in EventKind}
-
-    def when(text: str | None) -> datetime | None:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-
-    class NaiveRepository(GitHubRepository):
-        def _all(self, path: str, **params: Any) -> list[Any]:
-            url: str | None = f"{self.repo.url}{path}"
-            found: list[Any] = []
-            query: dict[str, Any] | None = {"per_page": 100, **params}
-            while url:
-                headers, data = self.reader.requestJsonAndCheck("GET", url, query)
-                found.extend(data)
-                url, query = None, None
-                for part in (headers.get("link") or "").split(","):
-                    if 'rel="next"' in part:
-                        url = part[part.index("<") + 1 : part.index(">")]
-            return found
-
-        def _issue(self, data: dict[str, Any]) -> Issue:
-            number = int(data["number"])
-            comments = self._all(f"/issues/{number}/comments")
-            events = self._all(f"/issues/{number}/events")
-            author = data["user"]["login"]
-            created = when(data["created_at"])
-            assert created is not None
-            return Issue(
-                number=number,
-                title=data["title"],
-                body=data.get("body") or "",
-                author=author,
-                state=data["state"],
-                created_at=created,
-                updated_at=when(data["updated_at"]) or created,
-                closed_at=when(data.get("closed_at")),
-                labels=frozenset(label["name"] for label in data["labels"]),
-                assignees=tuple(a["login"] for a in data.get("assignees") or ()),
-                comments=tuple(
-                    Comment(
-                        id=c["id"],
-                        author=c["user"]["login"],
-                        body=c.get("body") or "",
-                        created_at=when(c["created_at"]) or created,
-                        updated_at=when(c["updated_at"]) or created,
-                    )
-                    for c in comments
-                ),
-                events=tuple(
-                    IssueEvent(
-                        kind=kinds[e["event"]],
-                        actor=(e.get("actor") or {}).get("login", ""),
-                        at=when(e["created_at"]) or created,
-                        label=(e.get("label") or {}).get("name"),
-                        assignee=(e.get("assignee") or {}).get("login"),
-                        before=(e.get("rename") or {}).get("from"),
-                        after=(e.get("rename") or {}).get("to"),
-                    )
-                    for e in events
-                    if e["event"] in kinds
-                ),
-                # REST has no body history: the current body stands for all of it.
-                revisions=(BodyRevision(at=created, body=data.get("body") or "", author=author),),
-            )
-
-        def get_issue(self, number: int) -> Issue:
-            _, data = self.reader.requestJsonAndCheck("GET", f"{self.repo.url}/issues/{number}")
-            return self._issue(data)
-
-        def open_issues(self, labels: Iterable[str]) -> list[Issue]:
-            wanted = {label.lower() for label in labels}
-            found = [
-                data
-                for data in self._all("/issues", state="open")
-                if "pull_request" not in data
-                and (not wanted or wanted & {label["name"].lower() for label in data["labels"]})
-            ]
-            return sorted((self._issue(d) for d in found), key=lambda i: i.number)
-
-    adapter = _CONNECT[0](token, repo_name, api_url)  # dutydesk's own client settings
-    return NaiveRepository(adapter.client, adapter.full_name)
-
-
-_CONNECT: list[Any] = []
-
-
 def child(mode: str, argv: list[str]) -> None:
-    """Run the dutydesk CLI in this process, with the naive reader if asked."""
+    """Run the dutydesk CLI in this process: with the naive reader (`naive`), or with no pause
+    between writes (`fast`: PyGithub's 1 s write pause is a sleep, not work; see `first`)."""
     import dutydesk.io.github
 
     if mode == "naive":
-        _CONNECT.append(dutydesk.io.github.connect)
-        dutydesk.io.github.connect = naive_repository  # type: ignore[assignment]
+        naive_reader._CONNECT.append(dutydesk.io.github.connect)
+        dutydesk.io.github.connect = naive_reader.naive_repository  # type: ignore[assignment]
+    if mode == "fast":
+        real = dutydesk.io.github.Github
+
+        def unpaused(**kwargs: Any) -> Any:
+            return real(**{**kwargs, "seconds_between_writes": 0})
+
+        dutydesk.io.github.Github = unpaused  # type: ignore[assignment,misc]
     from dutydesk.cli import cli
 
     cli.main(args=argv, prog_name="dutydesk")
@@ -159,11 +78,11 @@ def child(mode: str, argv: list[str]) -> None:
 LAUNCHER = """
 import json, os, subprocess, sys, time
 started = time.perf_counter()
-process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+process = subprocess.Popen(sys.argv[1:], stdout=sys.stderr)
 _, status, usage = os.wait4(process.pid, 0)
 seconds = time.perf_counter() - started
 print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "seconds": seconds,
-                  "maxrss_kib": usage.ru_maxrss}))
+                  "cpu": usage.ru_utime + usage.ru_stime, "maxrss_kib": usage.ru_maxrss}))
 """
 
 
@@ -277,18 +196,27 @@ class Measure:
     writes: int
     points: int
     seconds: float
+    cpu: float
     peak_mb: float
     exit: int
+    deferred_writes: int
+    deferred_items: int
     violations: list[str]
 
 
-def measure(server: Any, mode: str) -> Measure:
+DEFERRED = re.compile(r"(\d+) write\(s\) on (\d+) item\(s\) left for the next run")
+
+
+def measure(server: Any, mode: str, extra: Sequence[str] = ()) -> Measure:
+    """One sweep by the real CLI in its own process: `graphql` as the workflows run it, `fast`
+    the same with no pause between writes, `naive` with the REST reader."""
     from e2e.server import TOKEN
 
+    argv = ["sweep", "--now", NOW.isoformat(), *extra]
     if mode == "graphql":
-        command = [sys.executable, "-m", "dutydesk", "sweep", "--now", NOW.isoformat()]
+        command = [sys.executable, "-m", "dutydesk", *argv]
     else:
-        command = [sys.executable, __file__, "--child", mode, "sweep", "--now", NOW.isoformat()]
+        command = [sys.executable, __file__, "--child", mode, *argv]
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT / "scripts"),
@@ -306,26 +234,258 @@ def measure(server: Any, mode: str) -> Measure:
             launcher, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=out, text=True, check=False
         )
         report = json.loads(done.stdout.strip().splitlines()[-1])
-        if report["exit"] != 0:
-            out.seek(0)
-            print(out.read()[-4000:], file=sys.stderr)
+        out.seek(0)
+        err = out.read()
+    if report["exit"] not in (0, 3):
+        print(err[-4000:], file=sys.stderr)
+    deferred = DEFERRED.search(err)
     found = server.counts(since=mark)
     return Measure(
         found.reads,
         found.writes,
         found.graphql_points,
         report["seconds"],
+        report["cpu"],
         report["maxrss_kib"] / 1024,
         report["exit"],
+        int(deferred.group(1)) if deferred else 0,
+        int(deferred.group(2)) if deferred else 0,
         sorted({str(v) for v in server.violations[seen:]}),
+    )
+
+
+def spread(values: Sequence[float], fmt: str = "{:.2f}") -> str:
+    """min/median/max"""
+    return "/".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
+
+
+def _subprocess_json(args: list[str]) -> dict[str, Any]:
+    """This script again, in its own process (so each measure's peak memory is its own)."""
+    done = subprocess.run(
+        [sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        print(done.stdout, done.stderr, file=sys.stderr)
+        raise SystemExit(f"{' '.join(args)}: failed")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# -- steady: every item already reconciled, nothing to do --------------------------------------
+
+
+def steady(args: argparse.Namespace) -> None:
+    print(
+        f"\n== steady sweep (nothing to do): {args.closed:,} closed issues, {args.comments} "
+        f"comments per open item ({args.edited}% with one edited by someone else), "
+        f"{args.runs} runs each, min/median/max"
+    )
+    header = (
+        f"{'N':>6} {'reader':<8} {'reads':>6} {'target':>6} {'writes':>6} {'points':>6} "
+        f"{'wall s':>17} {'CPU s':>17} {'peak MB':>17}"
+    )
+    print(header)
+    print("-" * len(header))
+    for n in args.sizes:
+        result = _subprocess_json(
+            [
+                "--measure",
+                str(n),
+                "--closed",
+                str(args.closed),
+                "--comments",
+                str(args.comments),
+                "--edited",
+                str(args.edited),
+                "--latency",
+                str(args.latency),
+                "--runs",
+                str(args.runs),
+            ]
+        )
+        target = math.ceil(n / 100) + math.ceil(n * args.edited / 100 / 100) + 3
+        for mode in ("graphql", "naive"):
+            runs = result[mode]
+            first = runs[0]
+            print(
+                f"{n:>6} {mode:<8} {first['reads']:>6} {target if mode == 'graphql' else '':>6} "
+                f"{max(r['writes'] for r in runs):>6} {first['points']:>6} "
+                f"{spread([r['seconds'] for r in runs]):>17} "
+                f"{spread([r['cpu'] for r in runs]):>17} "
+                f"{spread([r['peak_mb'] for r in runs], '{:.0f}'):>17}"
+            )
+            for violation in sorted({v for r in runs for v in r["violations"]}):
+                print(f"{'':>6} {mode} contract violation: {violation}")
+        print(
+            f"{'':>6} repository built in {result['build_seconds']:.1f} s, settled in "
+            f"{result['settle_seconds']:.1f} s"
+        )
+    print(
+        "reads: GETs and GraphQL queries (target ceil(N/100) + 3); points: GraphQL rate-limit "
+        "cost as GitHub computes it; wall: the whole process, start-up included, waiting on the "
+        "local server included; CPU: the sweep process's user + system time; peak: its maximum RSS."
+    )
+
+
+def _measure_steady(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    server = build(args.measure, args.closed, args.comments, args.edited)
+    server.start()
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    settle(server)
+    result: dict[str, Any] = {
+        "build_seconds": built,
+        "settle_seconds": time.perf_counter() - started,
+    }
+    server.latency = args.latency  # only for the measured sweeps
+    for mode, runs in (("graphql", args.runs), ("naive", 1)):
+        result[mode] = []
+        for _ in range(runs):
+            m = measure(server, mode)
+            if m.exit != 0:
+                raise SystemExit(f"{mode} sweep exited {m.exit}")
+            result[mode].append(m.__dict__)
+    server.stop()
+    print(json.dumps(result))
+
+
+# -- first: a busy repository that adopts dutydesk ---------------------------------------------
+
+
+def first(args: argparse.Namespace) -> None:
+    print(
+        f"\n== first sweeps on a repository adopting dutydesk: N open items that need labels and "
+        f"status cards, write budget {args.budget} a run, {args.comments} comments per item, "
+        f"{args.first_runs} repositories each, min/median/max"
+    )
+    print(
+        "   each run is the real CLI with PyGithub's 1 s pause between writes taken out (it is a "
+        "sleep, not work: with it a run takes about `writes` seconds more)"
+    )
+    header = (
+        f"{'N':>6} {'runs':>5} {'writes':>7} {'run 1 writes':>12} {'deferred':>9} "
+        f"{'run 1 wall s':>17} {'run 1 CPU s':>17} {'peak MB':>13} {'dupes':>5}"
+    )
+    print(header)
+    print("-" * len(header))
+    for n in args.sizes:
+        repeats = [
+            _subprocess_json(
+                [
+                    "--measure-first",
+                    str(n),
+                    "--comments",
+                    str(args.comments),
+                    "--budget",
+                    str(args.budget),
+                    *(["--real-pause"] if args.real_pause else []),
+                ]
+            )
+            for _ in range(args.first_runs)
+        ]
+        one = repeats[0]
+        run1 = [r["runs"][0] for r in repeats]
+        print(
+            f"{n:>6} {one['converged_after']:>5} {one['writes']:>7} {run1[0]['writes']:>12} "
+            f"{run1[0]['deferred_writes']:>9} {spread([r['seconds'] for r in run1]):>17} "
+            f"{spread([r['cpu'] for r in run1]):>17} "
+            f"{spread([max(x['peak_mb'] for x in r['runs']) for r in repeats], '{:.0f}'):>13} "
+            f"{one['duplicates']:>5}"
+        )
+        if args.real_pause:
+            print(
+                f"{'':>6} run 1 with PyGithub's pause: {spread([r['paused_seconds'] for r in repeats])} s"
+            )
+        wrote = one["converged_after"] - 1
+        print(
+            f"{'':>6} every write done in {wrote} run(s), the last of them about {wrote - 1} "
+            f"hour(s) after the first with the hourly sweep; violations: "
+            f"{sorted({v for r in repeats for v in r['violations']})}"
+        )
+    print(
+        "runs: sweeps until one writes nothing; writes: all of them; deferred: left by run 1 for "
+        "the next; dupes: comments the bot posted twice with one marker (must be 0)."
+    )
+
+
+def _measure_first(args: argparse.Namespace) -> None:
+    """Sweeps at the same moment, each within the budget, until one writes nothing."""
+    server = build(args.measure_first, 0, args.comments)
+    server.start()
+    budget = ["--max-writes", str(args.budget)]
+    runs: list[dict[str, Any]] = []
+    paused = None
+    if args.real_pause:
+        m = measure(server, "graphql", budget)
+        runs.append(m.__dict__)
+        paused = m.seconds
+    while not runs or runs[-1]["writes"]:
+        m = measure(server, "fast", budget)
+        if m.exit not in (0, 3):
+            raise SystemExit(f"first sweep exited {m.exit}")
+        runs.append(m.__dict__)
+        if len(runs) > 1000:
+            raise SystemExit("no convergence after 1,000 runs")
+    result = {
+        "runs": runs,
+        "converged_after": len(runs),
+        "writes": sum(r["writes"] for r in runs),
+        "duplicates": _duplicates(server),
+        "violations": sorted({v for r in runs for v in r["violations"]}),
+        "paused_seconds": paused,
+    }
+    server.stop()
+    print(json.dumps(result))
+
+
+def _duplicates(server: Any) -> int:
+    """Bot comments that repeat a marker on the same issue."""
+    from dutydesk.markers import marker_key
+
+    state = server.state
+    found = 0
+    for issue in state.issues.values():
+        comments = [state.comments[cid] for cid in issue.comments]
+        keys = [marker_key(c.body) for c in comments if c.author.endswith("[bot]")]
+        marked = [k for k in keys if k]
+        found += len(marked) - len(set(marked))
+    return found
+
+
+# -- long threads ------------------------------------------------------------------------------
+
+
+def threads(args: argparse.Namespace) -> None:
+    n, comments = args.thread_items, args.thread_comments
+    print(f"\n== long threads: {n} open items with {comments} comments each, steady sweep")
+    result = _subprocess_json(
+        ["--measure", str(n), "--closed", "0", "--comments", str(comments), "--runs",
+         str(args.runs)]
+    )  # fmt: skip
+    g = result["graphql"]
+    print(
+        f"reads {g[0]['reads']}, GraphQL points {g[0]['points']}, wall "
+        f"{spread([r['seconds'] for r in g])} s, CPU {spread([r['cpu'] for r in g])} s, peak "
+        f"{spread([r['peak_mb'] for r in g], '{:.0f}')} MB (naive REST reader: "
+        f"{result['naive'][0]['reads']} reads)"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--part", choices=["steady", "first", "threads", "all"], default="all")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--runs", type=int, default=3, help="measured sweeps of each (steady)")
+    parser.add_argument("--first-runs", type=int, default=3, help="repositories of each (first)")
     parser.add_argument("--closed", type=int, default=20_000)
     parser.add_argument("--comments", type=int, default=5, help="people's comments per item")
+    parser.add_argument("--budget", type=int, default=300, help="--max-writes of each run")
+    parser.add_argument(
+        "--real-pause", action="store_true", help="first: also time run 1 with the 1 s pause"
+    )
+    parser.add_argument("--thread-items", type=int, default=100)
+    parser.add_argument("--thread-comments", type=int, default=500)
     parser.add_argument(
         "--edited",
         type=int,
@@ -339,125 +499,22 @@ def main() -> None:
         default=0.0,
         help="seconds the server waits before each answer, to model api.github.com's round trip",
     )
-    parser.add_argument("--child", choices=["graphql", "naive"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["graphql", "naive", "fast"], help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--measure-first", type=int, help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.child:
         child(args.child, rest)
-        return
-    if args.measure is not None:
-        _measure_one(args.measure, args.closed, args.comments, args.latency, args.edited)
-        return
-
-    print(
-        f"dutydesk sweep against the local GitHub: {args.closed:,} closed issues, "
-        f"{args.comments} comments per open item ({args.edited}% with one edited by someone "
-        f"else, {args.edited}% by its author), --now {NOW.isoformat()}, "
-        f"{args.latency * 1000:.0f} ms added to each answer"
-    )
-    print(f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n")
-    header = (
-        f"{'N':>6} {'reader':<8} {'reads':>6} {'budget':>6} {'writes':>6} {'points':>6} "
-        f"{'wall s':>7} {'peak MB':>8}"
-    )
-    print(header)
-    print("-" * len(header))
-    rows = []
-    for n in args.sizes:
-        # Each size in its own process, so each sweep's peak memory is its own.
-        done = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--measure",
-                str(n),
-                "--closed",
-                str(args.closed),
-                "--comments",
-                str(args.comments),
-                "--edited",
-                str(args.edited),
-                "--latency",
-                str(args.latency),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            print(done.stdout, done.stderr, file=sys.stderr)
-            raise SystemExit(f"N = {n}: failed")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        rows.append((n, result))
-        # a page per 100 open items, per 100 comments someone else edited, and `access()`
-        budget = math.ceil(n / 100) + math.ceil(n * args.edited / 100 / 100) + 3
-        for mode in ("graphql", "naive"):
-            m = result[mode]
-            print(
-                f"{n:>6} {mode:<8} {m['reads']:>6} {budget if mode == 'graphql' else '':>6} "
-                f"{m['writes']:>6} {m['points']:>6} {m['seconds']:>7.2f} {m['peak_mb']:>8.1f}"
-            )
-        g, b = result["graphql"], result["naive"]
-        print(
-            f"{'':>6} {'ratio':<8} {b['reads'] / max(g['reads'], 1):>5.0f}x {'':>6} {'':>6} "
-            f"{'':>6} {b['seconds'] / max(g['seconds'], 1e-9):>6.1f}x "
-            f"{b['peak_mb'] / max(g['peak_mb'], 1e-9):>7.2f}x   (naive / dutydesk)"
-        )
-        for mode in ("graphql", "naive"):
-            for violation in result[mode]["violations"]:
-                print(f"{'':>6} {mode} contract violation: {violation}")
-    print()
-    for n, result in rows:
-        g = result["graphql"]
-        budget = math.ceil(n / 100) + math.ceil(n * args.edited / 100 / 100) + 3
-        if n == 1000:
-            checks = [
-                (f"at most {budget} reads", g["reads"] <= budget, g["reads"]),
-                ("under 3 s wall time", g["seconds"] < 3, f"{g['seconds']:.2f} s"),
-                ("under 150 MB peak", g["peak_mb"] < 150, f"{g['peak_mb']:.1f} MB"),
-                ("the second sweep writes nothing", g["writes"] == 0, g["writes"]),
-            ]
-            for name, ok, value in checks:
-                print(f"N = 1,000 target {name}: {'met' if ok else 'MISSED'} ({value})")
-        print(
-            f"N = {n}: repository built in {result['build_seconds']:.1f} s; settling sweep "
-            f"{result['settle_seconds']:.1f} s"
-        )
-        for kind in result["settle_violations"]:
-            print(f"  settling sweep (served leniently) broke GitHub's contract: {kind}")
-    print(
-        "\nreads: GETs and GraphQL queries; points: GraphQL rate-limit cost as GitHub computes "
-        "it (REST requests cost nothing there, but count against the 1,000/hour GITHUB_TOKEN "
-        "limit); wall s: the whole process, start-up included; peak MB: its maximum RSS."
-    )
-
-
-def _kind(violation: Any) -> str:
-    """A violation without the issue number, to list each kind once."""
-    import re
-
-    return re.sub(r"\['[^']*'\]", "['...']", re.sub(r"/\d+/", "/{n}/", str(violation)))
-
-
-def _measure_one(n: int, closed: int, comments: int, latency: float, edited: int) -> None:
-    started = time.perf_counter()
-    server = build(n, closed, comments, edited)
-    server.start()
-    built = time.perf_counter() - started
-    started = time.perf_counter()
-    settle(server)
-    settled = time.perf_counter() - started
-    result: dict[str, Any] = {"build_seconds": built, "settle_seconds": settled}
-    server.latency = latency  # only for the measured sweeps
-    result["settle_violations"] = sorted({_kind(v) for v in server.violations})
-    for mode in ("graphql", "naive"):
-        m = measure(server, mode)
-        if m.exit != 0:
-            raise SystemExit(f"{mode} sweep exited {m.exit}")
-        result[mode] = m.__dict__
-    server.stop()
-    print(json.dumps(result))
+    elif args.measure is not None:
+        _measure_steady(args)
+    elif args.measure_first is not None:
+        _measure_first(args)
+    else:
+        print(f"dutydesk sweep against the local GitHub, --now {NOW.isoformat()}")
+        print(f"(python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+        for name, part in (("steady", steady), ("first", first), ("threads", threads)):
+            if args.part in (name, "all"):
+                part(args)
 
 
 if __name__ == "__main__":
