@@ -4,7 +4,7 @@ comments and its events)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +93,9 @@ def naive_repository(token: str | None, repo_name: str | None, api_url: str | No
                 and (not wanted or wanted & {label["name"].lower() for label in data["labels"]})
             ]
             return sorted((self._issue(d) for d in found), key=lambda i: i.number)
+
+        def each_open_issue(self, labels: Iterable[str]) -> Iterator[Issue]:
+            return iter(self.open_issues(labels))
 
     adapter = _CONNECT[0](token, repo_name, api_url)  # dutydesk's own client settings
     return NaiveRepository(adapter.client, adapter.full_name)

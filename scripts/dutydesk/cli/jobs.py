@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
     from dutydesk.budget import Deferred
     from dutydesk.engine import Context, Decision
+    from dutydesk.io.github_snapshot import PartialListing
     from dutydesk.jobs import Failure, Job, Pause, Swept
     from dutydesk.model import Issue
 
@@ -136,10 +137,12 @@ def sweep(opts: Options, max_writes: int | None) -> None:
     job = job_for(opts)
     ctx = job.context(opts.now)
     failed: list[tuple[int, str]] = []
-    issues, unread = _open_items(job, failed)
+    listing = _OpenItems(job, failed)
     plans: list[tuple[Issue, Decision]] = []
-    for turn in jobs.sweep(issues, lambda issue: job.plan(issue, ctx), isolated=True):
+    # each item is planned as soon as it is read, while the listing goes on
+    for turn in jobs.sweep(listing, lambda issue: job.plan(issue, ctx), isolated=True):
         _sort_turn(turn, plans, failed)
+    plans.sort(key=lambda plan: plan[0].number)  # the order of the budget's ties
     cut = within(planned(plans), max_writes or job.policy.max_writes_per_run)
     for applied in jobs.sweep(cut.now, lambda plan: job.apply(plan.decision), isolated=True):
         if applied.failure is not None:
@@ -149,26 +152,41 @@ def sweep(opts: Options, max_writes: int | None) -> None:
     broken = {number for number, _ in failed}
     rows = [(issue, d) for issue, d in plans if issue.number not in broken]
     write_summary(opts, ctx, rows, failed, deferred)
-    _finish_sweep(opts, len(issues), failed, deferred, unread)
+    _finish_sweep(opts, listing.count, failed, deferred, listing.unread)
 
 
-def _open_items(job: Job, failed: list[tuple[int, str]]) -> tuple[list[Issue], bool]:
-    """The open items GitHub let the sweep read whole; each one it could not read is reported
-    (stderr, an annotation, and `failed` when its number is known), so the sweep exits 1."""
-    from dutydesk import jobs
-    from dutydesk.io.github_snapshot import PartialListing
+class _OpenItems:
+    """The open items GitHub lets the sweep read whole, each as soon as it is read; each one it
+    could not read is reported (stderr, an annotation, and `failed` when its number is known),
+    and `unread` says so, so that the sweep exits 1."""
 
-    try:
-        return list(job.repo.open_issues(jobs.sweep_labels(job.forms, job.handlers))), False
-    except PartialListing as partial:
+    def __init__(self, job: Job, failed: list[tuple[int, str]]) -> None:
+        self.job, self.failed = job, failed
+        self.count, self.unread = 0, False
+
+    def __iter__(self) -> Iterator[Issue]:
+        from dutydesk import jobs
+        from dutydesk.io.github_snapshot import PartialListing
+
+        labels = jobs.sweep_labels(self.job.forms, self.job.handlers)
+        try:
+            for issue in self.job.repo.each_open_issue(labels):
+                self.count += 1
+                yield issue
+        except PartialListing as partial:
+            self.unread = True
+            self._report(partial)
+            self.count += len(partial.issues)
+            yield from partial.issues
+
+    def _report(self, partial: PartialListing) -> None:
         for item in partial.unread:
             annotate("error", item.sentence())
             if item.number is None:
                 click.echo(item.sentence(), err=True)
                 continue
             click.echo(f"#{item.number} failed: could not be read: {item.problem}", err=True)
-            failed.append((item.number, f"could not be read: {item.problem}"))
-        return list(partial.issues), True
+            self.failed.append((item.number, f"could not be read: {item.problem}"))
 
 
 def _sort_turn(

@@ -40,7 +40,7 @@ Writes stay on REST through PyGithub's lazy objects: one request per write.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,6 +65,7 @@ from dutydesk.io.github_queries import (
     read_histories,
     unfinished,
 )
+from dutydesk.io.github_retry import IDEMPOTENT, REPEATABLE, WriteRetry
 from dutydesk.io.github_snapshot import (
     PartialListing,
     Reading,
@@ -75,6 +76,7 @@ from dutydesk.io.github_snapshot import (
     revisions,
     snapshot,
 )
+from dutydesk.io.github_stream import stream_listing
 from dutydesk.model import Access, Issue
 
 __all__ = [
@@ -100,40 +102,6 @@ __all__ = [
 ]
 
 DEFAULT_API = "https://api.github.com"
-
-
-# Methods safe to repeat after an answer that may have come after the change was made.
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-
-
-# Adding labels or assignees (POST) twice has the effect of adding them once.
-REPEATABLE = IDEMPOTENT | {"POST"}
-
-
-class WriteRetry(GithubRetry):
-    """GithubRetry that repeats a POST only when GitHub said it did nothing: a secondary rate
-    limit (403 or 429 with Retry-After, answered before anything is done). After a 5xx, a
-    timeout or a dropped connection GitHub may have made the comment, and a second POST would
-    post it twice: those are not repeated here (see `create_comment`)."""
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() not in IDEMPOTENT and status_code not in (403, 429):
-            return False
-        return bool(super().is_retry(method, status_code, has_retry_after))
-
-    def increment(
-        self,
-        method: str | None = None,
-        url: str | None = None,
-        response: Any = None,
-        error: Exception | None = None,
-        _pool: Any = None,
-        _stacktrace: Any = None,
-    ) -> Any:
-        unsafe = (method or "").upper() not in IDEMPOTENT
-        if error is not None and unsafe and self._is_read_error(error):
-            raise error  # sent, and perhaps done: not repeated
-        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def connect(token: str | None, repo_name: str | None, api_url: str | None) -> GitHubRepository:
@@ -288,18 +256,28 @@ class GitHubRepository:
             pending = {n: c for n, c in following.items() if n in reading.found}
             following.clear()
 
-    def _listing(self, what: str, query: str, variables: dict[str, Any]) -> Reading:
-        """Every issue of a listing read whole, and what could not be."""
+    def _pages(
+        self, what: str, query: str, variables: dict[str, Any]
+    ) -> Callable[[str | None, int, bool], Mapping[str, Any]]:
+        """`fetch(after, first, full)`: a page of a listing's issues (`list_issues`)."""
 
         def fetch(after: str | None, first: int, full: bool) -> Mapping[str, Any]:
             more = {"after": after, "first": first, "full": full}
             issues = self._graphql(what, query, {**variables, **more})["repository"].get("issues")
             return issues if isinstance(issues, Mapping) else {}
 
-        reading = Reading()
-        list_issues(fetch, reading)
+        return fetch
+
+    def _finish(self, reading: Reading) -> None:
+        """The rest of what the listing's pages did not hold whole."""
         self._follow_ups(reading)
         read_histories(self._edits, reading)
+
+    def _listing(self, what: str, query: str, variables: dict[str, Any]) -> Reading:
+        """Every issue of a listing read whole, and what could not be."""
+        reading = Reading()
+        list_issues(self._pages(what, query, variables), reading)
+        self._finish(reading)
         return reading
 
     def _issues(self, what: str, reading: Reading, labels: Sequence[str]) -> list[Issue]:
@@ -329,6 +307,15 @@ class GitHubRepository:
         what = "listing open issues"
         reading = self._listing(what, OPEN_ISSUES_QUERY, {"labels": wanted or None})
         return self._issues(what, reading, wanted)
+
+    def each_open_issue(self, labels: Iterable[str]) -> Iterator[Issue]:
+        """As `open_issues`, but each issue as soon as it is read whole, while the listing goes
+        on in another thread (`github_stream`); `PartialListing` at the end has no issues."""
+        wanted = list(dict.fromkeys(labels))
+        what = "listing open issues"
+        fetch = self._pages(what, OPEN_ISSUES_QUERY, {"labels": wanted or None})
+        listing: Callable[[Reading], None] = lambda reading: list_issues(fetch, reading)  # noqa: E731
+        return stream_listing(what, listing, self._finish, wanted, unfinished=unfinished)
 
     def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
         """Open and closed issues with `label` updated since `since` (for the register)."""

@@ -388,6 +388,7 @@ class Reading:
     unread: list[Unread] = field(default_factory=list)
     alone: int = 0  # single items that failed in a row
     last: int | None = None  # the last issue listed, read or not
+    heard: Callable[[dict[str, Any]], object] | None = None  # told of each issue listed
 
     @property
     def giving_up(self) -> bool:
@@ -396,6 +397,8 @@ class Reading:
     def listed(self, node: dict[str, Any]) -> None:
         self.found[int(node["number"])] = node
         self.last = int(node["number"])
+        if self.heard is not None:
+            self.heard(node)
 
     def lose(self, number: int, problem: object) -> None:
         """An item not read whole: it is not reconciled but reported."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -237,6 +237,9 @@ class MemoryRepository:
             for r in self.issues.values()
             if r.state == "open" and (not wanted or wanted & set(r.labels))
         ]
+
+    def each_open_issue(self, labels: Iterable[str] = ()) -> Iterator[Issue]:
+        yield from self.open_issues(labels)
 
     def open_numbers(self) -> list[int]:
         return [n for n, r in self.issues.items() if r.state == "open"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -15,6 +15,11 @@ class Repository(Protocol):
     def get_issue(self, number: int) -> Issue: ...
 
     def open_issues(self, labels: Iterable[str]) -> list[Issue]: ...
+
+    def each_open_issue(self, labels: Iterable[str]) -> Iterator[Issue]:
+        """The open issues as `open_issues`, each as soon as it is read (the sweep plans them
+        while the rest are read); what could not be read is raised at the end."""
+        ...
 
     def issues_since(self, label: str, since: datetime | None) -> list[Issue]: ...
 
