@@ -43,6 +43,7 @@ PRIORITY_P4 = (
 EVENTS = "dutydesk-events.yml"
 SWEEP = "dutydesk-sweep.yml"
 RUNBOOKS = "dutydesk-runbooks.yml"
+REUSABLE_EVENTS = "reusable-events.yml"
 WAITER = ("wait-for-due",)
 
 
@@ -143,11 +144,14 @@ def test_expressions_evaluate_as_github_does(expression: str, expected: object) 
 def test_every_expression_in_the_workflows_can_be_evaluated() -> None:
     context = {
         "github": {"token": "t", "event": {"issue": {"number": 1}}, "ref": "refs/heads/main"},
-        "inputs": {"dry-run": False},
+        "inputs": {"dry-run": False, "app-client-id": "", "command": "sweep"},
         "needs": {"reconcile": {"outputs": {"due-soon": "false"}}},
         "steps": {"reconcile": {"outputs": {"due-soon": "false"}}},
+        "secrets": {},
+        "vars": {},
     }
-    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+    files = [*sorted((ROOT / ".github" / "workflows").glob("*.yml")), ROOT / "action.yml"]
+    for path in files:
         text = path.read_text(encoding="utf-8")
         yaml.safe_load(text)
         for line in text.splitlines():
@@ -372,7 +376,7 @@ def test_the_sweep_escalates_an_unacknowledged_p1_and_heals_what_events_missed(
     assert "incident.status" in found
     assert state.bot_comments(closed.number) == [] and state.bot_comments(other.number) == []
     assert change.state == "open"
-    assert "#1" in result.jobs["sweep"].steps[0].summary  # the job summary lists the items
+    assert "#1" in result.jobs["sweep"].summary()  # the job summary lists the items
     sweep = github.counts(since=mark)
     assert sweep.reads <= 1 + 3, sweep.by_operation  # ceil(N/100) + 3 for N open items
 
@@ -606,7 +610,7 @@ def test_an_incident_a_bot_account_opened_is_reconciled(
 def test_issues_filed_by_outsiders_share_one_waiting_job(association: str, group: str) -> None:
     """GitHub runs one job per concurrency group and, with cancel-in-progress, a newer one
     replaces the running one: all outsiders' issues together keep at most one waiter."""
-    workflow = yaml.safe_load((ROOT / ".github/workflows" / EVENTS).read_text())
+    workflow = yaml.safe_load((ROOT / ".github/workflows" / REUSABLE_EVENTS).read_text())
     waiter = workflow["jobs"]["wait-for-due"]
     context = {"github": {"event": {"issue": {"number": 7, "author_association": association}}}}
     assert interpolate(waiter["concurrency"]["group"], context) == group

@@ -48,12 +48,14 @@ def github() -> Iterator[GitHubServer]:
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """What actions/checkout leaves: the files the workflows use, in a folder of their own."""
+    """What actions/checkout leaves: the files the workflows use, in a folder of their own
+    (with the composite action, which the reusable workflows' `uses: $/` names)."""
     target = tmp_path / "checkout"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     for name in (".github", "scripts", "runbooks"):
         shutil.copytree(ROOT / name, target / name, ignore=ignore)
-    shutil.copy2(ROOT / "policy.yaml", target / "policy.yaml")
+    for name in ("policy.yaml", "action.yml", "requirements.lock"):
+        shutil.copy2(ROOT / name, target / name)
     return target
 
 

@@ -111,10 +111,10 @@ _register_labels()
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["markdown", "csv", "json"]),
+    type=click.Choice(["markdown", "csv", "json", "html"]),
     default="markdown",
     show_default=True,
-    help="Output format.",
+    help="Output format (html: one self-contained page with the register and charts).",
 )
 @common("policy", "forms", "repo", "now")
 @run_safely
@@ -129,7 +129,13 @@ def report(opts: Options, since: datetime | None, fmt: str) -> None:
     day = since.date() if since is not None else None
     start = datetime.combine(day, datetime.min.time(), policy.timezone) if day else None
     issues = repo.issues_since(policy.label("incident"), start)
-    click.echo(format_rows(rows(issues, ctx, since=day), fmt), nl=False)
+    register = rows(issues, ctx, since=day)
+    if fmt == "html":
+        from dutydesk.views.report_html import report_html
+
+        click.echo(report_html(register, policy, opts.now), nl=False)
+        return
+    click.echo(format_rows(register, fmt), nl=False)
 
 
 @cli.command()
@@ -151,12 +157,22 @@ def _register_groups() -> None:
     from dutydesk.cli.jobs import event, sweep
     from dutydesk.cli.runbooks import runbooks
     from dutydesk.cli.simulate import simulate
+    from dutydesk.cli.site import site
 
-    for command in (simulate, event, sweep, runbooks, forms):
+    for command in (simulate, event, sweep, runbooks, forms, site):
         cli.add_command(command)
 
 
 _register_groups()
+
+
+def _register_init() -> None:
+    from dutydesk.cli.init import init
+
+    cli.add_command(init)
+
+
+_register_init()
 
 
 def main() -> None:

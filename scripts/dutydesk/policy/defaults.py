@@ -57,6 +57,7 @@ DEFAULT_LABELS: dict[str, tuple[str, str, str]] = {
     "approved": ("approved", "0e8a16", "Approved by a listed approver"),
     "rejected": ("rejected", "b60205", "Rejected by an approver"),
     "runbook_review": ("runbook-review", "c5def5", "A runbook's review date has passed"),
+    "public": ("public", "0052cc", "Shown on the public status page (a responder's label)"),
 }
 PRIORITY_COLOURS = {"P1": "b60205", "P2": "d93f0b", "P3": "fbca04", "P4": "c5def5"}
 

@@ -19,6 +19,7 @@ from dutydesk.policy.parsing import (
     RUNBOOKS_KEYS,
     TOP_KEYS,
 )
+from dutydesk.policy.site import SITE_KEYS
 
 POLICY_KEYS: Mapping[str, str] = {
     "timezone": "timezone",
@@ -36,6 +37,8 @@ POLICY_KEYS: Mapping[str, str] = {
     **{f"labels.{role}": f"labels.{role}" for role in DEFAULT_LABELS},
     "labels.<P>": "labels.<P>",
     "max_writes_per_run": "max_writes_per_run",
+    **{f"site.{k}": f"site.{k}" for k in SITE_KEYS if k != "impact"},
+    "site.impact.<P>": "site.impact.<P>",
 }
 """policy.yaml key (``priorities.<P>.response``) -> the `Policy` attribute that holds it
 (``workdays``, ``support``, ``on_call`` and ``bank_holidays`` also make ``Policy.calendar``;

@@ -37,6 +37,7 @@ from dutydesk.policy.schema import (
     RotaEntry,
     RunbooksPolicy,
 )
+from dutydesk.policy.site import parse_site
 from dutydesk.time.calendar import DaySchedule
 from dutydesk.time.durations import Clock, Duration
 
@@ -53,6 +54,7 @@ TOP_KEYS = (
     "runbooks",
     "labels",
     "max_writes_per_run",
+    "site",
 )
 # The keys each section allows (labels allows its roles: see `_labels`).
 HOURS_KEYS = ("workdays", "support", "on_call")
@@ -99,6 +101,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
     runbooks = _runbooks(top.mapping("runbooks"))
     labels = _labels(top, priorities)
     max_writes = top.integer("max_writes_per_run", 300, minimum=1)
+    site = parse_site(top.mapping("site"))
     return Policy(
         source=source,
         timezone=timezone,
@@ -114,6 +117,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
         runbooks=runbooks,
         labels=labels,
         max_writes_per_run=max_writes,
+        site=site,
         raw=dict(data),
     )
 

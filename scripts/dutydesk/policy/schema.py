@@ -73,6 +73,28 @@ class LabelSpec:
     description: str
 
 
+#: site.impact: what a public incident's priority means to the service's users, by default.
+DEFAULT_IMPACT: Mapping[str, str] = {
+    "P1": "Service unavailable",
+    "P2": "Service degraded",
+    "P3": "Some users affected",
+    "P4": "Minor problem",
+}
+
+
+@dataclass(frozen=True)
+class SitePolicy:
+    """The public status page and feed (`dutydesk site build`)."""
+
+    title: str = "Service status"
+    url: str | None = None  # where the site is published, for the feed's links
+    services: tuple[str, ...] = ()  # always listed, with no known problem
+    impact: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_IMPACT))
+    show_names: bool = False  # show who wrote each public update
+    history_days: int = 90  # resolved public incidents shown for this long
+    templates: str | None = None  # a folder of templates that override the built-in ones
+
+
 @dataclass(frozen=True)
 class Policy:
     source: str
@@ -89,6 +111,7 @@ class Policy:
     runbooks: RunbooksPolicy
     labels: Mapping[str, LabelSpec]
     max_writes_per_run: int = 300  # a run's write budget (budget.py)
+    site: SitePolicy = field(default_factory=SitePolicy)
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @cached_property

@@ -162,7 +162,7 @@ def as_json(row: RegisterRow) -> dict[str, Any]:
     }
 
 
-def _text(row: RegisterRow) -> dict[str, str]:
+def text_cells(row: RegisterRow) -> dict[str, str]:
     """One row for people: local times, durations as "2 hours 5 minutes"."""
     from dutydesk.time.durations import format_timedelta
 
@@ -221,7 +221,7 @@ def _markdown(register: list[RegisterRow]) -> str:
         "|" + "---|" * len(COLUMNS),
     ]
     for row in register:
-        text = _text(row)
+        text = text_cells(row)
         lines.append("| " + " | ".join(cell(text[name]) for name, _ in COLUMNS) + " |")
     if not register:
         lines.append("| " + " | ".join(["—"] + [""] * (len(COLUMNS) - 1)) + " |")

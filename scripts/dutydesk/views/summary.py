@@ -45,6 +45,17 @@ def incident_rows(incidents: Sequence[Incident]) -> list[str]:
     return [*header, *(incident_line(i) for i in incidents), ""]
 
 
+def figure_rows(incidents: Sequence[Incident]) -> list[str]:
+    """The open incidents' headline figures, as `dutydesk report --format html` shows them."""
+    if not incidents:
+        return []
+    from dutydesk.views.headline import headline_markdown
+    from dutydesk.views.report import register_row
+
+    register = [register_row(i, i.ctx.now) for i in incidents]
+    return ["### Figures of the open incidents", "", *headline_markdown(register)]
+
+
 def other_rows(ctx: Context, others: Sequence[Row]) -> list[str]:
     """The change requests and maintenance notices: actions planned and the next check."""
     if not others:
@@ -85,6 +96,7 @@ def summary_markdown(
     )
     lines += ["", "### Open incidents", ""]
     lines += incident_rows(incidents)
+    lines += figure_rows(incidents)
     lines += other_rows(ctx, others)
     if runbook_lines:
         lines += ["### Runbooks", "", *runbook_lines, ""]
