@@ -19,10 +19,12 @@ from importlib import resources
 
 from dutydesk import __version__
 
-# The release whose reusable workflows `init` pins a team's callers to. The release job sets
-# these before it builds the wheel; `dutydesk init --repository/--sha/--tag` overrides them.
+# The release whose reusable workflows `init` pins a team's callers to; `dutydesk init
+# --repository/--sha/--tag` overrides them. A commit cannot name itself, so this is the commit
+# of the last change to the reusable workflows' inputs and secrets: tests/test_release_pin.py
+# fails when the callers ask the pinned commit for an input or secret it does not take.
 RELEASE_REPOSITORY = "example-org/dutydesk"
-RELEASE_COMMIT = "b83afc86412662c4b402db93e73e110196e68292"
+RELEASE_COMMIT = "8bb5c938a505601edc8bb695b807a436f7d0bcbe"
 RELEASE_TAG = f"v{__version__}"
 
 # Target path in the team's repository -> path under adopt/files/.

@@ -1,0 +1,63 @@
+"""The commit `dutydesk init` pins a team's workflows to holds what they call (issue 15).
+
+The callers `init` writes call dutydesk's reusable workflows at `adopt.RELEASE_COMMIT`. A commit
+cannot contain its own SHA, so the pin names an earlier commit; this test reads that commit
+from the repository's history and checks that each reusable workflow a caller names is there
+and takes every input and secret the caller passes. It needs the history (a full clone, as
+CI makes); in a shallow clone without the commit it fails and says so, rather than passing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dutydesk.adopt import DEFAULT_RELEASE, FILES, packaged, pin
+
+ROOT = Path(__file__).resolve().parent.parent
+CALLERS = [(target, source) for target, source in FILES if "/workflows/" in target]
+
+
+def at_release(path: str) -> str:
+    done = subprocess.run(
+        ["git", "show", f"{DEFAULT_RELEASE.commit}:{path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, (
+        f"{path} is not in the pinned commit {DEFAULT_RELEASE.commit[:12]} "
+        f"(or its history is missing here): {done.stderr.strip()}"
+    )
+    return done.stdout
+
+
+def calls(caller: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(reusable workflow path, with:, secrets:) of every job that calls one."""
+    prefix = f"{DEFAULT_RELEASE.repository}/"
+    found = []
+    for job in caller["jobs"].values():
+        uses = str(job.get("uses", ""))
+        if uses.startswith(prefix):
+            path, _, ref = uses[len(prefix) :].partition("@")
+            assert ref == DEFAULT_RELEASE.commit
+            found.append((path, job.get("with") or {}, job.get("secrets") or {}))
+    return found
+
+
+@pytest.mark.parametrize("target,source", CALLERS, ids=[t for t, _ in CALLERS])
+def test_the_pinned_commit_takes_what_each_written_caller_passes(target: str, source: str) -> None:
+    caller = yaml.safe_load(pin(packaged(source), DEFAULT_RELEASE))
+    found = calls(caller)
+    assert found, f"{target} calls no reusable workflow of {DEFAULT_RELEASE.repository}"
+    for path, inputs, secrets in found:
+        called = yaml.safe_load(at_release(path))
+        contract = (called.get("on") or called.get(True))["workflow_call"]
+        assert set(inputs) <= set(contract.get("inputs") or {}), (target, path)
+        assert set(secrets) <= set(contract.get("secrets") or {}), (target, path)
+        assert (ROOT / path).is_file(), f"{path} is still in this checkout"
