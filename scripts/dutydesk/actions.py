@@ -4,6 +4,11 @@ Every write dutydesk makes is an `Action`, planned by a pure decision and carrie
 one executor, `dutydesk.io.apply`: comments, labels, assignments and closing on an issue, a
 label's definition (`labels sync`) and a runbook's review pull request. The two writes that
 are not about an issue carry a typed payload: `PullRequest` and `LabelDefinition`.
+
+A notification outside GitHub (`notify`) is planned the same way, with a `Notification`
+payload; it is no GitHub write, but the bot comment that records its delivery is: a `comment`
+with a `DeliveryLog` payload, whose body the executor writes with only the deliveries that
+succeeded (dutydesk.notify).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class Kind(StrEnum):
     CLOSE = "close"
     OPEN_PULL_REQUEST = "open_pull_request"
     SAVE_LABEL = "save_label"
+    NOTIFY = "notify"
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,57 @@ class LabelDefinition:
         )
 
 
-Payload = PullRequest | LabelDefinition
+@dataclass(frozen=True)
+class Notification:
+    """A message to one channel outside GitHub about one event of an issue.
+
+    `key` identifies the event on its issue (`incident.escalated:P1:<due>`): the record of its
+    delivery to `channel` is `(channel, key)`. `subject` is one plain line (an email's subject,
+    PagerDuty's summary); `text` is the message as the channel's transport shows it, user text
+    already escaped for it. `action` is PagerDuty's `event_action` (`trigger`, `resolve`).
+    """
+
+    channel: str
+    transport: str
+    event: str
+    key: str
+    subject: str
+    text: str
+    priority: str | None = None
+    action: str = ""
+
+    def summary(self) -> str:
+        return f"notify {self.channel} ({self.transport}) {self.event}: {self.subject[:100]}"
+
+    def fields(self) -> tuple[tuple[str, Any], ...]:
+        """What `--json` prints of it, in this order (never a secret: none is known here)."""
+        found: tuple[tuple[str, Any], ...] = (
+            ("channel", self.channel),
+            ("transport", self.transport),
+            ("event", self.event),
+            ("subject", self.subject),
+            ("text", self.text),
+        )
+        return found + ((("action", self.action),) if self.action else ())
+
+
+@dataclass(frozen=True)
+class DeliveryLog:
+    """The bot comment that records deliveries: those recorded before (`earlier`) and those of
+    this plan (`planned`), each `(channel, key, at)`. Only the planned ones that were delivered
+    are written (io/apply.py); with none, the comment is not written at all."""
+
+    earlier: tuple[tuple[str, str, str], ...]
+    planned: tuple[tuple[str, str, str], ...]
+
+    def summary(self) -> str:
+        return f"record {len(self.planned)} delivery(ies) outside GitHub"
+
+    def fields(self) -> tuple[tuple[str, Any], ...]:
+        return (("deliveries", [f"{channel} {key}" for channel, key, _ in self.planned]),)
+
+
+Payload = PullRequest | LabelDefinition | Notification | DeliveryLog
 
 
 @dataclass(frozen=True)

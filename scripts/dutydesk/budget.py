@@ -15,7 +15,7 @@ waits for ever.
 Urgency, by the most urgent rule of an item's plan:
 
 0. people summoned or reminded: escalations, update reminders, security, pre- and post-change
-   prompts;
+   prompts, notifications outside GitHub;
 1. decisions and replies: priority, approvals, refusals, invalid and notice comments, leads;
 2. status cards;
 3. anything else (label housekeeping).
@@ -43,6 +43,7 @@ URGENCY: dict[str, int] = {
     Rule.INCIDENT_SECURITY: 0,
     Rule.CHANGE_PRE: 0,
     Rule.CHANGE_POST: 0,
+    Rule.NOTIFY: 0,
     Rule.INCIDENT_PRIORITY: 1,
     Rule.INCIDENT_INVALID: 1,
     Rule.INCIDENT_LEAD: 1,
@@ -62,7 +63,10 @@ LEAST_URGENT = 3
 
 
 def writes(action: Action) -> int:
-    """The requests an action makes on GitHub (a label removal is one per label)."""
+    """The requests an action makes on GitHub (a label removal is one per label; a notification
+    outside GitHub none: the comment recording its delivery is the write)."""
+    if action.kind is Kind.NOTIFY:
+        return 0
     if action.kind is Kind.REMOVE_LABELS:
         return len(action.labels)
     return 1

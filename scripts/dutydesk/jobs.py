@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
@@ -24,6 +24,7 @@ from dutydesk.forms import FormTemplate
 from dutydesk.io.apply import apply_plan
 from dutydesk.io.repository import Repository
 from dutydesk.model import Access, Issue
+from dutydesk.notify.deliver import Deliverer, Rehearsal
 from dutydesk.policy import Policy
 from dutydesk.rules.incidents.wait import wait_deadline
 
@@ -106,6 +107,9 @@ class Job:
     dry_run: bool = False
     show: Show = _silent
     access: Access | None = None  # known already; None: read it for every context
+    # Delivers notifications outside GitHub; the default sends nothing and records them as
+    # sent (simulate). The CLI passes a `Notifier` that sends for real.
+    notifier: Deliverer = field(default_factory=Rehearsal)
 
     def context(self, now: datetime) -> Context:
         access = self.access if self.access is not None else read_access(self.repo, self.policy)
@@ -128,7 +132,9 @@ class Job:
         return decision
 
     def apply(self, decision: Decision) -> Decision:
-        apply_plan(self.repo, decision.actions, self.dry_run, bot=self.policy.bot)
+        apply_plan(
+            self.repo, decision.actions, self.dry_run, bot=self.policy.bot, notifier=self.notifier
+        )
         return decision
 
 

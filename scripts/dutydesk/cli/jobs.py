@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.io.github_snapshot import PartialListing
     from dutydesk.jobs import Failure, Job, Pause, Swept
     from dutydesk.model import Issue
+    from dutydesk.notify.deliver import Notifier
+    from dutydesk.policy import Policy
 
 
 def print_actions(actions: Iterable[Action], at: datetime, opts: Options, prefix: str = "") -> None:
@@ -45,7 +47,35 @@ def job_for(opts: Options) -> Job:
         print_actions(decision.actions, now, opts, prefix="would: " if opts.dry_run else "")
 
     policy, forms = load_setup(opts)
-    return Job(github(opts), policy, forms, handlers(), dry_run=opts.dry_run, show=show)
+    notifier = notifier_for(opts, policy)
+    return Job(github(opts), policy, forms, handlers(), opts.dry_run, show, notifier=notifier)
+
+
+def notifier_for(opts: Options, policy: Policy) -> Notifier:
+    """Sends notifications outside GitHub with the secrets in the environment (notify/)."""
+    from dutydesk.notify.deliver import Notifier
+
+    return Notifier(
+        policy.notifications,
+        os.environ,
+        repository=opts.repo or os.environ.get("GITHUB_REPOSITORY", ""),
+        server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
+    )
+
+
+def report_deliveries(job: Job) -> None:
+    """Say on stderr (and in a warning annotation, and the job summary) which notifications
+    failed; they are tried again on the next run, and the run's exit status does not change."""
+    failed = getattr(job.notifier, "failed", [])
+    for failure in failed:
+        annotate("warning", failure.sentence())
+        click.echo(failure.sentence(), err=True)
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if failed and path:
+        from dutydesk.notify.summary import summary_markdown
+
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(summary_markdown(failed))
 
 
 @click.command()
@@ -90,7 +120,10 @@ def event(opts: Options, event_name: str | None, event_path: Path | None, wait: 
         return decision
 
     pause = sleeper(opts.now, number) if wait and not opts.dry_run else None
-    event_job(check, waiting, opts.now, pause)
+    try:
+        event_job(check, waiting, opts.now, pause)
+    finally:
+        report_deliveries(job)
 
 
 def sleeper(start: datetime, number: int) -> Pause:
@@ -152,6 +185,7 @@ def sweep(opts: Options, max_writes: int | None) -> None:
     broken = {number for number, _ in failed}
     rows = [(issue, d) for issue, d in plans if issue.number not in broken]
     write_summary(opts, ctx, rows, failed, deferred)
+    report_deliveries(job)
     _finish_sweep(opts, listing.count, failed, deferred, listing.unread)
 
 

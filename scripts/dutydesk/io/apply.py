@@ -10,16 +10,21 @@ Every write is a planned `Action`, whatever it writes to:
   first one; a pull request that cannot be opened does not stop the others, and its
   `Outcome` says why.
 
+* a notification outside GitHub (`notify`), through a `Deliverer` (dutydesk.notify.deliver),
+  which never raises: a failed delivery is kept for the job summary. The comment recording
+  deliveries (a `DeliveryLog` payload) comes after them in the plan and is written with only
+  those that were delivered, or not at all when none was: deliver first, then record.
+
 An issue write that fails raises, as the adapters do, and ends the plan there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from dutydesk.actions import Action, Kind, LabelDefinition, PullRequest
+from dutydesk.actions import Action, DeliveryLog, Kind, LabelDefinition, Notification, PullRequest
 from dutydesk.errors import BotIdentityError, GitHubError
 from dutydesk.io.repository import Repository
 from dutydesk.markers import with_marker
@@ -27,8 +32,9 @@ from dutydesk.people import same
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.io.runbook_store import OpenedPullRequest, RunbookStore
+    from dutydesk.notify.deliver import Deliverer
 
-P = TypeVar("P", PullRequest, LabelDefinition)
+P = TypeVar("P", PullRequest, LabelDefinition, Notification, DeliveryLog)
 
 
 @dataclass(frozen=True)
@@ -99,15 +105,37 @@ class _Executor:
     store: RunbookStore | None
     outcomes: list[Outcome] = field(default_factory=list)
     bot: str | None = None
+    notifier: Deliverer | None = None
     _base: tuple[str, str] | None = None  # the default branch and its head, once read
+    _delivered: set[tuple[str, str]] = field(default_factory=set)  # (channel, key) this plan
 
     def apply(self, action: Action) -> None:
         if action.kind is Kind.OPEN_PULL_REQUEST:
             self.outcomes.append(self._open(action, _payload(action, PullRequest)))
+        elif action.kind is Kind.NOTIFY:
+            self._notify(action, _payload(action, Notification))
         elif self.repo is None:
             raise ValueError(f"{action.kind} needs a repository to write to")
+        elif isinstance(action.payload, DeliveryLog):
+            self._record(self.repo, action, action.payload)
         else:
             apply_action(self.repo, action, self.bot)
+
+    def _notify(self, action: Action, note: Notification) -> None:
+        if self.notifier is None or action.issue is None:
+            raise ValueError("a notification needs a notifier and an issue: apply_plan(notifier=)")
+        if self.notifier.deliver(action.issue, note):
+            self._delivered.add((note.channel, note.key))
+
+    def _record(self, repo: Repository, action: Action, log: DeliveryLog) -> None:
+        """The record comment, with the deliveries this plan made (none: no write)."""
+        from dutydesk.notify.records import Sent, log_body
+
+        made = [Sent(*s) for s in log.planned if (s[0], s[1]) in self._delivered]
+        if not made:
+            return
+        body = log_body([*(Sent(*s) for s in log.earlier), *made])
+        apply_action(repo, replace(action, body=body), self.bot)
 
     def _open(self, action: Action, pull: PullRequest) -> Outcome:
         if self.store is None:
@@ -141,17 +169,19 @@ def apply_plan(
     *,
     store: RunbookStore | None = None,
     bot: str | None = None,
+    notifier: Deliverer | None = None,
 ) -> list[Outcome]:
     """Make every planned write, in order; with `dry_run`, none.
 
     `repo` takes the issue writes and label definitions, `store` the review pull requests;
     either may be None when the plan has none of its writes. With `bot` (the policy's), a new
     comment GitHub records under another login stops the plan (`BotIdentityError`). Returns
-    what happened to each pull request.
+    what happened to each pull request. `notifier` delivers the notifications outside GitHub
+    (dutydesk.notify.deliver); a plan with one needs it.
     """
     if dry_run:
         return []
-    executor = _Executor(repo, store, bot=bot)
+    executor = _Executor(repo, store, bot=bot, notifier=notifier)
     for action in actions:
         executor.apply(action)
     return executor.outcomes

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from dutydesk.policy.defaults import DEFAULT_LABELS
+from dutydesk.policy.notifications import TRANSPORT_KEYS
 from dutydesk.policy.parsing import (
     CHANGES_KEYS,
     INCIDENTS_KEYS,
@@ -39,6 +40,13 @@ POLICY_KEYS: Mapping[str, str] = {
     "max_writes_per_run": "max_writes_per_run",
     **{f"site.{k}": f"site.{k}" for k in SITE_KEYS if k != "impact"},
     "site.impact.<P>": "site.impact.<P>",
+    **{
+        f"notifications.channels.<name>.{t}.{k}": f"notifications.channels.<name>.{k}"
+        for t, keys in TRANSPORT_KEYS.items()
+        for k in keys
+    },
+    "notifications.routes": "notifications.routes",
+    "notifications.max_age": "notifications.max_age",
 }
 """policy.yaml key (``priorities.<P>.response``) -> the `Policy` attribute that holds it
 (``workdays``, ``support``, ``on_call`` and ``bank_holidays`` also make ``Policy.calendar``;

@@ -26,6 +26,7 @@ from dutydesk.policy.defaults import (
     WEEKDAYS,
 )
 from dutydesk.policy.merge import deep_merge
+from dutydesk.policy.notifications import parse_notifications
 from dutydesk.policy.reader import Reader
 from dutydesk.policy.schema import (
     PRIORITY_IDS,
@@ -55,6 +56,7 @@ TOP_KEYS = (
     "labels",
     "max_writes_per_run",
     "site",
+    "notifications",
 )
 # The keys each section allows (labels allows its roles: see `_labels`).
 HOURS_KEYS = ("workdays", "support", "on_call")
@@ -102,6 +104,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
     labels = _labels(top, priorities)
     max_writes = top.integer("max_writes_per_run", 300, minimum=1)
     site = parse_site(top.mapping("site"))
+    notifications = parse_notifications(top.mapping("notifications"))
     return Policy(
         source=source,
         timezone=timezone,
@@ -118,6 +121,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
         labels=labels,
         max_writes_per_run=max_writes,
         site=site,
+        notifications=notifications,
         raw=dict(data),
     )
 

@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dutydesk.time.calendar import BankHolidays, BusinessCalendar, DaySchedule
 from dutydesk.time.durations import Duration
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dutydesk.policy.notifications import NotificationsPolicy
 
 PRIORITY_IDS = ("P1", "P2", "P3", "P4")
 
@@ -112,6 +115,7 @@ class Policy:
     labels: Mapping[str, LabelSpec]
     max_writes_per_run: int = 300  # a run's write budget (budget.py)
     site: SitePolicy = field(default_factory=SitePolicy)
+    notifications: NotificationsPolicy = field(default_factory=lambda: _no_notifications())
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @cached_property
@@ -141,3 +145,10 @@ class Policy:
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone)
+
+
+def _no_notifications() -> NotificationsPolicy:
+    """The default: no channels, no routes (notifications are off)."""
+    from dutydesk.policy.notifications import NotificationsPolicy
+
+    return NotificationsPolicy()

@@ -33,6 +33,8 @@ class Rule(StrEnum):
     MAINTENANCE_NOTICE = "maintenance.notice"
     # runbooks (rules/runbooks/)
     RUNBOOK_RENEWAL = "runbook.renewal"
+    # notifications outside GitHub (rules/notify.py)
+    NOTIFY = "notify.message"
     # repository housekeeping (labels sync)
     LABELS_SYNC = "labels.sync"
 

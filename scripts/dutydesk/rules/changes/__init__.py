@@ -44,6 +44,7 @@ from dutydesk.rules.changes.post_change import rule_post_change
 from dutydesk.rules.changes.pre_change import rule_pre_change
 from dutydesk.rules.changes.refused import rule_refused
 from dutydesk.rules.changes.withdrawn import rule_withdrawn
+from dutydesk.rules.notify import notify_change, notify_maintenance
 
 __all__ = ["CHANGE_RULES", "handle_change", "handle_maintenance", "parse_approve"]
 
@@ -63,7 +64,8 @@ def handle_change(item: Item, ctx: Context) -> Decision:
     """Reconcile an out-of-hours change request."""
     if not item.issue.is_open:
         return Decision()
-    decision = run_rules(read_facts(item, ctx), CHANGE_RULES)
+    facts = read_facts(item, ctx)
+    decision = run_rules(facts, CHANGE_RULES) + notify_change(facts)
     if decision.next_check is not None and decision.next_check <= ctx.now:
         return Decision(decision.actions, None)
     return decision
@@ -73,4 +75,5 @@ def handle_maintenance(item: Item, ctx: Context) -> Decision:
     """Reconcile a planned-maintenance notice: readable times and enough working days' notice."""
     if not item.issue.is_open:
         return Decision()
-    return run_rules(read_maintenance(item, ctx), MAINTENANCE_RULES)
+    facts = read_maintenance(item, ctx)
+    return run_rules(facts, MAINTENANCE_RULES) + notify_maintenance(facts)

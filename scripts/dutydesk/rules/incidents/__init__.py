@@ -52,6 +52,7 @@ from dutydesk.rules.incidents.status import status_card
 from dutydesk.rules.incidents.story import Incident, read
 from dutydesk.rules.incidents.updates import next_update_due, update_plan, update_reminder
 from dutydesk.rules.incidents.wait import wait_deadline
+from dutydesk.rules.notify import notify_incident
 
 __all__ = [
     "RULES",
@@ -91,8 +92,10 @@ RULES = (
 
 
 def handle(item: Item, ctx: Context) -> Decision:
-    """Reconcile one incident: read its facts once, then every rule over them."""
-    return decide(read(item, ctx))
+    """Reconcile one incident: read its facts once, then every rule over them, then the
+    notifications outside GitHub that its events call for (rules/notify.py)."""
+    incident = read(item, ctx)
+    return decide(incident) + notify_incident(incident)
 
 
 def decide(incident: Incident) -> Decision:

@@ -1,0 +1,247 @@
+"""The `notifications:` section of policy.yaml: channels outside GitHub and the routes to them
+(pure). Kept beside parsing.py, which calls `parse_notifications` for the section.
+
+    notifications:
+      channels:                 # name -> exactly one transport
+        ops:    {slack: {webhook_url_env: OPS_SLACK_WEBHOOK}}
+        teams:  {teams: {webhook_url_env: OPS_TEAMS_WEBHOOK}}
+        oncall: {email: {to: [oncall@example.org]}}
+        pager:  {pagerduty: {routing_key_env: PD_ROUTING_KEY}}
+      routes:
+        - {channel: ops, events: [incident.opened], priorities: [P1, P2], when: always}
+      max_age: 1 day            # an event older than this is never sent (nor retried)
+
+The section names secrets only by the environment variable that holds them: a value here is
+never a secret, so policy.yaml can be public. No section: no notifications.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from dutydesk.policy.reader import Reader
+from dutydesk.policy.schema import PRIORITY_IDS
+from dutydesk.time.durations import Clock, Duration
+
+NOTIFICATIONS_KEYS = ("channels", "routes", "max_age")
+ROUTE_KEYS = ("channel", "events", "priorities", "when")
+PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+
+class Transport(StrEnum):
+    SLACK = "slack"
+    TEAMS = "teams"
+    EMAIL = "email"
+    PAGERDUTY = "pagerduty"
+
+
+class Event(StrEnum):
+    """Every event a route may name (rules/notify.py derives them from the rules' facts)."""
+
+    INCIDENT_OPENED = "incident.opened"
+    INCIDENT_REPRIORITISED = "incident.reprioritised"
+    INCIDENT_ESCALATED = "incident.escalated"
+    INCIDENT_ACKNOWLEDGED = "incident.acknowledged"
+    INCIDENT_UPDATED = "incident.updated"
+    INCIDENT_RESOLVED = "incident.resolved"
+    INCIDENT_SECURITY = "incident.security"
+    CHANGE_REQUESTED = "change.requested"
+    CHANGE_APPROVED = "change.approved"
+    CHANGE_STARTING = "change.starting"
+    CHANGE_DONE = "change.done"
+    CHANGE_ROLLED_BACK = "change.rolled_back"
+    MAINTENANCE_ANNOUNCED = "maintenance.announced"
+
+
+class When(StrEnum):
+    """When a route applies, by the policy's calendar at the moment of the event."""
+
+    ALWAYS = "always"
+    SUPPORT_HOURS = "support-hours"
+    OUT_OF_HOURS = "out-of-hours"  # on-call hours or no cover
+    ON_CALL = "on-call"
+    NO_COVER = "no-cover"
+
+
+#: The settings each transport takes, beside the one it needs.
+TRANSPORT_KEYS: Mapping[Transport, tuple[str, ...]] = {
+    Transport.SLACK: ("webhook_url_env",),
+    Transport.TEAMS: ("webhook_url_env",),
+    Transport.EMAIL: ("to", "subject_prefix"),
+    Transport.PAGERDUTY: ("routing_key_env", "events_url"),
+}
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A place outside GitHub. `secret_env` names the environment variable holding the webhook
+    URL (Slack, Teams) or the routing key (PagerDuty); email reads SMTP_* (notify/transports)."""
+
+    name: str
+    transport: Transport
+    secret_env: str = ""
+    to: tuple[str, ...] = ()
+    subject_prefix: str = "[dutydesk]"
+    events_url: str = PAGERDUTY_EVENTS_URL
+
+
+@dataclass(frozen=True)
+class Route:
+    channel: str
+    events: tuple[Event, ...]
+    priorities: tuple[str, ...] = ()  # empty: every priority; filters incident events only
+    when: When = When.ALWAYS
+
+
+@dataclass(frozen=True)
+class NotificationsPolicy:
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    routes: tuple[Route, ...] = ()
+    max_age: Duration = field(default_factory=lambda: Duration.wall(timedelta(days=1)))
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.routes)
+
+
+def parse_notifications(section: Reader) -> NotificationsPolicy:
+    """The channels, then the routes (which must name a channel), each checked."""
+    channels = _channels(section)
+    routes = _routes(section, channels)
+    max_age = section.duration("max_age", "1 day", (Clock.WALL,))
+    if max_age.amount <= timedelta(0):
+        raise section.fail("max_age", section.data["max_age"], "a duration longer than zero")
+    section.done(NOTIFICATIONS_KEYS)
+    return NotificationsPolicy(channels=channels, routes=routes, max_age=max_age)
+
+
+def _channels(section: Reader) -> dict[str, Channel]:
+    given = section.mapping("channels")
+    channels: dict[str, Channel] = {}
+    for name in given.data:
+        if not isinstance(name, str) or not _CHANNEL_NAME.fullmatch(name):
+            raise given.fail(
+                str(name), name, "a channel name of lowercase letters, digits, - and _"
+            )
+        channels[name] = _channel(given, name)
+    return channels
+
+
+def _channel(channels: Reader, name: str) -> Channel:
+    entry = channels.mapping(name)
+    allowed = "exactly one transport: " + ", ".join(Transport)
+    transports = list(entry.data)
+    if len(transports) != 1:
+        raise channels.fail(name, entry.data, allowed)
+    try:
+        transport = Transport(transports[0])
+    except ValueError:
+        raise entry.fail(str(transports[0]), entry.data[transports[0]], allowed) from None
+    settings = entry.mapping(transport.value)
+    settings.done(TRANSPORT_KEYS[transport])
+    if transport is Transport.EMAIL:
+        return Channel(name, transport, to=_addresses(settings), subject_prefix=_prefix(settings))
+    env_key = "routing_key_env" if transport is Transport.PAGERDUTY else "webhook_url_env"
+    secret_env = settings.text(env_key, "")
+    if not _ENV_NAME.fullmatch(secret_env):
+        raise settings.fail(
+            env_key, secret_env, "the NAME of an environment variable (A-Z, 0-9, _)"
+        )
+    if transport is Transport.PAGERDUTY:
+        return Channel(name, transport, secret_env, events_url=_events_url(settings))
+    return Channel(name, transport, secret_env)
+
+
+def _addresses(settings: Reader) -> tuple[str, ...]:
+    value = settings.get("to", None)
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise settings.fail("to", value, "a list of email addresses")
+    for item in items:
+        if not isinstance(item, str) or not _ADDRESS.fullmatch(item.strip()):
+            raise settings.fail("to", item, "an email address such as oncall@example.org")
+    return tuple(item.strip() for item in items)
+
+
+def _prefix(settings: Reader) -> str:
+    prefix = settings.text("subject_prefix", "[dutydesk]")
+    if any(ch in prefix for ch in "\r\n"):
+        raise settings.fail("subject_prefix", prefix, "one line of text")
+    return prefix
+
+
+def _events_url(settings: Reader) -> str:
+    url = settings.text("events_url", PAGERDUTY_EVENTS_URL)
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise settings.fail("events_url", url, f"an https URL such as {PAGERDUTY_EVENTS_URL}")
+    return url
+
+
+def _routes(section: Reader, channels: Mapping[str, Channel]) -> tuple[Route, ...]:
+    value = section.get("routes", [])
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise section.fail("routes", value, "a list of {channel, events, priorities, when}")
+    routes = []
+    for index, item in enumerate(value):
+        name = f"routes[{index}]"
+        if not isinstance(item, dict):
+            raise section.fail(name, item, "a mapping with channel, events, priorities and when")
+        routes.append(_route(Reader(section.source, item, section.key(name)), channels))
+    return tuple(routes)
+
+
+def _route(entry: Reader, channels: Mapping[str, Channel]) -> Route:
+    channel = entry.text("channel", "")
+    if channel not in channels:
+        known = ", ".join(sorted(channels)) or "none are defined under notifications.channels"
+        raise entry.fail("channel", channel, f"a channel defined under channels ({known})")
+    route = Route(
+        channel=channel,
+        events=_events(entry),
+        priorities=_priorities(entry),
+        when=_when(entry),
+    )
+    entry.done(ROUTE_KEYS)
+    return route
+
+
+def _events(entry: Reader) -> tuple[Event, ...]:
+    value = entry.get("events", None)
+    items = [value] if isinstance(value, str) else value
+    allowed = "a list of events: " + ", ".join(Event)
+    if not isinstance(items, list) or not items:
+        raise entry.fail("events", value, allowed)
+    events = []
+    for item in items:
+        try:
+            events.append(Event(str(item)))
+        except ValueError:
+            raise entry.fail("events", item, allowed) from None
+    return tuple(dict.fromkeys(events))
+
+
+def _priorities(entry: Reader) -> tuple[str, ...]:
+    value = entry.get("priorities", [])
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or any(str(i) not in PRIORITY_IDS for i in items):
+        raise entry.fail("priorities", value, "a list of priorities among P1, P2, P3, P4")
+    return tuple(str(i) for i in items)
+
+
+def _when(entry: Reader) -> When:
+    value = entry.get("when", When.ALWAYS.value)
+    try:
+        return When(str(value))
+    except ValueError:
+        raise entry.fail("when", value, "one of " + ", ".join(When)) from None

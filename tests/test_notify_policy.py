@@ -1,0 +1,179 @@
+"""The `notifications:` section of policy.yaml (issue 16): what it accepts, and the errors that
+name the key, the value found and what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dutydesk.errors import PolicyError
+from dutydesk.policy import parse_policy
+from dutydesk.policy.notifications import PAGERDUTY_EVENTS_URL, Event, Transport, When
+
+CHANNELS: dict[str, Any] = {
+    "ops": {"slack": {"webhook_url_env": "OPS_SLACK_WEBHOOK"}},
+    "teams": {"teams": {"webhook_url_env": "OPS_TEAMS_WEBHOOK"}},
+    "oncall": {"email": {"to": ["oncall@example.org"]}},
+    "pager": {"pagerduty": {"routing_key_env": "PD_ROUTING_KEY"}},
+}
+ISSUE_EXAMPLE = {
+    "channels": CHANNELS,
+    "routes": [
+        {
+            "channel": "ops",
+            "events": [
+                "incident.opened",
+                "incident.escalated",
+                "incident.updated",
+                "incident.resolved",
+            ],
+            "priorities": ["P1", "P2"],
+        },
+        {
+            "channel": "oncall",
+            "events": ["incident.opened"],
+            "priorities": ["P1"],
+            "when": "out-of-hours",
+        },
+    ],
+}
+
+
+def notifications(section: Any) -> Any:
+    return parse_policy({"notifications": section}).notifications
+
+
+def test_no_section_means_no_notifications() -> None:
+    policy = parse_policy({})
+    assert not policy.notifications.enabled
+    assert policy.notifications.channels == {} and policy.notifications.routes == ()
+
+
+def test_the_issues_example_reads_as_written() -> None:
+    found = notifications(ISSUE_EXAMPLE)
+    assert {n: c.transport for n, c in found.channels.items()} == {
+        "ops": Transport.SLACK,
+        "teams": Transport.TEAMS,
+        "oncall": Transport.EMAIL,
+        "pager": Transport.PAGERDUTY,
+    }
+    assert found.channels["ops"].secret_env == "OPS_SLACK_WEBHOOK"
+    assert found.channels["oncall"].to == ("oncall@example.org",)
+    assert found.channels["pager"].events_url == PAGERDUTY_EVENTS_URL
+    first, second = found.routes
+    assert first.events[0] is Event.INCIDENT_OPENED and first.priorities == ("P1", "P2")
+    assert first.when is When.ALWAYS and second.when is When.OUT_OF_HOURS
+    assert found.max_age.amount.days == 1
+
+
+def with_route(**route: Any) -> dict[str, Any]:
+    return {
+        "channels": CHANNELS,
+        "routes": [{"channel": "ops", "events": ["incident.opened"], **route}],
+    }
+
+
+BAD = [
+    pytest.param(
+        {"channels": {"ops": {"sms": {"to": "x"}}}},
+        "notifications.channels.ops.sms",
+        "exactly one transport: slack, teams, email, pagerduty",
+        id="unknown transport",
+    ),
+    pytest.param(
+        {
+            "channels": {
+                "ops": {"slack": {"webhook_url_env": "A"}, "teams": {"webhook_url_env": "B"}}
+            }
+        },
+        "notifications.channels.ops",
+        "exactly one transport",
+        id="two transports on one channel",
+    ),
+    pytest.param(
+        {
+            "channels": {
+                "ops": {"slack": {"webhook_url_env": "https://hooks.slack.com/services/T/B/X"}}
+            }
+        },
+        "notifications.channels.ops.slack.webhook_url_env",
+        "the NAME of an environment variable",
+        id="a secret written where its variable's name goes",
+    ),
+    pytest.param(
+        {"channels": {"ops": {"slack": {"webhook_url": "OPS"}}}},
+        "notifications.channels.ops.slack.webhook_url",
+        "unknown key",
+        id="unknown setting",
+    ),
+    pytest.param(
+        {"channels": {"oncall": {"email": {"to": ["not an address"]}}}},
+        "notifications.channels.oncall.email.to",
+        "an email address",
+        id="bad address",
+    ),
+    pytest.param(
+        {"channels": CHANNELS, "routes": [{"channel": "sms", "events": ["incident.opened"]}]},
+        "notifications.routes[0].channel",
+        "a channel defined under channels (oncall, ops, pager, teams)",
+        id="route to an unknown channel",
+    ),
+    pytest.param(
+        with_route(events=["incident.opend"]),
+        "notifications.routes[0].events",
+        "a list of events: incident.opened",
+        id="unknown event name",
+    ),
+    pytest.param(
+        with_route(when="evenings"),
+        "notifications.routes[0].when",
+        "one of always, support-hours, out-of-hours, on-call, no-cover",
+        id="bad when",
+    ),
+    pytest.param(
+        with_route(priorities=["P5"]),
+        "notifications.routes[0].priorities",
+        "among P1, P2, P3, P4",
+        id="unknown priority",
+    ),
+    pytest.param(
+        with_route(channels="ops"),
+        "notifications.routes[0].channels",
+        "unknown key",
+        id="unknown route key",
+    ),
+    pytest.param(
+        {"channels": CHANNELS, "max_age": "2 office hours"},
+        "notifications.max_age",
+        "one of these clocks: wall",
+        id="max_age on the office clock",
+    ),
+    pytest.param({"chanels": {}}, "notifications.chanels", "unknown key", id="typo in the section"),
+]
+
+
+@pytest.mark.parametrize(("section", "key", "allowed"), BAD)
+def test_a_bad_section_names_the_key_and_what_is_allowed(
+    section: dict[str, Any], key: str, allowed: str
+) -> None:
+    with pytest.raises(PolicyError) as raised:
+        notifications(section)
+    assert raised.value.key == key
+    assert allowed in raised.value.allowed
+
+
+def test_validate_reports_a_route_to_an_unknown_channel(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from dutydesk.cli import cli
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "notifications:\n  channels: {ops: {slack: {webhook_url_env: OPS}}}\n"
+        "  routes: [{channel: pager, events: [incident.opened]}]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["validate", "--policy", str(policy)])
+    assert result.exit_code == 1, result.output
+    assert "notifications.routes[0].channel: found 'pager'" in result.output
