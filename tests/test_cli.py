@@ -68,8 +68,10 @@ def test_simulate_json_is_one_action_a_line(runner: CliRunner, tmp_path: Path) -
     scenario.write_text(SCENARIO, encoding="utf-8")
     result = runner.invoke(cli, ["simulate", str(scenario), "--json"])
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in result.output.splitlines()]
+    *lines, summary = [json.loads(line) for line in result.output.splitlines()]
     assert lines and all({"at", "issue", "kind", "rule"} <= set(line) for line in lines)
+    assert all(line["at"].endswith("Z") for line in lines), "always UTC, with Z"
+    assert summary["kind"] == "summary" and summary["steps"] >= 1
     kinds = {line["kind"] for line in lines}
     assert kinds <= {
         "add_labels",
@@ -81,7 +83,7 @@ def test_simulate_json_is_one_action_a_line(runner: CliRunner, tmp_path: Path) -
     }
     escalation = next(line for line in lines if line["rule"] == "incident.escalation")
     # Due at 10:20; the event job waits for it although the sweep runs only hourly.
-    assert escalation["at"] <= "2026-11-23T10:25:00+00:00"
+    assert escalation["at"] <= "2026-11-23T10:25:00Z"
 
 
 @pytest.mark.parametrize(

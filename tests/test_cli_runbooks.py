@@ -191,7 +191,7 @@ def test_a_dry_run_prints_json_actions_with_path_branch_title_and_diff(repo: Pat
     assert action["reviewers"] == ["example-org/payments-team"]
     assert action["diff"].startswith("--- a/runbooks/payments-api.md\n+++ b/runbooks/")
     assert "Not looked up" in action["body"]
-    assert action["at"] == "2026-11-25T09:00:00+00:00"
+    assert action["at"] == "2026-11-25T09:00:00Z"
 
 
 def test_a_run_opens_at_most_max_pull_requests_per_run(repo: Path) -> None:

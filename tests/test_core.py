@@ -201,7 +201,7 @@ def test_json_of_an_action_has_the_documented_keys() -> None:
     )
     out = action.to_json(T0)
     assert out["kind"] == "comment" and out["update"] is True and out["issue"] == 4
-    assert out["at"] == "2026-11-23T10:00:00+00:00" and out["rule"] == "incident.status"
+    assert out["at"] == "2026-11-23T10:00:00Z" and out["rule"] == "incident.status"
 
 
 @pytest.mark.parametrize(

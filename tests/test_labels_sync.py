@@ -90,7 +90,7 @@ def test_a_save_label_action_reads_as_one_line_and_prints_its_payload() -> None:
     [action] = plan_labels(POLICY, {k: v for k, v in right().items() if k != "security"})
     assert action.summary() == "create label security #5319e7"
     assert action.to_json(datetime(2026, 11, 25, tzinfo=UTC)) == {
-        "at": "2026-11-25T00:00:00+00:00",
+        "at": "2026-11-25T00:00:00Z",
         "issue": None,
         "kind": "save_label",
         "rule": "labels.sync",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -167,7 +167,7 @@ class Action:
         return self.payload.fields() if self.payload is not None else ()
 
     def to_json(self, at: datetime) -> dict[str, Any]:
-        out: dict[str, Any] = {"at": at.isoformat(), "issue": self.issue, "kind": str(self.kind)}
+        out: dict[str, Any] = {"at": utc_text(at), "issue": self.issue, "kind": str(self.kind)}
         out["rule"] = self.rule
         if self.labels:
             out["labels"] = list(self.labels)
@@ -211,6 +211,11 @@ def _first_text_line(body: str) -> str:
         if text and not text.startswith("<!--"):
             return text[:100]
     return ""
+
+
+def utc_text(at: datetime) -> str:
+    """A moment as JSON carries it: UTC, with `Z` (`2026-11-23T10:22:00Z`)."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def dumps(action: Action, at: datetime) -> str:

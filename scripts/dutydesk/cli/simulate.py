@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +65,7 @@ def simulate(
     to_stderr = report_format in ("csv", "json")
     if opts.as_json:
         print_json(entries, err=to_stderr)
+        click.echo(json.dumps({"kind": "summary", **sim.figures()}), err=to_stderr)
     else:
         print_text(sim, entries, err=to_stderr)
     if report_format is not None:
@@ -104,6 +106,10 @@ def print_text(sim: Simulation, entries: Sequence[Entry], err: bool = False) -> 
         f"({sim.skipped} unchanged items passed by), {actions} bot actions",
         err=err,
     )
+    from dutydesk.simulate.billing import summary_text
+
+    for line in summary_text(sim.figures()):
+        click.echo(line, err=err)
 
 
 def print_register(sim: Simulation, fmt: str) -> None:

@@ -7,7 +7,7 @@ import heapq
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,28 @@ from dutydesk.forms import FormTemplate, parse_body, render_body
 from dutydesk.io.memory import MemoryRepository
 from dutydesk.jobs import Job, Wait, read_access, sweep
 from dutydesk.policy import Policy, load_policy
+from dutydesk.simulate.billing import JobRun, bill, lateness
 from dutydesk.simulate.scenario import Scenario, load_scenario
 from dutydesk.simulate.steps import Step
+
+#: The runbooks workflow's schedule (dutydesk-runbooks.yml `cron: "41 8 * * 1-5"`, UTC):
+#: weekdays at 08:41. tests/test_simulate_billing.py checks the two agree.
+RUNBOOKS_CRON = (8, 41, range(0, 5))
+
+
+@dataclass
+class Waiter:
+    """The events workflow's waiting job: from the event that started it to its last check,
+    unless a newer one in its concurrency group replaced it."""
+
+    key: str
+    start: datetime
+    end: datetime
+    running: bool = True  # a check is still due; False once it ends or is replaced
+
+    def stop(self, at: datetime) -> JobRun:
+        self.running, self.end = False, at.astimezone(UTC)
+        return JobRun("events", "wait", self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class Simulation:
     sweeps: int = 0
     reconciles: int = 0
     skipped: int = 0
+    jobs: list[JobRun] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.repo = MemoryRepository(
@@ -80,6 +101,8 @@ class Simulation:
         self._seen: dict[int, tuple[int, datetime | None]] = {}
         self._forms_of: dict[int, FormTemplate] = {}
         self._names: dict[tuple[int, str], int] = {}  # (issue, comment name) -> comment id
+        self._waiters: dict[str, Waiter] = {}  # the running waiting job of each group
+        self.posted: list[tuple[datetime, Action]] = []
 
     def check(self, number: int, now: datetime) -> Decision:
         """The job's step (read, reconcile, apply) at `now`, noting what the issue was."""
@@ -112,46 +135,110 @@ class Simulation:
             timeline.add(at, Due.SWEEP)
         for at, due, payload in timeline:
             if due is Due.STEP:
-                yield from self._event(timeline, payload)
+                entries = self._event(timeline, payload)
             elif due is Due.WAIT:
-                yield from self._wait(timeline, at, *payload)
+                entries = self._wait(timeline, at, *payload)
             else:
-                yield from self._sweep(at)
+                entries = self._sweep(at)
+            for entry in entries:
+                if entry.action is not None:
+                    self.posted.append((entry.at, entry.action))
+                yield entry
+        self._close_waiters()
+        self.jobs += self._runbook_runs()
+
+    def figures(self) -> dict[str, Any]:
+        """The summary: steps, sweeps, the jobs and their bill, the timed actions' lateness."""
+        return {
+            "steps": len(self.scenario.steps),
+            "sweeps": self.sweeps,
+            **bill(self.jobs),
+            "lateness": lateness(self.posted),
+        }
 
     def _sweep_times(self) -> Iterator[datetime]:
+        """Each scheduled sweep, as late as the scenario's `sweep_late` makes it."""
         every = self.scenario.sweep_every
         if every is None:
             return
-        at = self.scenario.steps[0].at
+        at, run = self.scenario.steps[0].at, 0
         while at <= self.scenario.until:
-            yield at
-            at += every
+            yield at + self.scenario.lateness("sweep", run)
+            at, run = at + every, run + 1
+
+    def _runbook_runs(self) -> list[JobRun]:
+        """The runbooks workflow's scheduled runs in the scenario's time (it posts no issue
+        actions here, but each run is billed)."""
+        hour, minute, weekdays = RUNBOOKS_CRON
+        start, until = self.scenario.steps[0].at.astimezone(UTC), self.scenario.until
+        day = start.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        runs: list[JobRun] = []
+        while day <= until:
+            if day >= start and day.weekday() in weekdays:
+                at = day + self.scenario.lateness("runbooks", len(runs))
+                runs.append(JobRun("runbooks", "runbooks", at, at))
+            day += timedelta(days=1)
+        return runs
 
     def _event(self, timeline: Timeline, step: Step) -> Iterator[Entry]:
-        """A person's step, and the event job it starts."""
+        """A person's step, the event jobs it starts and, when something falls due soon, the
+        waiting job (not for a comment from someone without write access)."""
         try:
             number = self.do_step(step)
         except (KeyError, PermissionError) as exc:
             raise ScenarioError(f"step {step.index}: {exc}") from None
         yield Entry(step.at, "step", step.describe())
-        yield from self._event_check(timeline, number, step.at, Wait.after(self.policy, step.at))
+        self.jobs += [JobRun("events", "event", step.at, step.at, number)] * events_sent(step)
+        wait = Wait.after(self.policy, step.at)
+        decision = self.check(number, step.at)
+        yield from _entries(decision, step.at, "event")
+        due = wait.until(decision, step.at)
+        if due is not None and self._may_wait(step):
+            waiter = self._start_waiter(number, step.at)
+            timeline.add(due, Due.WAIT, (number, wait, waiter))
 
-    def _wait(self, timeline: Timeline, at: datetime, number: int, wait: Wait) -> Iterator[Entry]:
-        """The event job, still waiting, checks again when a check falls due."""
-        if self.repo.get_issue(number).is_open:
-            yield from self._event_check(timeline, number, at, wait, source="wait")
-
-    def _event_check(
-        self, timeline: Timeline, number: int, at: datetime, wait: Wait, source: str = "event"
+    def _wait(
+        self, timeline: Timeline, at: datetime, number: int, wait: Wait, waiter: Waiter
     ) -> Iterator[Entry]:
-        decision = self.check(number, at)
-        yield from _entries(decision, at, source)
-        due = wait.until(decision, at)
-        if due is not None:
-            timeline.add(due, Due.WAIT, (number, wait))
+        """The waiting job, unless replaced, checks again when a check falls due."""
+        if not waiter.running:
+            return
+        if self.repo.get_issue(number).is_open:
+            decision = self.check(number, at)
+            yield from _entries(decision, at, "wait")
+            due = wait.until(decision, at)
+            if due is not None:
+                timeline.add(due, Due.WAIT, (number, wait, waiter))
+                return
+        self.jobs.append(waiter.stop(at))
+
+    def _may_wait(self, step: Step) -> bool:
+        """The waiting job's `if:`: a comment starts one only from a writer."""
+        commented = step.verb in ("comment", "edit_comment")
+        return not commented or step.by.lower() in {w.lower() for w in self.scenario.writers}
+
+    def _start_waiter(self, number: int, at: datetime) -> Waiter:
+        """A waiting job in the issue's concurrency group (one group for all the issues of
+        people without write access), replacing the one running there."""
+        author = self.repo.get_issue(number).author.lower()
+        writers = {w.lower() for w in self.scenario.writers}
+        key = str(number) if author in writers else "outsiders"
+        old = self._waiters.get(key)
+        if old is not None and old.running:
+            self.jobs.append(old.stop(at))
+        self._waiters[key] = Waiter(key, at.astimezone(UTC), at.astimezone(UTC))
+        return self._waiters[key]
+
+    def _close_waiters(self) -> None:
+        """A waiter still waiting when the scenario ends is billed to the end."""
+        for waiter in self._waiters.values():
+            if waiter.running:
+                self.jobs.append(waiter.stop(self.scenario.until))
+        self._waiters.clear()
 
     def _sweep(self, at: datetime) -> Iterator[Entry]:
         self.sweeps += 1
+        self.jobs.append(JobRun("sweep", "sweep", at, at))
         for turn in sweep(self._to_sweep(at), lambda number: self.check(number, at)):
             if turn.decision is not None:
                 yield from _entries(turn.decision, at, "sweep")
@@ -234,6 +321,23 @@ class Simulation:
         answers = _as_answers(parse_body(form, self.repo.get_issue(number).body))
         answers.update(_answers(form, step.data["fields"], step.index))
         self.repo.edit_body(step.by, number, _render(form, answers, step.index))
+
+
+def events_sent(step: Step) -> int:
+    """How many runs of the events workflow a step starts: GitHub sends an event per label
+    added or removed and per person assigned; deleting a comment or a body revision sends
+    none the workflow listens to (issue_comment: created, edited)."""
+    d = step.data
+    match step.verb:
+        case "label":
+            return len(d.get("add") or []) + len(d.get("remove") or [])
+        case "assign":
+            return max(1, len(d.get("users") or []))
+        case "edit":
+            return ("title" in d) + ("fields" in d)
+        case "delete_comment" | "delete_revision":
+            return 0
+    return 1
 
 
 def _entries(decision: Decision, at: datetime, source: str) -> Iterator[Entry]:

@@ -4,6 +4,8 @@
 description: A P1 at 10:00, nobody acknowledges
 policy: {...}             # merged over policy.yaml
 sweep_every: 60 minutes   # a wall-clock duration; no sweeps without it
+sweep_late: 15 minutes    # each scheduled run starts late by up to this (default: on time)
+sweep_seed: 0             # the lateness is drawn per run from this seed (default 0)
 until: 2026-11-23T11:00:00+00:00   # default: the last step
 people: {writers: [alice], teams: {org/ops: [bob]}}
 steps: [...]              # see steps.py
@@ -12,6 +14,7 @@ steps: [...]              # see steps.py
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +28,16 @@ from dutydesk.policy import load_yaml
 from dutydesk.simulate.steps import Step, parse_step, strings, when
 from dutydesk.time.durations import Clock, DurationError, parse_duration
 
-SCENARIO_KEYS = ("description", "policy", "sweep_every", "until", "steps", "people")
+SCENARIO_KEYS = (
+    "description",
+    "policy",
+    "sweep_every",
+    "sweep_late",
+    "sweep_seed",
+    "until",
+    "steps",
+    "people",
+)
 MAX_SWEEPS = 100_000
 
 
@@ -38,6 +50,17 @@ class Scenario:
     steps: tuple[Step, ...]
     writers: tuple[str, ...]
     teams: Mapping[str, tuple[str, ...]]
+    sweep_late: timedelta = timedelta(0)  # each scheduled run's lateness is drawn up to this
+    sweep_seed: int = 0
+
+    def lateness(self, workflow: str, run: int) -> timedelta:
+        """How late the `run`-th scheduled run of `workflow` starts: drawn from `sweep_seed`
+        for that run alone, so that a scenario plays the same every time and adding one
+        workflow's runs does not move another's."""
+        if not self.sweep_late:
+            return timedelta(0)
+        draw = random.Random(f"{self.sweep_seed}:{workflow}:{run}").random()
+        return timedelta(seconds=round(draw * self.sweep_late.total_seconds()))
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -62,6 +85,10 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         raise ScenarioError(f"{source}: description must be text")
     steps = _steps(data["steps"], source)
     sweep_every = _sweep_every(data.get("sweep_every"), source)
+    sweep_late = _sweep_late(data.get("sweep_late"), source)
+    sweep_seed = data.get("sweep_seed", 0)
+    if isinstance(sweep_seed, bool) or not isinstance(sweep_seed, int):
+        raise ScenarioError(f"{source}: sweep_seed must be a whole number")
     until = _until(data.get("until"), steps, source)
     _check_sweeps(data.get("sweep_every"), sweep_every, steps[0].at, until, source)
     policy = data.get("policy") or {}
@@ -76,6 +103,8 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         steps=steps,
         writers=writers,
         teams=teams,
+        sweep_late=sweep_late,
+        sweep_seed=sweep_seed,
     )
 
 
@@ -116,6 +145,18 @@ def _sweep_every(value: Any, source: str) -> timedelta | None:
     if every.clock is not Clock.WALL or every.amount <= timedelta(0):
         raise ScenarioError(f"{source}: sweep_every must be a wall-clock duration like 5 minutes")
     return every.amount
+
+
+def _sweep_late(value: Any, source: str) -> timedelta:
+    if value is None:
+        return timedelta(0)
+    try:
+        late = parse_duration(str(value))
+    except DurationError as exc:
+        raise ScenarioError(f"{source}: sweep_late: {exc}") from None
+    if late.clock is not Clock.WALL or late.amount < timedelta(0):
+        raise ScenarioError(f"{source}: sweep_late must be a wall-clock duration like 15 minutes")
+    return late.amount
 
 
 def _until(value: Any, steps: tuple[Step, ...], source: str) -> datetime:
