@@ -76,16 +76,22 @@ def due_of(action: Action) -> datetime | None:
     return datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-def lateness(posted: Iterable[tuple[datetime, Action]]) -> dict[str, dict[str, Any]]:
-    """For each rule with timed actions: how many, and their lateness in seconds (median,
-    95th percentile, maximum). A comment edited in place is not a new action."""
+def late_seconds(posted: Iterable[tuple[datetime, Action]]) -> dict[str, list[float]]:
+    """For each rule with timed actions, how late each was posted, in seconds. A comment
+    edited in place is not a new action."""
     late: dict[str, list[float]] = {}
     for at, action in posted:
         due = due_of(action) if action.rule in TIMED else None
         if due is None or action.comment_id is not None:
             continue
         late.setdefault(action.rule, []).append(max(0.0, (at - due).total_seconds()))
-    return {rule: _figures(values) for rule, values in sorted(late.items())}
+    return dict(sorted(late.items()))
+
+
+def lateness(posted: Iterable[tuple[datetime, Action]]) -> dict[str, dict[str, Any]]:
+    """For each rule with timed actions: how many, and their lateness in seconds (median,
+    95th percentile, maximum)."""
+    return {rule: _figures(values) for rule, values in late_seconds(posted).items()}
 
 
 def _figures(values: list[float]) -> dict[str, Any]:

@@ -161,7 +161,7 @@ class Simulation:
         every = self.scenario.sweep_every
         if every is None:
             return
-        at, run = self.scenario.steps[0].at, 0
+        at, run = self.scenario.sweeps_from or self.scenario.steps[0].at, 0
         while at <= self.scenario.until:
             yield at + self.scenario.lateness("sweep", run)
             at, run = at + every, run + 1

@@ -6,6 +6,7 @@ policy: {...}             # merged over policy.yaml
 sweep_every: 60 minutes   # a wall-clock duration; no sweeps without it
 sweep_late: 15 minutes    # each scheduled run starts late by up to this (default: on time)
 sweep_seed: 0             # the lateness is drawn per run from this seed (default 0)
+sweeps_from: 2026-11-23T00:17:00+00:00   # the first sweep (default: the first step)
 until: 2026-11-23T11:00:00+00:00   # default: the last step
 people: {writers: [alice], teams: {org/ops: [bob]}}
 steps: [...]              # see steps.py
@@ -34,6 +35,7 @@ SCENARIO_KEYS = (
     "sweep_every",
     "sweep_late",
     "sweep_seed",
+    "sweeps_from",
     "until",
     "steps",
     "people",
@@ -52,6 +54,7 @@ class Scenario:
     teams: Mapping[str, tuple[str, ...]]
     sweep_late: timedelta = timedelta(0)  # each scheduled run's lateness is drawn up to this
     sweep_seed: int = 0
+    sweeps_from: datetime | None = None  # the first sweep; None: at the first step
 
     def lateness(self, workflow: str, run: int) -> timedelta:
         """How late the `run`-th scheduled run of `workflow` starts: drawn from `sweep_seed`
@@ -105,6 +108,9 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         teams=teams,
         sweep_late=sweep_late,
         sweep_seed=sweep_seed,
+        sweeps_from=when(data["sweeps_from"], f"{source}: sweeps_from")
+        if data.get("sweeps_from")
+        else None,
     )
 
 
