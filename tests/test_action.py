@@ -85,7 +85,7 @@ def test_an_unknown_command_fails_and_says_which_are_known(
     assert not result.ok
     step = result.jobs["try"].steps[-1]
     assert step.returncode == 2
-    assert "command must be one of event, sweep, runbooks renew, labels sync, validate" in (
+    assert "command must be one of event, sweep, timers, runbooks renew, labels sync, validate" in (
         step.stdout
     )
 

@@ -72,22 +72,35 @@ def test_the_event_job_waits_for_a_check_due_by_the_deadline(
     assert wait.until(Decision(next_check=next_check), now) == expected
 
 
-def test_the_event_job_checks_at_each_due_time_until_the_deadline() -> None:
+def test_the_event_job_looks_every_minute_and_checks_at_each_due_time_until_the_deadline() -> None:
+    """Dues at 10:12, 10:24 and 10:36; the deadline 10:30: it looks every minute (an /ack may
+    meet a due early), checks at 10:12 and 10:24, and ends once the next due is past 10:30."""
+    dues = [minutes(12), minutes(24), minutes(36)]
     checked: list[datetime] = []
     slept: list[tuple[datetime, datetime]] = []
 
     def check(now: datetime) -> Decision:
         checked.append(now)
-        return Decision(next_check=now + timedelta(minutes=12))
+        return Decision(next_check=next(d for d in dues if d > now))
 
     def pause(now: datetime, due: datetime) -> datetime:
         slept.append((now, due))
-        return due + timedelta(seconds=1)  # woke a little late, as a real sleep does
+        return due
 
     jobs.event_job(check, jobs.Wait(minutes(30)), T0, pause)
-    late = timedelta(seconds=1)
-    assert checked == [T0, minutes(12) + late, minutes(24) + 2 * late]
-    assert slept == [(T0, minutes(12)), (minutes(12) + late, minutes(24) + late)]
+    assert checked == [minutes(k) for k in range(25)]
+    assert all(due - now == jobs.POLL_EVERY for now, due in slept)
+
+
+def test_a_due_met_early_ends_the_wait_at_the_next_look() -> None:
+    checked: list[datetime] = []
+
+    def check(now: datetime) -> Decision:
+        checked.append(now)  # acknowledged at 10:03: nothing more due by the deadline
+        return Decision(next_check=minutes(20) if now < minutes(3) else minutes(60))
+
+    jobs.event_job(check, jobs.Wait(minutes(30)), T0, lambda now, due: due)
+    assert checked == [T0, minutes(1), minutes(2), minutes(3)]
 
 
 def test_an_event_job_that_may_not_pause_checks_once() -> None:

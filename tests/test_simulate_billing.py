@@ -49,15 +49,19 @@ def run(tmp_path: Path, **scenario: Any) -> Any:
 
 
 def test_a_small_scenario_bills_what_is_worked_out_by_hand(tmp_path: Path) -> None:
-    """A P1 at 10:00 (response due 10:20), /ack at 10:10, closed at 10:50, hourly sweeps.
+    """A P1 at 10:00 (response due 10:20, update due 11:00), /ack at 10:10, closed at 10:50;
+    sweeps at 10:00 and 11:00; the timers workflow every 10 minutes from 10:00, on time.
 
-    - events: open, /ack, close: 3 jobs, 1 minute each;
-    - the open's reconcile sees the 10:20 response due within wait_for_due (30 minutes): a
-      waiting job from 10:00; the /ack at 10:10 (a writer's comment) sees the 11:10 update due,
-      not within 30 minutes, so no new waiter; the first waiter checks at 10:20, finds it
-      acknowledged and nothing more due by its 10:30 deadline, and ends: 20 minutes + 20 s of
-      set-up = 21 billed minutes;
-    - sweeps at 10:00, 11:00 (until 11:00): 2 jobs, 1 minute each.
+    - events: open, /ack, close: 3 jobs of 1 minute;
+    - sweeps: 2 jobs of 1 minute;
+    - the open's reconcile sees 10:20 within wait_for_due: a waiting job from 10:00, looking
+      every minute; at 10:10 it sees the /ack, nothing due by its 10:30 deadline, and ends:
+      10 minutes + 20 s of set-up = 11 minutes;
+    - timers: the 10:00 run waits for 10:20 (within 10 + 15 minutes), sees the /ack at 10:10
+      and ends (11 minutes); the 10:10, 10:20 and 10:30 runs find 11:00 beyond their horizon
+      (1 minute each); the 10:40 run waits for 11:00, sees the close at 10:50 and ends (11);
+      the 10:50 run finds no punctual incident and switches the workflow off (1); none at
+      11:00: 6 jobs, 26 minutes.
     """
     sim = run(
         tmp_path,
@@ -71,11 +75,12 @@ def test_a_small_scenario_bills_what_is_worked_out_by_hand(tmp_path: Path) -> No
         ],
     )
     figures = sim.figures()
-    assert figures["jobs_by_kind"] == {"event": 3, "sweep": 2, "wait": 1}
-    assert figures["minutes_by_kind"] == {"event": 3, "sweep": 2, "wait": 21}
-    assert (figures["jobs"], figures["billed_minutes"]) == (6, 26)
+    assert figures["jobs_by_kind"] == {"event": 3, "sweep": 2, "timer": 6, "wait": 1}
+    assert figures["minutes_by_kind"] == {"event": 3, "sweep": 2, "timer": 26, "wait": 11}
+    assert (figures["jobs"], figures["billed_minutes"]) == (12, 42)
     assert (figures["steps"], figures["sweeps"]) == (3, 2)
     assert figures["lateness"] == {}, "acknowledged in time: nothing was timed"
+    assert not sim.timers.enabled, "switched off once no punctual incident is open"
 
 
 def test_a_job_bills_whole_minutes_with_its_set_up() -> None:
@@ -152,7 +157,8 @@ def test_bad_lateness_keys_are_refused(data: dict[str, Any], message: str) -> No
 
 
 def test_late_sweeps_run_late_and_the_actions_they_post_say_how_late(tmp_path: Path) -> None:
-    """No waiter can cover a P2's 60-minute response: the sweep posts its escalation late."""
+    """With no timers (incidents.punctual: []), no waiter covers a P2's 60-minute response:
+    the late sweep posts its escalation late, and the summary says by how much."""
     p2 = {
         **OPEN,
         "fields": {**OPEN["fields"], "priority": "P2 Major – Substantial degradation of service"},
@@ -163,6 +169,7 @@ def test_late_sweeps_run_late_and_the_actions_they_post_say_how_late(tmp_path: P
         sweep_late="15 minutes",
         sweep_seed=4,
         until="2026-11-23T12:30:00Z",
+        policy={"incidents": {"punctual": []}},
         steps=[p2],
     )
     sweeps = sorted(j.start for j in sim.jobs if j.kind == "sweep")

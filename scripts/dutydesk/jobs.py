@@ -15,7 +15,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from dutydesk.engine import Context, Decision, Handler, reconcile, teams_in
@@ -78,15 +78,26 @@ class Wait:
         return due if due is not None and now < due <= self.deadline else None
 
 
+#: A waiting job looks again this often while it waits: an /ack or /update that meets the due
+#: ends the wait (and its bill) within a minute, not at the due moment.
+POLL_EVERY = timedelta(minutes=1)
+
+
+def poll(now: datetime, due: datetime) -> datetime:
+    """When a job waiting at `now` for `due` looks next."""
+    return min(due, now + POLL_EVERY)
+
+
 def event_job(
     check: Callable[[datetime], Decision], wait: Wait, now: datetime, pause: Pause | None
 ) -> None:
-    """Check at `now`; then, given a `pause`, wait for each check due by the deadline."""
+    """Check at `now`; then, given a `pause`, wait for each check due by the deadline, looking
+    again every POLL_EVERY so that the wait ends as soon as nothing is due by the deadline."""
     while True:
         due = wait.until(check(now), now)
         if pause is None or due is None:
             return
-        now = pause(now, due)
+        now = pause(now, poll(now, due))
 
 
 # -- read, reconcile, apply ---------------------------------------------------------------

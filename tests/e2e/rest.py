@@ -119,6 +119,18 @@ class Rest:
             ("PUT", "/repos/{owner}/{repo}/contents/{path}"): self.put_content,
             ("POST", "/repos/{owner}/{repo}/git/refs"): self.create_ref,
             ("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}"): self.update_ref,
+            (
+                "GET",
+                "/repos/{owner}/{repo}/actions/workflows/{workflow_id}",
+            ): self.get_workflow,
+            (
+                "PUT",
+                "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable",
+            ): self.enable_workflow,
+            (
+                "PUT",
+                "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable",
+            ): self.disable_workflow,
             ("GET", "/repos/{owner}/{repo}/issues"): self.list_issues,
             (
                 "GET",
@@ -984,6 +996,44 @@ class Rest:
             if key not in issue.pull.team_reviewers:
                 issue.pull.team_reviewers.append(key)
         return Reply(201, self.pull(issue, simple=True))
+
+    def get_workflow(self, call: Call) -> Reply:
+        name = str(call.params["workflow_id"])
+        if name not in self.state.workflows:
+            raise Refusal(404, "Not Found")
+        at = iso(self.state.created_at)
+        path = f".github/workflows/{name}"
+        return Reply(
+            200,
+            {
+                "id": 161335,
+                "node_id": "MDg6V29ya2Zsb3cxNjEzMzU=",
+                "name": name.removesuffix(".yml"),
+                "path": path,
+                "state": self.state.workflows[name],
+                "created_at": at,
+                "updated_at": at,
+                "url": f"{self.repo_url}/actions/workflows/161335",
+                "html_url": f"{self.html}/blob/main/{path}",
+                "badge_url": f"{self.html}/workflows/{name}/badge.svg",
+            },
+        )
+
+    def enable_workflow(self, call: Call) -> Reply:
+        return self._set_workflow(call, "active")
+
+    def disable_workflow(self, call: Call) -> Reply:
+        return self._set_workflow(call, "disabled_manually")
+
+    def _set_workflow(self, call: Call, state: str) -> Reply:
+        """A workflow by file name (or id): 404 if there is none, 403 without actions: write."""
+        name = str(call.params["workflow_id"])
+        if name not in self.state.workflows:
+            raise Refusal(404, "Not Found")
+        if not self.state.actions_writable:
+            raise Refusal(403, "Resource not accessible by integration")
+        self.state.workflows[name] = state
+        return Reply(204, None)
 
 
 def _q(value: Any) -> str:

@@ -155,6 +155,9 @@ class RepoState:
         self.comments: dict[int, CommentRec] = {}
         self.commits: dict[str, CommitRec] = {}
         self.refs: dict[str, str] = {}  # "heads/main" -> sha
+        # workflow file name -> state ("active", "disabled_manually"), as the Actions API has it
+        self.workflows: dict[str, str] = {"dutydesk-timers.yml": "active"}
+        self.actions_writable = True  # False: the token lacks `actions: write`
         self._numbers = itertools.count(1)
         self._ids = itertools.count(1_000_001)
         # Issue-comment ids have outgrown 32 bits on github.com: so do these.

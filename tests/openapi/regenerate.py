@@ -49,6 +49,10 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("patch", "/repos/{owner}/{repo}/git/refs/{ref}"),
     ("post", "/repos/{owner}/{repo}/pulls"),
     ("post", "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers"),
+    # the timers workflow, switched on while a punctual incident is open (cli/timers.py)
+    ("get", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
+    ("put", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
     # the naive baseline reader (benchmarks/sweep.py)
     ("get", "/repos/{owner}/{repo}/issues"),
     ("get", "/repos/{owner}/{repo}/issues/{issue_number}/comments"),

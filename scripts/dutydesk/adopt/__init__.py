@@ -38,6 +38,7 @@ FILES: tuple[tuple[str, str], ...] = tuple(
         ".github/workflows/dutydesk-events.yml",
         ".github/workflows/dutydesk-sweep.yml",
         ".github/workflows/dutydesk-runbooks.yml",
+        ".github/workflows/dutydesk-timers.yml",
         "policy.yaml",
         "runbooks/TEMPLATE.md",
     )

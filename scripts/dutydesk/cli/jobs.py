@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dutydesk.cli.common import Options, annotate, common, github, load_setup, run_safely
+from dutydesk.cli.timers import arm, workflow_option
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
@@ -95,10 +96,14 @@ def report_deliveries(job: Job) -> None:
     default=False,
     help="Stay and act on anything due within the policy's incidents.wait_for_due.",
 )
+@workflow_option
 @common("policy", "forms", "repo", "now", "dry_run", "json")
 @run_safely
-def event(opts: Options, event_name: str | None, event_path: Path | None, wait: bool) -> None:
-    """Reconcile the issue a GitHub event names (as the event workflow does)."""
+def event(
+    opts: Options, event_name: str | None, event_path: Path | None, wait: bool, timers_workflow: str
+) -> None:
+    """Reconcile the issue a GitHub event names (as the event workflow does); switch the
+    timers workflow on if it is a punctual incident (P1 or P2)."""
     from dutydesk.io.events import read_event
     from dutydesk.jobs import Wait, event_job
 
@@ -111,29 +116,33 @@ def event(opts: Options, event_name: str | None, event_path: Path | None, wait: 
         return
     job = job_for(opts)
     waiting = Wait.after(job.policy, opts.now)
+    seen: list[tuple[Issue, Decision]] = []
 
     def check(now: datetime) -> Decision:
-        decision = job.check(number, now)
+        issue = job.repo.get_issue(number)
+        decision = job.run(issue, job.context(now))
+        seen[:] = [(issue, decision)]
         set_output("due-soon", "true" if waiting.until(decision, now) else "false")
         due = decision.next_check
         set_output("next-check", due.isoformat() if due is not None else "")
         return decision
 
-    pause = sleeper(opts.now, number) if wait and not opts.dry_run else None
+    pause = sleeper(opts.now, f"#{number}") if wait and not opts.dry_run else None
     try:
         event_job(check, waiting, opts.now, pause)
+        arm(job, seen, timers_workflow, opts)
     finally:
         report_deliveries(job)
 
 
-def sleeper(start: datetime, number: int) -> Pause:
+def sleeper(start: datetime, what: str) -> Pause:
     """A pause on the real clock: say so, sleep until the check is due, and wake at `start`
     plus the time since the job began."""
     started = time.monotonic()
 
     def pause(now: datetime, due: datetime) -> datetime:
         seconds = (due - now).total_seconds()
-        click.echo(f"waiting {int(seconds)} s for #{number}: next due {due.isoformat()}")
+        click.echo(f"waiting {int(seconds)} s for {what}: next due {due.isoformat()}")
         time.sleep(seconds)
         return start + timedelta(seconds=time.monotonic() - started)
 
@@ -156,8 +165,9 @@ def set_output(name: str, value: str) -> None:
     help="Apply at most this many writes, the most urgent items first; the rest wait for the "
     "next run (exit status 3) [default: the policy's max_writes_per_run, 300].",
 )
+@workflow_option
 @run_safely
-def sweep(opts: Options, max_writes: int | None) -> None:
+def sweep(opts: Options, max_writes: int | None, timers_workflow: str) -> None:
     """Reconcile every open incident and change request; write the job summary in Actions.
 
     Every item is planned first; then whole items are applied, the most urgent first, within
@@ -186,6 +196,7 @@ def sweep(opts: Options, max_writes: int | None) -> None:
     rows = [(issue, d) for issue, d in plans if issue.number not in broken]
     write_summary(opts, ctx, rows, failed, deferred)
     report_deliveries(job)
+    arm(job, plans, timers_workflow, opts)
     _finish_sweep(opts, listing.count, failed, deferred, listing.unread)
 
 

@@ -168,8 +168,10 @@ _register_groups()
 
 def _register_init() -> None:
     from dutydesk.cli.init import init
+    from dutydesk.cli.timers import timers
 
     cli.add_command(init)
+    cli.add_command(timers)
 
 
 _register_init()

@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from github import Auth, Github, GithubException, GithubRetry
 from github.Requester import Requester
@@ -65,7 +66,14 @@ from dutydesk.io.github_queries import (
     read_histories,
     unfinished,
 )
-from dutydesk.io.github_retry import IDEMPOTENT, REPEATABLE, WriteRetry
+from dutydesk.io.github_retry import (
+    IDEMPOTENT,
+    REPEATABLE,
+    WriteRetry,
+    message_of,
+    transport_problem,
+    unknown_unless_failure,
+)
 from dutydesk.io.github_snapshot import (
     PartialListing,
     Reading,
@@ -143,27 +151,6 @@ def connect(token: str | None, repo_name: str | None, api_url: str | None) -> Gi
     return GitHubRepository(client, repo_name)
 
 
-def _message(exc: GithubException) -> str:
-    """GitHub's message for an error, or what its answer was when it had none (an HTML page)."""
-    data = exc.data
-    message = data.get("message") if isinstance(data, Mapping) else data
-    return str(message) if message else "(no message: GitHub's error page)"
-
-
-def _transport_problem(exc: RequestException) -> str:
-    """What went wrong on the wire, without the request (whose headers hold the token)."""
-    reason = exc.args[0] if exc.args else None
-    text = str(getattr(reason, "reason", reason) or type(exc).__name__)
-    return f"GitHub could not be reached or kept failing ({type(exc).__name__}: {text[:200]})"
-
-
-def _unknown_unless_failure(what: str, exc: GithubException) -> frozenset[str] | None:
-    """None (unknown) for a refusal; a server failure is raised instead."""
-    if exc.status is not None and exc.status >= 500:
-        raise GitHubError(f"{what}: GitHub answered {exc.status}") from None
-    return None
-
-
 class GitHubRepository:
     def __init__(self, client: Github, full_name: str) -> None:
         self.client = client
@@ -188,10 +175,10 @@ class GitHubRepository:
         try:
             return func(*args, **kwargs)
         except GithubException as exc:
-            message = _message(exc)
+            message = message_of(exc)
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
         except RequestException as exc:
-            raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
+            raise GitHubError(f"{what}: {transport_problem(exc)}") from None
 
     # -- reads (GraphQL) ------------------------------------------------------------------
 
@@ -200,11 +187,11 @@ class GitHubRepository:
         try:
             _, answer = self.reader.graphql_query(query, variables)
         except RequestException as exc:
-            raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
+            raise GitHubError(f"{what}: {transport_problem(exc)}") from None
         except GithubException as exc:
             if isinstance(exc.data, Mapping) and exc.data.get("errors"):
                 return exc.data
-            message = _message(exc)
+            message = message_of(exc)
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
         if not isinstance(answer, Mapping):
             raise GitHubError(f"{what}: {graphql_errors(answer)}")
@@ -335,10 +322,10 @@ class GitHubRepository:
                 u.login.lower() for u in self.repo.get_collaborators(permission="push")
             )
         except GithubException as exc:
-            writers = _unknown_unless_failure("reading the repository's writers", exc)
+            writers = unknown_unless_failure("reading the repository's writers", exc)
         except RequestException as exc:
             raise GitHubError(
-                f"reading the repository's writers: {_transport_problem(exc)}"
+                f"reading the repository's writers: {transport_problem(exc)}"
             ) from None
         members: dict[str, frozenset[str] | None] = {}
         for slug in teams:
@@ -347,9 +334,9 @@ class GitHubRepository:
                 found = self.client.get_organization(org).get_team_by_slug(team).get_members()
                 members[slug.lower()] = frozenset(m.login.lower() for m in found)
             except GithubException as exc:
-                members[slug.lower()] = _unknown_unless_failure(f"reading team {slug}", exc)
+                members[slug.lower()] = unknown_unless_failure(f"reading team {slug}", exc)
             except RequestException as exc:
-                raise GitHubError(f"reading team {slug}: {_transport_problem(exc)}") from None
+                raise GitHubError(f"reading team {slug}: {transport_problem(exc)}") from None
         return Access(writers=writers, teams=members)
 
     # -- writes (REST, one request each) --------------------------------------------------
@@ -371,12 +358,12 @@ class GitHubRepository:
         except GithubException as exc:
             if exc.status == 404:  # already gone (e.g. a retried DELETE): the goal is met
                 return
-            message = _message(exc)
+            message = message_of(exc)
             raise GitHubError(
                 f"unlabelling #{number}: GitHub answered {exc.status}: {message}"
             ) from None
         except RequestException as exc:
-            raise GitHubError(f"unlabelling #{number}: {_transport_problem(exc)}") from None
+            raise GitHubError(f"unlabelling #{number}: {transport_problem(exc)}") from None
 
     def create_comment(self, number: int, body: str) -> str | None:
         """Post a comment. When GitHub's answer leaves it unknown whether the comment was made
@@ -391,11 +378,11 @@ class GitHubRepository:
                 return _author(made)
             except GithubException as exc:
                 if exc.status is None or exc.status < 500 or attempt == 2:
-                    message = _message(exc)
+                    message = message_of(exc)
                     raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
             except RequestException as exc:
                 if attempt == 2:
-                    raise GitHubError(f"{what}: {_transport_problem(exc)}") from None
+                    raise GitHubError(f"{what}: {transport_problem(exc)}") from None
             found = self._call(f"{what}: looking for it", lambda: list(issue.get_comments()))
             mine = [c for c in found if c.body == body and c.user.type == "Bot"]
             if mine:
@@ -424,6 +411,22 @@ class GitHubRepository:
             self._call(f"updating label {name}", label.edit, name, color, description)
         else:
             self._call(f"creating label {name}", self.repo.create_label, name, color, description)
+
+    def workflow_enabled(self, workflow: str) -> bool:
+        """Is the workflow (by file name) switched on? GET .../actions/workflows/{file}."""
+        get = self.client.requester.requestJsonAndCheck
+        _, data = self._call(f"reading workflow {workflow}", get, "GET", _workflow(self, workflow))
+        return isinstance(data, Mapping) and data.get("state") == "active"
+
+    def set_workflow_enabled(self, workflow: str, enabled: bool) -> None:
+        """Switch a workflow (by file name) on or off: PUT .../enable or .../disable."""
+        verb = "enable" if enabled else "disable"
+        put, url = self.client.requester.requestJsonAndCheck, f"{_workflow(self, workflow)}/{verb}"
+        self._call(f"{verb.rstrip('e')}ing workflow {workflow}", put, "PUT", url)
+
+
+def _workflow(repo: GitHubRepository, name: str) -> str:
+    return f"{repo.repo.url}/actions/workflows/{quote(name, safe='')}"
 
 
 def _type(error: object) -> object:

@@ -1,12 +1,25 @@
-"""Which writes PyGithub's transport may repeat: a POST only when GitHub said it did nothing."""
+"""Which writes PyGithub's transport may repeat (a POST only when GitHub said it did nothing),
+and how GitHub's failures read in dutydesk's errors (never with the request, whose headers
+hold the token)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from github import GithubRetry
+from github import GithubException, GithubRetry
+from requests.exceptions import RequestException
 
-__all__ = ["IDEMPOTENT", "REPEATABLE", "WriteRetry"]
+from dutydesk.errors import GitHubError
+
+__all__ = [
+    "IDEMPOTENT",
+    "REPEATABLE",
+    "WriteRetry",
+    "message_of",
+    "transport_problem",
+    "unknown_unless_failure",
+]
 
 # Methods safe to repeat after an answer that may have come after the change was made.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
@@ -40,3 +53,24 @@ class WriteRetry(GithubRetry):
         if error is not None and unsafe and self._is_read_error(error):
             raise error  # sent, and perhaps done: not repeated
         return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def message_of(exc: GithubException) -> str:
+    """GitHub's message for an error, or what its answer was when it had none (an HTML page)."""
+    data = exc.data
+    message = data.get("message") if isinstance(data, Mapping) else data
+    return str(message) if message else "(no message: GitHub's error page)"
+
+
+def transport_problem(exc: RequestException) -> str:
+    """What went wrong on the wire, without the request (whose headers hold the token)."""
+    reason = exc.args[0] if exc.args else None
+    text = str(getattr(reason, "reason", reason) or type(exc).__name__)
+    return f"GitHub could not be reached or kept failing ({type(exc).__name__}: {text[:200]})"
+
+
+def unknown_unless_failure(what: str, exc: GithubException) -> frozenset[str] | None:
+    """None (unknown) for a refusal; a server failure is raised instead."""
+    if exc.status is not None and exc.status >= 500:
+        raise GitHubError(f"{what}: GitHub answered {exc.status}") from None
+    return None

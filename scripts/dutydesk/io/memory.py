@@ -76,6 +76,7 @@ class MemoryRepository:
         self.labels: dict[str, tuple[str, str]] = {}
         self._comment_ids = 1000
         self.writes = 0
+        self.workflows: dict[str, bool] = {}  # workflow file name -> enabled (set_workflow_enabled)
 
     # -- the user's side -----------------------------------------------------------------
 
@@ -237,6 +238,12 @@ class MemoryRepository:
             for r in self.issues.values()
             if r.state == "open" and (not wanted or wanted & set(r.labels))
         ]
+
+    def workflow_enabled(self, workflow: str) -> bool:
+        return self.workflows.get(workflow, True)  # a workflow file is on when pushed
+
+    def set_workflow_enabled(self, workflow: str, enabled: bool) -> None:
+        self.workflows[workflow] = enabled
 
     def each_open_issue(self, labels: Iterable[str] = ()) -> Iterator[Issue]:
         yield from self.open_issues(labels)

@@ -70,7 +70,7 @@ PRIORITY_KEYS = (
     "escalate_to",
     "review_on_close",
 )
-INCIDENTS_KEYS = ("responders", "security_contacts", "wait_for_due")
+INCIDENTS_KEYS = ("responders", "security_contacts", "wait_for_due", "punctual", "timers_every")
 CHANGES_KEYS = ("notice", "approvers", "allow_emergency", "reminder_before", "max_window")
 MAINTENANCE_KEYS = ("notice",)
 ROTA_KEYS = ("from", "primary", "secondary")
@@ -235,7 +235,15 @@ def _incidents(inc: Reader) -> IncidentsPolicy:
         responders=inc.people("responders"),
         security_contacts=inc.people("security_contacts"),
         wait_for_due=inc.duration("wait_for_due", "30 minutes", (Clock.WALL,)),
+        punctual=_punctual(inc),
+        timers_every=inc.duration("timers_every", "10 minutes", (Clock.WALL,)).amount,
     )
+    if not timedelta(minutes=5) <= incidents.timers_every <= timedelta(hours=1):
+        raise inc.fail(
+            "timers_every",
+            str(incidents.timers_every),
+            "5 minutes to 1 hour, as often as dutydesk-timers.yml's schedule runs",
+        )
     if incidents.wait_for_due.amount > MAX_WAIT:
         raise inc.fail(
             "wait_for_due",
@@ -244,6 +252,14 @@ def _incidents(inc: Reader) -> IncidentsPolicy:
         )
     inc.done(INCIDENTS_KEYS)
     return incidents
+
+
+def _punctual(inc: Reader) -> tuple[str, ...]:
+    """The priorities whose timers the timers workflow keeps on time ([] turns it off)."""
+    found = inc.get("punctual", ["P1", "P2"])
+    if not isinstance(found, list) or any(p not in PRIORITY_IDS for p in found):
+        raise inc.fail("punctual", found, "a list of priorities, such as [P1, P2], or []")
+    return tuple(dict.fromkeys(str(p) for p in found))
 
 
 def _changes(ch: Reader, mt: Reader) -> ChangesPolicy:

@@ -39,6 +39,8 @@ class IncidentsPolicy:
     responders: tuple[str, ...]
     security_contacts: tuple[str, ...]
     wait_for_due: Duration  # the event job stays to fire an escalation due within this
+    punctual: tuple[str, ...] = ("P1", "P2")  # priorities the timers workflow keeps on time
+    timers_every: timedelta = timedelta(minutes=10)  # the timers workflow's schedule
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from dutydesk.engine import Decision, Handler
 from dutydesk.errors import ScenarioError
 from dutydesk.forms import FormTemplate, parse_body, render_body
 from dutydesk.io.memory import MemoryRepository
-from dutydesk.jobs import Job, Wait, read_access, sweep
+from dutydesk.jobs import Job, Wait, poll, read_access, sweep
 from dutydesk.policy import Policy, load_policy
 from dutydesk.simulate.billing import JobRun, bill, lateness
 from dutydesk.simulate.scenario import Scenario, load_scenario
 from dutydesk.simulate.steps import Step
+from dutydesk.simulate.timers import Timers, Wake
 
 #: The runbooks workflow's schedule (dutydesk-runbooks.yml `cron: "41 8 * * 1-5"`, UTC):
 #: weekdays at 08:41. tests/test_simulate_billing.py checks the two agree.
@@ -58,7 +59,9 @@ class Due(IntEnum):
 
     STEP = 0
     WAIT = 1
-    SWEEP = 2
+    TIMER_WAKE = 2
+    SWEEP = 3
+    TIMER = 4
 
 
 class Timeline:
@@ -103,6 +106,7 @@ class Simulation:
         self._names: dict[tuple[int, str], int] = {}  # (issue, comment name) -> comment id
         self._waiters: dict[str, Waiter] = {}  # the running waiting job of each group
         self.posted: list[tuple[datetime, Action]] = []
+        self.timers = Timers(self.policy, self.repo, self.check, self.jobs)
 
     def check(self, number: int, now: datetime) -> Decision:
         """The job's step (read, reconcile, apply) at `now`, noting what the issue was."""
@@ -133,13 +137,19 @@ class Simulation:
             timeline.add(step.at, Due.STEP, step)
         for at in self._sweep_times():
             timeline.add(at, Due.SWEEP)
+        for at in self._timer_times():
+            timeline.add(at, Due.TIMER)
         for at, due, payload in timeline:
             if due is Due.STEP:
                 entries = self._event(timeline, payload)
             elif due is Due.WAIT:
                 entries = self._wait(timeline, at, *payload)
-            else:
+            elif due is Due.SWEEP:
                 entries = self._sweep(at)
+            elif due is Due.TIMER:
+                entries = self._timer(timeline, self.timers.tick(at))
+            else:
+                entries = self._timer(timeline, self.timers.wake(payload, at))
             for entry in entries:
                 if entry.action is not None:
                     self.posted.append((entry.at, entry.action))
@@ -165,6 +175,25 @@ class Simulation:
         while at <= self.scenario.until:
             yield at + self.scenario.lateness("sweep", run)
             at, run = at + every, run + 1
+
+    def _timer_times(self) -> Iterator[datetime]:
+        """Each scheduled run of the timers workflow (every incidents.timers_every; it runs
+        only while switched on), as late as `sweep_late` makes it."""
+        if not self.timers.in_use:
+            return
+        every = self.policy.incidents.timers_every
+        at, run = self.scenario.sweeps_from or self.scenario.steps[0].at, 0
+        while at <= self.scenario.until:
+            yield at + self.scenario.lateness("timers", run)
+            at, run = at + every, run + 1
+
+    def _timer(self, timeline: Timeline, steps: Iterator[Any]) -> Iterator[Entry]:
+        """A timer run's reconciles, and its next wake on the timeline."""
+        for step in steps:
+            if isinstance(step, Wake):
+                timeline.add(step.at, Due.TIMER_WAKE, step.run)
+            else:
+                yield from _entries(step[1], step[0], "timers")
 
     def _runbook_runs(self) -> list[JobRun]:
         """The runbooks workflow's scheduled runs in the scenario's time (it posts no issue
@@ -192,10 +221,11 @@ class Simulation:
         wait = Wait.after(self.policy, step.at)
         decision = self.check(number, step.at)
         yield from _entries(decision, step.at, "event")
+        self.timers.arm()
         due = wait.until(decision, step.at)
         if due is not None and self._may_wait(step):
             waiter = self._start_waiter(number, step.at)
-            timeline.add(due, Due.WAIT, (number, wait, waiter))
+            timeline.add(poll(step.at, due), Due.WAIT, (number, wait, waiter))
 
     def _wait(
         self, timeline: Timeline, at: datetime, number: int, wait: Wait, waiter: Waiter
@@ -208,7 +238,7 @@ class Simulation:
             yield from _entries(decision, at, "wait")
             due = wait.until(decision, at)
             if due is not None:
-                timeline.add(due, Due.WAIT, (number, wait, waiter))
+                timeline.add(poll(at, due), Due.WAIT, (number, wait, waiter))
                 return
         self.jobs.append(waiter.stop(at))
 
@@ -242,6 +272,7 @@ class Simulation:
         for turn in sweep(self._to_sweep(at), lambda number: self.check(number, at)):
             if turn.decision is not None:
                 yield from _entries(turn.decision, at, "sweep")
+        self.timers.arm()
 
     def _to_sweep(self, at: datetime) -> Iterator[int]:
         """The open issues the sweep reconciles: all but those passed by as unchanged."""
