@@ -186,7 +186,8 @@ def sweep(opts: Options, max_writes: int | None, timers_workflow: str) -> None:
     for turn in jobs.sweep(listing, lambda issue: job.plan(issue, ctx), isolated=True):
         _sort_turn(turn, plans, failed)
     plans.sort(key=lambda plan: plan[0].number)  # the order of the budget's ties
-    cut = within(planned(plans), max_writes or job.policy.max_writes_per_run)
+    owed = _closed_plans(job, ctx, [issue.number for issue, _ in plans], failed)
+    cut = within(planned([*plans, *owed]), max_writes or job.policy.max_writes_per_run)
     for applied in jobs.sweep(cut.now, lambda plan: job.apply(plan.decision), isolated=True):
         if applied.failure is not None:
             issue = applied.item.item
@@ -232,6 +233,51 @@ class _OpenItems:
                 continue
             click.echo(f"#{item.number} failed: could not be read: {item.problem}", err=True)
             self.failed.append((item.number, f"could not be read: {item.problem}"))
+
+
+def _closed_plans(
+    job: Job, ctx: Context, swept: list[int], failed: list[tuple[int, str]]
+) -> list[tuple[Issue, Decision]]:
+    """What closed items updated within notifications.max_age still owe: their notifications
+    whose delivery failed (retries.py). A listing that fails is a warning: they are owed again
+    at the next run."""
+    from dutydesk import jobs
+    from dutydesk.engine import reconcile
+    from dutydesk.retries import closed_owing, notify_only, retry_since
+
+    since = retry_since(job.policy, ctx.now)
+    if since is None:
+        return []
+    listed = _updated_since(job, since)
+
+    def plan(issue: Issue) -> Decision:
+        decision = notify_only(reconcile(issue, ctx, job.handlers))
+        job.show(decision, ctx.now)
+        return decision
+
+    done = swept + [number for number, _ in failed]
+    found: list[tuple[Issue, Decision]] = []
+    for turn in jobs.sweep(closed_owing(listed, done), plan, isolated=True):
+        _sort_turn(turn, found, failed)
+    return found
+
+
+def _updated_since(job: Job, since: datetime) -> list[Issue]:
+    from dutydesk import jobs
+    from dutydesk.errors import GitHubError
+    from dutydesk.io.github_snapshot import PartialListing
+
+    listed: list[Issue] = []
+    for label in jobs.sweep_labels(job.forms, job.handlers):
+        try:
+            listed += job.repo.issues_since(label, since)
+        except GitHubError as exc:
+            if isinstance(exc, PartialListing):
+                listed += exc.issues
+            message = f"closed items' notifications are not retried this run: {exc}"
+            annotate("warning", message)
+            click.echo(message, err=True)
+    return listed
 
 
 def _sort_turn(
