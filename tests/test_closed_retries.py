@@ -128,3 +128,27 @@ def test_a_closed_incidents_failed_messages_are_sent_by_the_next_sweep_once(slac
     mine = [c for c in server.state.comments_on(recent.number) if c.author == bot]
     assert len(mine) == 1 and "dutydesk-sent" in mine[0].body
     assert [c for c in server.state.comments_on(old.number) if c.author == bot] == []
+
+
+def test_the_secrets_may_come_in_the_workflows_bundle(
+    slack: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reusable workflows pass the channels' secrets as one (service_secrets.py)."""
+    monkeypatch.setenv("DUTYDESK_SERVICE_SECRETS", f"OPS_SLACK_WEBHOOK={slack.url}/slack/T0/B0/x")
+    monkeypatch.delenv("OPS_SLACK_WEBHOOK")
+    with GitHubServer(closed_incidents(), lenient=False) as server:
+        swept = faults.sweep(server, NOW)
+    assert swept.exit_code == 0, swept.stderr
+    assert len(told(slack)) == 2
+
+
+def test_a_bundle_that_cannot_be_read_stops_the_notifications_not_the_sweep(
+    slack: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DUTYDESK_SERVICE_SECRETS", "OPS_SLACK_WEBHOOK secretToken")
+    monkeypatch.delenv("OPS_SLACK_WEBHOOK")
+    with GitHubServer(closed_incidents(), lenient=False) as server:
+        swept = faults.sweep(server, NOW)
+    assert swept.exit_code == 0 and slack.received == []
+    assert "line 1 is not NAME=value" in swept.stderr and "secretToken" not in swept.stderr
+    assert "OPS_SLACK_WEBHOOK is not set" in swept.stderr

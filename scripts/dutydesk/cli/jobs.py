@@ -58,10 +58,29 @@ def notifier_for(opts: Options, policy: Policy) -> Notifier:
 
     return Notifier(
         policy.notifications,
-        os.environ,
+        service_environment(),
         repository=opts.repo or os.environ.get("GITHUB_REPOSITORY", ""),
         server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
     )
+
+
+def service_environment() -> dict[str, str]:
+    """The environment with the services' secrets bundle (service_secrets.py) read into it;
+    in Actions each of the bundle's values is first masked in the log on its own. A bundle
+    that cannot be read is an error annotation, not a stopped run: the GitHub side goes on,
+    and the notifications that need it fail (and are tried again) until it is mended."""
+    from dutydesk.errors import ConfigurationError
+    from dutydesk.service_secrets import BUNDLE, environment, mask_commands
+
+    try:
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for command in mask_commands(os.environ):
+                click.echo(command)
+        return environment(os.environ)
+    except ConfigurationError as exc:
+        annotate("error", str(exc))
+        click.echo(str(exc), err=True)
+        return {k: v for k, v in os.environ.items() if k != BUNDLE}
 
 
 def report_deliveries(job: Job) -> None:
