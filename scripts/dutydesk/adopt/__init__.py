@@ -24,7 +24,7 @@ from dutydesk import __version__
 # of the last change to the reusable workflows' inputs and secrets: tests/test_release_pin.py
 # fails when the callers ask the pinned commit for an input or secret it does not take.
 RELEASE_REPOSITORY = "example-org/dutydesk"
-RELEASE_COMMIT = "fdacce1a0510ee7e163765ee242cacadf29d229e"
+RELEASE_COMMIT = "b4a17f8157e8579d2eb6c4f71c42314c37937fa3"
 RELEASE_TAG = f"v{__version__}"
 
 # Target path in the team's repository -> path under adopt/files/.
