@@ -50,7 +50,6 @@ class Timers:
     enabled: bool = True  # a workflow file is switched on when it is pushed
     running: TimerRun | None = None
     pending: bool = False
-    runs: int = 0
 
     @property
     def in_use(self) -> bool:
@@ -80,7 +79,6 @@ class Timers:
         yield from self._next(run, at)
 
     def _start(self, at: datetime) -> Iterator[Step]:
-        self.runs += 1
         run = TimerRun(at)
         self.running = run
         numbers = self._punctual()
