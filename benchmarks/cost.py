@@ -18,7 +18,8 @@ Scenarios (generated here, reproducibly, and written to a temporary folder):
 For each scenario and each of `--seeds` seeds it runs the real simulator and prints the jobs and
 billed minutes (min/median/max over the seeds) and the lateness of each kind of timed action
 over all seeds (median, 95th percentile, maximum). Run from the repository root:
-`python benchmarks/cost.py [--seeds 5] [--late "15 minutes"] [--only p1-day]`.
+`python benchmarks/cost.py [--seeds 5] [--late "15 minutes"] [--only p1-day] [--economy]`
+(`--economy`: the timers off, `incidents.punctual: []`).
 """
 
 from __future__ import annotations
@@ -185,7 +186,18 @@ SCENARIOS = {
 }
 
 
-def run(data: dict[str, Any], late: str, seed: int, folder: Path) -> dict[str, Any]:
+def economy_policy(folder: Path) -> Path:
+    """policy.yaml with the timers off (`incidents.punctual: []`), the economy setting."""
+    data = yaml.safe_load((ROOT / "policy.yaml").read_text(encoding="utf-8"))
+    data.setdefault("incidents", {})["punctual"] = []
+    path = folder / "policy-economy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run(
+    data: dict[str, Any], late: str, seed: int, folder: Path, policy: Path = ROOT / "policy.yaml"
+) -> dict[str, Any]:
     from dutydesk.forms import load_templates
     from dutydesk.registry import handlers
     from dutydesk.simulate import simulate
@@ -195,7 +207,7 @@ def run(data: dict[str, Any], late: str, seed: int, folder: Path) -> dict[str, A
     path = folder / f"s{seed}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     forms = load_templates(ROOT / ".github/ISSUE_TEMPLATE")
-    sim, _ = simulate(path, ROOT / "policy.yaml", forms, handlers())
+    sim, _ = simulate(path, policy, forms, handlers())
     figures: dict[str, Any] = sim.figures()
     figures["late"] = late_seconds(sim.posted)
     return figures
@@ -230,17 +242,25 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--late", default="15 minutes", help="sweep_late of every scenario")
     parser.add_argument("--only", choices=sorted(SCENARIOS), nargs="+")
+    parser.add_argument(
+        "--economy",
+        action="store_true",
+        help="the economy setting: policy.yaml with incidents.punctual: [] (no timers workflow)",
+    )
     args = parser.parse_args()
     print(
         f"hourly sweep, each scheduled run late by up to {args.late}; {args.seeds} seeds; "
         "figures min/median/max over the seeds"
+        + ("; economy setting (incidents.punctual: [])" if args.economy else "")
     )
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        policy = economy_policy(folder) if args.economy else ROOT / "policy.yaml"
         for name, make in SCENARIOS.items():
             if args.only and name not in args.only:
                 continue
             data = make()
-            report(name, [run(data, args.late, seed, Path(folder)) for seed in range(args.seeds)])
+            report(name, [run(data, args.late, seed, folder, policy) for seed in range(args.seeds)])
 
 
 if __name__ == "__main__":
