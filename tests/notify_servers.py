@@ -1,10 +1,16 @@
 """Stand-ins on 127.0.0.1 for the places dutydesk notifies, holding each request to the service's
 published format, with faults on purpose.
 
-`Hooks` is one HTTP server for three services:
+`Hooks` is one HTTP server for four services:
 
 * `/slack/<token>`: a Slack incoming webhook. A JSON body with a string `text` (mrkdwn); answers
   200 `ok`.
+* `/api/chat.postMessage`: Slack's Web API, as a bot token posts. `Authorization: Bearer
+  <BOT_TOKEN>` (missing: `not_authed`, another: `invalid_auth`), a JSON or form body with a
+  string `channel` and `text`; answers 200 `{"ok": true, "channel": <ID>, "ts": ...}` for a
+  conversation in `conversations` (by `#name` or ID), else `{"ok": false, "error":
+  "channel_not_found"}`. Slack answers its errors with 200 and `ok: false`; a broken request
+  gets `invalid_arguments` and is kept in `problems`.
 * `/teams/<token>`: a Teams incoming webhook. `{"type": "message", "attachments": [...]}` with one
   attachment of `contentType` `application/vnd.microsoft.card.adaptive` whose `content` is an
   `AdaptiveCard` with a `version` and a `body` of `TextBlock`s with `text`; answers 200 `1`.
@@ -41,10 +47,19 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 FAULTS = ("429", "500", "503", "timeout", "dropped")
 SEVERITIES = {"critical", "error", "warning", "info"}
 ROUTING_KEY = "R0UT1NGKEY0000000000000000000000"
+BOT_TOKEN = "xoxb-1234-5678-s3cretB0Ttoken"
+#: The conversations the Web API stand-in knows: name (or ID) -> ID.
+CONVERSATIONS = {
+    "#ops": "C0OPS0001",
+    "#platform-alerts": "C0PLATFRM1",
+    "#payments": "C0PAYMENT1",
+    "C0PAYMENT1": "C0PAYMENT1",
+}
 
 
 @dataclass
@@ -64,6 +79,9 @@ class Hooks:
     received: list[Received] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     injected: list[str] = field(default_factory=list)
+    conversations: dict[str, str] = field(default_factory=lambda: dict(CONVERSATIONS))
+    refused: list[tuple[str, str]] = field(default_factory=list)  # Web API: (channel, error)
+    retry_after: str | None = None  # a 429's Retry-After; None: 0 or 1 at random
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -126,13 +144,16 @@ class Hooks:
             handler.connection.close()
             return
         if fault is not None:
-            headers = {"Retry-After": self.random.choice(["0", "1"])} if fault == "429" else {}
+            wait = self.retry_after or self.random.choice(["0", "1"])
+            headers = {"Retry-After": wait} if fault == "429" else {}
             return self._answer(handler, int(fault), b'{"message": "fault"}', headers)
         self._accept(handler, raw)
 
     def _accept(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         path = handler.path
         service = path.strip("/").split("/", 1)[0]
+        if service == "api":
+            return self._web_api(handler, raw)
         problems: list[str] = []
         if not handler.headers.get("Content-Type", "").startswith("application/json"):
             problems.append("Content-Type is not application/json")
@@ -160,6 +181,35 @@ class Hooks:
             return self._answer(handler, 202, json.dumps(answer).encode())
         self._answer(handler, 200, b"ok" if service == "slack" else b"1")
 
+    def _web_api(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        """Slack's Web API: chat.postMessage only."""
+        if handler.path.split("?", 1)[0] != "/api/chat.postMessage":
+            return self._slack_says(handler, {"ok": False, "error": "unknown_method"}, 404)
+        auth = handler.headers.get("Authorization", "")
+        if auth != f"Bearer {BOT_TOKEN}":
+            error = "not_authed" if not auth else "invalid_auth"
+            return self._slack_says(handler, {"ok": False, "error": error})
+        body, problems = web_api_body(handler.headers.get("Content-Type", ""), raw)
+        if problems:
+            with self.lock:
+                self.problems += [f"slack_api: {p}" for p in problems]
+            return self._slack_says(handler, {"ok": False, "error": "invalid_arguments"})
+        found = self.conversations.get(body["channel"])
+        if found is None:
+            with self.lock:
+                self.refused.append((body["channel"], "channel_not_found"))
+            return self._slack_says(handler, {"ok": False, "error": "channel_not_found"})
+        with self.lock:
+            self.received.append(Received("slack_api", handler.path, body))
+            ts = f"1700000000.{len(self.received):06d}"
+        self._slack_says(handler, {"ok": True, "channel": found, "ts": ts})
+
+    def _slack_says(
+        self, handler: BaseHTTPRequestHandler, answer: dict[str, Any], status: int = 200
+    ) -> None:
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        self._answer(handler, status, json.dumps(answer).encode(), headers)
+
     def _answer(
         self,
         handler: BaseHTTPRequestHandler,
@@ -180,6 +230,31 @@ def slack_problems(body: Any) -> list[str]:
         return ["no text"]
     allowed = {"text", "blocks", "attachments", "unfurl_links", "unfurl_media", "mrkdwn"}
     return [f"unexpected field {k}" for k in body if k not in allowed]
+
+
+def web_api_body(content_type: str, raw: bytes) -> tuple[dict[str, Any], list[str]]:
+    """chat.postMessage's arguments, as JSON or a form, and what is wrong with them."""
+    if content_type.startswith("application/json"):
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return {}, ["the body is not JSON"]
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        body = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+    else:
+        return {}, [f"Content-Type {content_type!r} is neither JSON nor a form"]
+    if not isinstance(body, dict):
+        return {}, ["the body is not an object"]
+    problems = [
+        f"no {name}"
+        for name in ("channel", "text")
+        if not isinstance(body.get(name), str) or not body[name]
+    ]
+    if "token" in body:
+        problems.append("the token is in the body (it belongs in the Authorization header)")
+    allowed = {"channel", "text", "blocks", "unfurl_links", "unfurl_media", "mrkdwn"}
+    problems += [f"unexpected field {k}" for k in body if k not in allowed | {"token"}]
+    return body, problems
 
 
 def teams_problems(body: Any) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from click.testing import CliRunner, Result
 from responses import matchers
 
 from dutydesk.cli.runbooks import runbooks
+from memory_runbook_store import MemoryRunbookStore
+from notify_servers import BOT_TOKEN, Hooks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "runbooks"
 NOW = "2026-11-25T09:00:00Z"
@@ -503,3 +507,226 @@ def test_the_review_pull_request_states_the_pages_review_in_and_slack_owner(site
     assert "reviewed every 1 fortnight)" in bodies["unowned.markdown"]
     assert "Nobody was asked to review this" in bodies["unowned.markdown"]
     assert "so the next review is due 2027-05-25" in bodies["payments-api.html.md.erb"]
+
+
+# -- renew tells runbook.review_opened outside GitHub, once ------------------------------
+
+
+@pytest.fixture
+def hooks() -> Iterator[Hooks]:
+    with Hooks() as server:
+        yield server
+
+
+NOTIFYING = """\
+runbooks:
+  max_pull_requests_per_run: 2
+notifications:
+  channels:
+    ops: {{slack: {{webhook_url_env: OPS_SLACK_WEBHOOK}}}}
+    ops-bot: {{slack: {{token_env: SLACK_BOT_TOKEN, channel: "#ops", api_url: "{api}"}}}}
+  routes:
+    - {{channel: ops, events: [runbook.review_opened]}}
+    - {{channel: ops-bot, events: [runbook.review_opened], to: owner_slack}}
+"""
+
+
+@dataclass
+class Renewals:
+    """`runbooks renew` against the in-memory store, with Slack stand-ins on 127.0.0.1."""
+
+    repo: Path
+    hooks: Hooks
+    store: MemoryRunbookStore
+    summary: Path
+
+    def run(self, now: datetime, *args: str) -> Result:
+        self.store.now = now
+        env = {
+            "GITHUB_TOKEN": "t0ken",
+            "GITHUB_REPOSITORY": "example-org/ops",
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            "OPS_SLACK_WEBHOOK": f"{self.hooks.url}/slack/T0/B0/secretWebhookToken",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+        }
+        return run(self.repo, "renew", "--now", now.isoformat(), *args, env=env)
+
+    def told(self) -> list[tuple[str, str]]:
+        """(service, where) of each message that arrived: the webhook, or the bot's channel."""
+        return [(r.service, r.body.get("channel", "webhook")) for r in self.hooks.received]
+
+
+@pytest.fixture
+def renewals(repo: Path, hooks: Hooks, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Renewals:
+    """Two expired runbooks, one with `owner_slack: '#payments'`; renew reaches GitHub through
+    the in-memory store (its pull requests are issues for the bot's comments)."""
+    from dutydesk.cli import runbooks as cli
+
+    (repo / "policy.yaml").write_text(NOTIFYING.format(api=f"{hooks.url}/api/"))
+    payments = runbook_text("2026-10-01", title="Card Payments").replace(
+        "---\n#", "owner_slack: '#payments'\n---\n#"
+    )
+    (repo / "runbooks" / "card-payments.md").write_text(payments)
+    files = {
+        f"runbooks/{f.name}": f.read_text() for f in (repo / "runbooks").iterdir() if f.is_file()
+    }
+    store = MemoryRunbookStore(files=files)
+    monkeypatch.setattr(cli, "_github", lambda *_: cli.GitHubSide(store, store.github))
+    return Renewals(repo, hooks, store, tmp_path / "summary.md")
+
+
+RUN = datetime(2026, 11, 25, 8, 41, tzinfo=UTC)
+
+
+def test_renew_tells_each_channel_once_and_never_twice_across_runs(renewals: Renewals) -> None:
+    first = renewals.run(RUN)
+    assert first.exit_code == 0, first.output
+    assert "opened 2 review pull request(s), 0 failed" in first.stderr
+    assert sorted(renewals.told()) == [
+        ("slack", "webhook"),
+        ("slack", "webhook"),
+        ("slack_api", "#ops"),  # payments-api has no owner_slack: the channel's own
+        ("slack_api", "#payments"),  # card-payments' owner_slack
+    ]
+    assert renewals.hooks.problems == []
+    webhook = [r.body["text"] for r in renewals.hooks.received if r.service == "slack"]
+    assert any(
+        t.startswith("*#1* Runbook review overdue (due 2026-10-01): Card Payments\n")
+        and "#payments: please review the runbook" in t
+        and t.endswith("<https://github.com/example-org/ops/pull/1|Open #1 on GitHub>")
+        for t in webhook
+    ), webhook
+    for pull in (1, 2):
+        [record] = [
+            c for c in renewals.store.github.get_issue(pull).comments if "dutydesk-sent" in c.body
+        ]
+        assert record.body.count("<!-- dutydesk-sent ") == 2
+    for later in (RUN, RUN + timedelta(hours=1), RUN + timedelta(hours=23)):
+        again = renewals.run(later)
+        assert again.exit_code == 0, again.output
+        assert "review pull request #1 is open" in again.stderr
+        assert len(renewals.hooks.received) == 4  # nothing sent twice
+    assert not renewals.summary.exists()
+
+
+def test_a_failed_delivery_is_reported_retried_next_run_and_stops_nothing(
+    renewals: Renewals,
+) -> None:
+    del renewals.hooks.conversations["#payments"]  # the bot is not in the channel yet
+    first = renewals.run(RUN)
+    assert first.exit_code == 0, first.output
+    assert "opened 2 review pull request(s), 0 failed" in first.stderr
+    assert (
+        "notification to ops-bot about #1 (runbook.review_opened) failed: Slack answered 200 "
+        "channel_not_found for #payments; it is tried again on the next run" in first.stderr
+    )
+    summary = renewals.summary.read_text()
+    assert "### Notifications not delivered" in summary and "| ops-bot | #1 |" in summary
+    shown = first.output + summary
+    assert BOT_TOKEN not in shown and "secretWebhookToken" not in shown
+    assert len(renewals.told()) == 3
+    renewals.hooks.conversations["#payments"] = "C0PAYMENT1"  # invited
+    second = renewals.run(RUN + timedelta(days=1) - timedelta(minutes=1))
+    assert second.exit_code == 0, second.output
+    assert renewals.told()[3:] == [("slack_api", "#payments")]
+    third = renewals.run(RUN + timedelta(days=1))
+    assert third.exit_code == 0 and len(renewals.told()) == 4
+
+
+def test_a_dry_run_shows_the_notices_it_would_send(renewals: Renewals) -> None:
+    text = renewals.run(RUN, "--dry-run")
+    assert text.exit_code == 0, text.output
+    would = [line for line in text.stdout.splitlines() if line.startswith("would: ")]
+    assert would == [
+        "would: runbooks/card-payments.md notify.message: notify ops (slack) "
+        "runbook.review_opened: Runbook review overdue (due 2026-10-01): Card Payments",
+        "would: runbooks/card-payments.md notify.message: notify ops-bot (slack) "
+        "runbook.review_opened: Runbook review overdue (due 2026-10-01): Card Payments",
+        "would: runbooks/payments-api.md notify.message: notify ops (slack) "
+        "runbook.review_opened: Runbook review overdue (due 2026-11-02): Payments API",
+        "would: runbooks/payments-api.md notify.message: notify ops-bot (slack) "
+        "runbook.review_opened: Runbook review overdue (due 2026-11-02): Payments API",
+    ]
+    lines = [
+        json.loads(line) for line in renewals.run(RUN, "--dry-run", "--json").stdout.splitlines()
+    ]
+    notices = [a for a in lines if a["kind"] == "notify"]
+    assert [(a["channel"], a.get("target")) for a in notices] == [
+        ("ops", None),
+        ("ops-bot", "#payments"),
+        ("ops", None),
+        ("ops-bot", None),
+    ]
+    assert {a["issue"] for a in notices} == {None}
+    assert [a["kind"] for a in lines].count("open_pull_request") == 2
+    assert renewals.hooks.received == [] and renewals.store.pulls == []
+
+
+def test_against_github_an_open_review_is_told_once_and_recorded_on_the_pull_request(
+    repo: Path, github: responses.RequestsMock, hooks: Hooks
+) -> None:
+    """The GitHub side of the notices: the open review's comments are read with one GraphQL
+    request, and the record is a comment posted on the pull request through the issues API; the
+    next run reads the record back and sends nothing."""
+    (repo / "policy.yaml").write_text(NOTIFYING.format(api=f"{hooks.url}/api/"))
+    opened = _pull(12, "dutydesk/runbook-review/runbooks-payments-api")
+    opened["created_at"] = "2026-11-25T08:00:00Z"
+    github.get(f"{REPO}/pulls", json=[opened])
+    graphql = github.post(
+        f"{HOST}/graphql",
+        json={"data": {"repository": {"pullRequest": {"number": 12, "comments": {"nodes": []}}}}},
+    )
+    posted: list[str] = []
+
+    def comment(request: Any) -> tuple[int, dict[str, str], str]:
+        body = json.loads(request.body)["body"]
+        posted.append(body)
+        made = json.loads((FIXTURES.parent / "github" / "comments.json").read_text())[0]
+        made.update(id=4001, body=body, user={"login": "github-actions[bot]", "type": "Bot"})
+        return 201, {}, json.dumps(made)
+
+    github.add_callback("POST", f"{REPO}/issues/12/comments", callback=comment)
+    env = {
+        **ENV,
+        "OPS_SLACK_WEBHOOK": f"{hooks.url}/slack/T0/B0/secretWebhookToken",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+    }
+
+    result = run(repo, "renew", "--now", NOW, env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "review pull request #12 is open" in result.stderr
+    assert [r.service for r in hooks.received] == ["slack", "slack_api"]
+    assert (
+        hooks.received[0]
+        .body["text"]
+        .endswith("<https://github.com/example-org/ops/pull/12|Open #12 on GitHub>")
+    )
+    sent = json.loads(graphql.calls[0].request.body or "{}")
+    assert sent["variables"] == {"owner": "example-org", "name": "ops", "number": 12}
+    [record] = posted
+    assert record.startswith("<!-- dutydesk:notify.message:sent -->")
+    assert record.count("<!-- dutydesk-sent ") == 2
+
+    # the next run: GitHub has the bot's record comment
+    node = {
+        "fullDatabaseId": "4001",
+        "author": {"__typename": "Bot", "login": "github-actions"},
+        "body": record,
+        "createdAt": "2026-11-25T09:00:01Z",
+        "updatedAt": "2026-11-25T09:00:01Z",
+        "lastEditedAt": None,
+        "includesCreatedEdit": False,
+        "editor": None,
+        "userContentEdits": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": []},
+    }
+    github.replace(
+        responses.POST,
+        f"{HOST}/graphql",
+        json={
+            "data": {"repository": {"pullRequest": {"number": 12, "comments": {"nodes": [node]}}}}
+        },
+    )
+    again = run(repo, "renew", "--now", "2026-11-25T12:00:00Z", env=env)
+    assert again.exit_code == 0, again.output
+    assert len(hooks.received) == 2 and len(posted) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from dutydesk.errors import PolicyError
 from dutydesk.policy import parse_policy
-from dutydesk.policy.notifications import PAGERDUTY_EVENTS_URL, Event, Transport, When
+from dutydesk.policy.notifications import PAGERDUTY_EVENTS_URL, Event, RouteTo, Transport, When
 
 CHANNELS: dict[str, Any] = {
     "ops": {"slack": {"webhook_url_env": "OPS_SLACK_WEBHOOK"}},
@@ -65,6 +65,39 @@ def test_the_issues_example_reads_as_written() -> None:
     assert first.events[0] is Event.INCIDENT_OPENED and first.priorities == ("P1", "P2")
     assert first.when is When.ALWAYS and second.when is When.OUT_OF_HOURS
     assert found.max_age.amount.days == 1
+
+
+def test_a_bot_token_channel_and_a_route_to_owner_slack_read_as_written() -> None:
+    found = notifications(
+        {
+            "channels": {
+                "hook": {"slack": {"webhook_url_env": "OPS_SLACK_WEBHOOK"}},
+                "bot": {"slack": {"token_env": "SLACK_BOT_TOKEN", "channel": "#ops"}},
+                "test": {
+                    "slack": {
+                        "token_env": "SLACK_BOT_TOKEN",
+                        "channel": "C0123ABCD",
+                        "api_url": "http://127.0.0.1:8080/api/",
+                    }
+                },
+            },
+            "routes": [
+                {"channel": "bot", "events": ["runbook.review_opened"], "to": "owner_slack"},
+                {"channel": "hook", "events": ["runbook.review_opened", "incident.opened"]},
+            ],
+        }
+    )
+    hook, bot, test = found.channels.values()
+    assert (hook.web_api, bot.web_api, test.web_api) == (False, True, True)
+    assert (bot.secret_env, bot.slack_channel, bot.api_url) == (
+        "SLACK_BOT_TOKEN",
+        "#ops",
+        "https://slack.com/api/",
+    )
+    assert test.api_url == "http://127.0.0.1:8080/api/"
+    owner, plain = found.routes
+    assert owner.to is RouteTo.OWNER_SLACK and plain.to is RouteTo.CHANNEL
+    assert owner.events == (Event.RUNBOOK_REVIEW_OPENED,)
 
 
 def with_route(**route: Any) -> dict[str, Any]:
@@ -150,6 +183,73 @@ BAD = [
         id="max_age on the office clock",
     ),
     pytest.param({"chanels": {}}, "notifications.chanels", "unknown key", id="typo in the section"),
+    pytest.param(
+        {"channels": {"ops": {"slack": {"webhook_url_env": "A", "token_env": "B"}}}},
+        "notifications.channels.ops.slack.webhook_url_env",
+        "exactly one of webhook_url_env or token_env",
+        id="a webhook and a bot token on one channel",
+    ),
+    pytest.param(
+        {"channels": {"ops": {"slack": {"token_env": "SLACK_BOT_TOKEN"}}}},
+        "notifications.channels.ops.slack.channel",
+        'a Slack channel such as "#ops" (in quotes: # starts a YAML comment)',
+        id="a bot token with no channel (or #ops unquoted, a YAML comment)",
+    ),
+    pytest.param(
+        {"channels": {"ops": {"slack": {"token_env": "SLACK_BOT_TOKEN", "channel": "ops"}}}},
+        "notifications.channels.ops.slack.channel",
+        "an ID such as C0123ABCD",
+        id="a channel without its #",
+    ),
+    pytest.param(
+        {"channels": {"ops": {"slack": {"token_env": "xoxb-123-456", "channel": "#ops"}}}},
+        "notifications.channels.ops.slack.token_env",
+        "the NAME of an environment variable",
+        id="a bot token written where its variable's name goes",
+    ),
+    pytest.param(
+        {"channels": {"ops": {"slack": {"webhook_url_env": "A", "api_url": "http://x"}}}},
+        "notifications.channels.ops.slack.api_url",
+        "an incoming webhook posts only to the channel it was made for",
+        id="api_url on a webhook",
+    ),
+    pytest.param(
+        {
+            "channels": {
+                "ops": {"slack": {"token_env": "T", "channel": "#ops", "api_url": "slack.com"}}
+            }
+        },
+        "notifications.channels.ops.slack.api_url",
+        "an https URL such as https://slack.com/api/",
+        id="api_url not a URL",
+    ),
+    pytest.param(
+        with_route(events=["runbook.review_opened"], to="owner_slack"),
+        "notifications.routes[0].to",
+        "owner_slack needs a Slack channel with token_env, and ops cannot choose where it posts",
+        id="to owner_slack on a webhook channel",
+    ),
+    pytest.param(
+        {
+            "channels": {**CHANNELS, "bot": {"slack": {"token_env": "T", "channel": "#ops"}}},
+            "routes": [
+                {
+                    "channel": "bot",
+                    "events": ["runbook.review_opened", "incident.opened"],
+                    "to": "owner_slack",
+                }
+            ],
+        },
+        "notifications.routes[0].to",
+        "owner_slack is for runbook events only (runbook.review_opened), not incident.opened",
+        id="to owner_slack for an incident event",
+    ),
+    pytest.param(
+        with_route(to="owners"),
+        "notifications.routes[0].to",
+        "one of channel, owner_slack",
+        id="unknown to",
+    ),
 ]
 
 

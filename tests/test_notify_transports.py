@@ -15,7 +15,15 @@ from dutydesk.notify import transports
 from dutydesk.notify.deliver import Notifier
 from dutydesk.notify.summary import summary_markdown
 from dutydesk.policy import parse_policy
-from notify_servers import PASSWORD, ROUTING_KEY, USER, Hooks, Mailbox, self_signed
+from notify_servers import (
+    BOT_TOKEN,
+    PASSWORD,
+    ROUTING_KEY,
+    USER,
+    Hooks,
+    Mailbox,
+    self_signed,
+)
 
 SLACK_TOKEN = "T000/B000/XXXXsecretSLACKtoken"
 TEAMS_TOKEN = "webhookb2/secretTEAMStoken"
@@ -50,6 +58,13 @@ def notifier(hooks: Hooks, smtp_port: int = 0) -> Notifier:
             "notifications": {
                 "channels": {
                     "ops": {"slack": {"webhook_url_env": "OPS_SLACK_WEBHOOK"}},
+                    "bot": {
+                        "slack": {
+                            "token_env": "SLACK_BOT_TOKEN",
+                            "channel": "#ops",
+                            "api_url": f"{hooks.url}/api/",
+                        }
+                    },
                     "teams": {"teams": {"webhook_url_env": "OPS_TEAMS_WEBHOOK"}},
                     "oncall": {"email": {"to": ["oncall@example.org", "lead@example.org"]}},
                     "pager": {
@@ -67,6 +82,7 @@ def notifier(hooks: Hooks, smtp_port: int = 0) -> Notifier:
         "OPS_SLACK_WEBHOOK": f"{hooks.url}/slack/{SLACK_TOKEN}",
         "OPS_TEAMS_WEBHOOK": f"{hooks.url}/teams/{TEAMS_TOKEN}",
         "PD_ROUTING_KEY": ROUTING_KEY,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
         "SMTP_USER": USER,
@@ -128,7 +144,12 @@ def test_pagerduty_triggers_with_a_dedup_key_from_the_repository_and_issue_then_
 
 @pytest.mark.parametrize(
     ("channel", "transport", "service"),
-    [("ops", "slack", "slack"), ("teams", "teams", "teams"), ("pager", "pagerduty", "pagerduty")],
+    [
+        ("ops", "slack", "slack"),
+        ("bot", "slack", "slack_api"),
+        ("teams", "teams", "teams"),
+        ("pager", "pagerduty", "pagerduty"),
+    ],
 )
 def test_a_429_with_retry_after_is_waited_out_and_the_message_arrives_once(
     hooks: Hooks, channel: str, transport: str, service: str
@@ -142,7 +163,8 @@ def test_a_429_with_retry_after_is_waited_out_and_the_message_arrives_once(
 
 @pytest.mark.parametrize("fault", ["500", "503", "timeout", "dropped"])
 @pytest.mark.parametrize(
-    ("channel", "transport"), [("ops", "slack"), ("teams", "teams"), ("pager", "pagerduty")]
+    ("channel", "transport"),
+    [("ops", "slack"), ("bot", "slack"), ("teams", "teams"), ("pager", "pagerduty")],
 )
 def test_a_failure_is_kept_without_its_secret_and_the_next_try_delivers(
     hooks: Hooks, fault: str, channel: str, transport: str
@@ -154,7 +176,7 @@ def test_a_failure_is_kept_without_its_secret_and_the_next_try_delivers(
     (failed,) = sender.failed
     assert failed.channel == channel and failed.issue == 7
     shown = failed.sentence() + summary_markdown(sender.failed) + repr(sender)
-    for secret in (SLACK_TOKEN, TEAMS_TOKEN, ROUTING_KEY, "secretSLACK", "secretTEAMS"):
+    for secret in (SLACK_TOKEN, TEAMS_TOKEN, ROUTING_KEY, BOT_TOKEN, "secretSLACK", "s3cretB0T"):
         assert secret not in shown
     assert hooks.received == []
     assert sender.deliver(7, message)  # the next run's try
@@ -172,8 +194,85 @@ def test_reprs_hold_no_secret(hooks: Hooks) -> None:
     sender = notifier(hooks)
     channels = sender.policy.channels
     shown = repr(sender) + "".join(repr(sender.sender(c)) for c in channels.values())
-    for secret in (SLACK_TOKEN, TEAMS_TOKEN, ROUTING_KEY, PASSWORD):
+    for secret in (SLACK_TOKEN, TEAMS_TOKEN, ROUTING_KEY, PASSWORD, BOT_TOKEN):
         assert secret not in shown
+
+
+# -- Slack with a bot token (the Web API) -------------------------------------------------------
+
+
+def test_an_incoming_webhook_cannot_choose_its_channel_so_owner_slack_needs_a_bot_token() -> None:
+    """Slack's incoming webhooks post to the one channel chosen when the webhook was made: "You
+    cannot override the default channel (chosen by the user who installed your app), username,
+    or icon when you're using Incoming Webhooks to post messages" (api.slack.com/messaging/
+    webhooks). So a runbook's `owner_slack` can be a message's destination only through the Web
+    API's `chat.postMessage`, whose `channel` is "an encoded ID or channel name" and which needs
+    a bot token with the `chat:write` scope (docs.slack.dev/reference/methods/chat.postMessage).
+    The webhook form refuses a `channel`, and sends no `channel` field."""
+    from dutydesk.errors import PolicyError
+
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(
+            {
+                "notifications": {
+                    "channels": {"ops": {"slack": {"webhook_url_env": "A", "channel": "#x"}}}
+                }
+            }
+        )
+    assert raised.value.key == "notifications.channels.ops.slack.channel"
+    assert "an incoming webhook posts only to the channel it was made for" in raised.value.allowed
+
+
+def test_a_bot_token_posts_to_its_channel_with_the_token_in_the_authorization_header(
+    hooks: Hooks,
+) -> None:
+    assert notifier(hooks).deliver(7, note("bot", "slack"))
+    (body,) = hooks.of("slack_api")
+    assert body["channel"] == "#ops"
+    assert body["text"].startswith("*#7* P1 incident opened: Payments down\n")
+    assert body["text"].endswith(f"<{LINK}|Open #7 on GitHub>")
+    assert body["unfurl_links"] is False and "token" not in body
+    assert hooks.problems == []
+
+
+def test_a_target_and_a_link_replace_the_channels_own_and_the_issues(hooks: Hooks) -> None:
+    pull = "https://github.com/example-org/ops/pull/12"
+    assert notifier(hooks).deliver(12, note("bot", "slack", target="#platform-alerts", link=pull))
+    (body,) = hooks.of("slack_api")
+    assert body["channel"] == "#platform-alerts"
+    assert body["text"].endswith(f"<{pull}|Open #12 on GitHub>")
+
+
+def test_an_unknown_channel_fails_with_slacks_error_and_the_next_try_delivers(
+    hooks: Hooks,
+) -> None:
+    sender = notifier(hooks)
+    assert not sender.deliver(7, note("bot", "slack", target="#nowhere"))
+    assert sender.failed[0].reason == "Slack answered 200 channel_not_found for #nowhere"
+    assert hooks.refused == [("#nowhere", "channel_not_found")] and hooks.received == []
+    hooks.conversations["#nowhere"] = "C0NOWHERE1"  # the bot was invited
+    assert sender.deliver(7, note("bot", "slack", target="#nowhere"))
+    assert len(hooks.of("slack_api")) == 1
+
+
+def test_a_wrong_token_fails_without_showing_either(hooks: Hooks) -> None:
+    sender = notifier(hooks)
+    sender.environ["SLACK_BOT_TOKEN"] = "xoxb-wrong-token-0000"  # type: ignore[index]
+    assert not sender.deliver(7, note("bot", "slack"))
+    assert "invalid_auth" in sender.failed[0].reason
+    assert "xoxb" not in sender.failed[0].sentence() + summary_markdown(sender.failed)
+
+
+@pytest.mark.parametrize(("channel", "service"), [("ops", "slack"), ("bot", "slack_api")])
+def test_a_retry_after_longer_than_the_cap_is_left_for_the_next_run(
+    hooks: Hooks, channel: str, service: str
+) -> None:
+    hooks.planned, hooks.retry_after = ["429"], "3600"
+    sender = notifier(hooks)
+    assert not sender.deliver(7, note(channel, "slack"))  # no hour-long wait
+    assert hooks.injected == ["429"] and "429" in sender.failed[0].reason
+    assert sender.deliver(7, note(channel, "slack"))  # the next run's try
+    assert len(hooks.of(service)) == 1
 
 
 # -- email ---------------------------------------------------------------------------------------

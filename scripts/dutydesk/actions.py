@@ -97,6 +97,9 @@ class Notification:
     delivery to `channel` is `(channel, key)`. `subject` is one plain line (an email's subject,
     PagerDuty's summary); `text` is the message as the channel's transport shows it, user text
     already escaped for it. `action` is PagerDuty's `event_action` (`trigger`, `resolve`).
+    `target` is where a Slack bot token posts instead of its channel's own conversation (a
+    runbook's `owner_slack`); `link` the item's address when it is not the issue's (a review
+    pull request's), "" when it is the issue's or not known yet.
     """
 
     channel: str
@@ -107,6 +110,8 @@ class Notification:
     text: str
     priority: str | None = None
     action: str = ""
+    target: str = ""
+    link: str = ""
 
     def summary(self) -> str:
         return f"notify {self.channel} ({self.transport}) {self.event}: {self.subject[:100]}"
@@ -120,7 +125,8 @@ class Notification:
             ("subject", self.subject),
             ("text", self.text),
         )
-        return found + ((("action", self.action),) if self.action else ())
+        optional = (("action", self.action), ("target", self.target), ("link", self.link))
+        return found + tuple((name, value) for name, value in optional if value)
 
 
 @dataclass(frozen=True)

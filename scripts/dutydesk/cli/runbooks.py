@@ -25,6 +25,7 @@ from dutydesk.cli.common import now_option, policy_option, run_safely
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
     from dutydesk.io.apply import Outcome
+    from dutydesk.io.repository import Repository
     from dutydesk.io.runbook_store import RunbookStore
     from dutydesk.policy import Policy
     from dutydesk.rules.runbooks import CommitInfo, Runbook, State, Verdict
@@ -195,12 +196,17 @@ def renew(
     owners to review and lists the commits since the last review. None is opened while one is
     open for that runbook, nor within runbooks.renotify_after_days of one closed unmerged; at
     most runbooks.max_pull_requests_per_run a run, and no more than the policy's
-    max_writes_per_run allows (each takes 6 writes). Exit 1 if any could not be opened.
+    max_writes_per_run allows (each takes 6 writes). With a route for runbook.review_opened,
+    each review pull request is then told to its channels once (recorded in a bot comment on
+    it); a failed delivery is tried again on the next run. Exit 1 if any pull request could
+    not be opened, or a record not written; a failed delivery leaves the exit status alone.
     """
+    from dutydesk.cli.runbook_notices import notifier_for, review_pulls, tell
     from dutydesk.io.apply import apply_plan
 
     setup = _setup(policy_path, now)
-    store = _store(repo, dry_run)
+    side = _github(repo, dry_run)
+    store = side.store if side is not None else None
     verdicts, actions = _plan(setup, store)
     _explain(setup, verdicts)
     within = max(1, setup.policy.max_writes_per_run // WRITES_PER_PULL_REQUEST)
@@ -210,12 +216,16 @@ def renew(
         )
         actions = actions[:within]
     outcomes = apply_plan(None, actions, dry_run, store=store)
+    pulls = review_pulls(setup, verdicts, actions, outcomes, store, dry_run)
     if dry_run:
         _show_plan(setup, actions, as_json)
+        tell(setup, pulls, side, None, (dry_run, as_json))
         return
     failed = _report(outcomes, as_json)
     _note(f"opened {len(outcomes) - failed} review pull request(s), {failed} failed")
-    if failed:
+    told = notifier_for(setup, repo) if pulls else None
+    unrecorded = tell(setup, pulls, side, told, (dry_run, as_json))
+    if failed or unrecorded:
         sys.exit(1)
 
 
@@ -224,7 +234,16 @@ def renew(
 WRITES_PER_PULL_REQUEST = 6
 
 
-def _store(repo: str | None, dry_run: bool) -> RunbookStore | None:
+@dataclass(frozen=True)
+class GitHubSide:
+    """The pull requests and files (`store`), and the issue side for the bot's comments on the
+    pull requests (`issues`: a pull request is an issue for comments)."""
+
+    store: RunbookStore
+    issues: Repository
+
+
+def _github(repo: str | None, dry_run: bool) -> GitHubSide | None:
     """GitHub's side, when there is a token or something to write; else None, said so."""
     token = os.environ.get("GITHUB_TOKEN")
     if not token and dry_run:
@@ -238,7 +257,7 @@ def _store(repo: str | None, dry_run: bool) -> RunbookStore | None:
 
     repo_name = repo or os.environ.get("GITHUB_REPOSITORY")
     adapter = connect(token, repo_name, os.environ.get("GITHUB_API_URL"))
-    return GitHubRunbookStore.from_adapter(adapter)
+    return GitHubSide(GitHubRunbookStore.from_adapter(adapter), adapter)
 
 
 def _plan(setup: Setup, store: RunbookStore | None) -> tuple[list[Verdict], list[Action]]:

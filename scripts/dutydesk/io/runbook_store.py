@@ -18,7 +18,8 @@ cannot be read is one invalid page. The decisions stay in `dutydesk.rules.runboo
 
 Planning adds one ``GET .../commits?path=...&since=...`` per planned pull request, and each run
 two reads for the default branch's head and one ``GET .../pulls?state=all`` per 100 pull
-requests.
+requests; with a ``runbook.review_opened`` route, one GraphQL read of the comments of each open
+review pull request younger than ``notifications.max_age`` (`review_comments.py`).
 
 This is the adapter side: it knows branches, trees and GitHub's answers, and decides nothing.
 The plan is made by `dutydesk.rules.runbooks`; `dutydesk.io.apply` (the one executor, and the
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from dutydesk.errors import GitHubError
+from dutydesk.model import Comment
 from dutydesk.policy.defaults import RUNBOOK_INCLUDE
 from dutydesk.rules.runbooks import CommitInfo, PullInfo, PullState, latest_pulls
 from dutydesk.rules.runbooks.codeowners import CODEOWNERS_PATHS, CodeOwners, parse_codeowners
@@ -167,6 +169,10 @@ class RunbookStore(Protocol):
         """Commits on the default branch that changed `path` on or after `since`, newest first."""
         ...
 
+    def review_comments(self, number: int) -> tuple[Comment, ...]:
+        """The comments of pull request `number`, with who wrote each version of their text."""
+        ...
+
     def open_pull_request(
         self,
         *,
@@ -236,11 +242,16 @@ class GitHubRunbookStore:
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         from github import GithubException
+        from requests import RequestException
+
+        from dutydesk.io.github_retry import transport_problem
 
         try:
             return func(*args, **kwargs)
         except GithubException as exc:
             raise GitHubError(f"{what}: GitHub answered {exc.status}: {_message(exc)}") from None
+        except RequestException as exc:  # no answer (after PyGithub's retries)
+            raise GitHubError(f"{what}: {transport_problem(exc)}") from None
 
     def default_branch_head(self) -> tuple[str, str]:
         def read() -> tuple[str, str]:
@@ -277,6 +288,7 @@ class GitHubRunbookStore:
                         closed_at=_aware(pr.closed_at),
                         url=pr.html_url,
                         branch=ref,
+                        created_at=_aware(pr.created_at),
                     )
                 )
             return latest_pulls(found)
@@ -315,6 +327,15 @@ class GitHubRunbookStore:
             return out
 
         return self._call(f"listing commits to {path}", read)  # type: ignore[no-any-return]
+
+    def review_comments(self, number: int) -> tuple[Comment, ...]:
+        from dutydesk.io.review_comments import REVIEW_COMMENTS_QUERY, review_comments
+
+        owner, name = self.repo.url.rsplit("/repos/", 1)[1].split("/", 1)  # no request
+        variables = {"owner": owner, "name": name, "number": number}
+        what, query = f"reading the comments of #{number}", self.repo.requester.graphql_query
+        _, answer = self._call(what, query, REVIEW_COMMENTS_QUERY, variables)
+        return review_comments(answer, number)
 
     def _start_branch(self, branch: str, sha: str) -> None:
         from github import GithubException

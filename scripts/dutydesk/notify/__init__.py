@@ -1,7 +1,9 @@
-"""Telling people outside GitHub: Slack, Microsoft Teams, email and PagerDuty.
+"""Telling people outside GitHub: Slack (an incoming webhook, or a bot token through the Web
+API), Microsoft Teams, email and PagerDuty.
 
 Which events go where is decided by the pure rule `rules/notify.py` over the events of
-`rules/notify_events.py`; what a message says by `wording.py` (user text escaped per transport
+`rules/notify_events.py` (and, for runbook review pull requests, `rules/runbooks/notices.py`,
+whose records are kept on the pull request); what a message says by `wording.py` (user text escaped per transport
 by `escape.py`); what was sent by the records in `records.py`. Only `transports.py` (the wire)
 and `deliver.py` (secrets from the environment, failures kept for the job summary) do I/O.
 

@@ -22,6 +22,7 @@ from dutydesk.notify.transports import (
     Outgoing,
     PagerDuty,
     Slack,
+    SlackBot,
     Smtp,
     Teams,
 )
@@ -79,7 +80,7 @@ class Notifier:
     failed: list[Failed] = field(default_factory=list)
 
     def deliver(self, issue: int, note: Notification) -> bool:
-        link = f"{self.server_url.rstrip('/')}/{self.repository}/issues/{issue}"
+        link = note.link or f"{self.server_url.rstrip('/')}/{self.repository}/issues/{issue}"
         try:
             sender = self.sender(self.policy.channels[note.channel])
             sender.send(Outgoing(note, issue, self.repository, link))
@@ -96,6 +97,9 @@ class Notifier:
     def sender(self, channel: Channel) -> Sender:
         """The channel's transport, with its secret from the environment."""
         match channel.transport:
+            case Transport.SLACK if channel.web_api:
+                token = self._secret(channel.secret_env)
+                return SlackBot(token, channel.slack_channel, channel.api_url)
             case Transport.SLACK:
                 return Slack(self._secret(channel.secret_env))
             case Transport.TEAMS:

@@ -7,6 +7,10 @@ but a 429, which says the message was not taken: every other failure waits for t
 * Slack: `slack_sdk`'s `WebhookClient`, `{"text": ...}` (mrkdwn), with its
   `RateLimitErrorRetryHandler` (waits out 429 `Retry-After`); 200 `ok` is success. Its logger
   is silenced: at debug level it would log the webhook URL, which is the secret.
+* Slack with a bot token: the Web API's `chat.postMessage` through `slack_sdk`'s `WebClient`
+  (`Authorization: Bearer xoxb-...`, JSON `channel` and `text`; the token needs `chat:write`,
+  and the bot must be in the channel); the answer's `ok` is success, and its `error`
+  (`channel_not_found`, `not_in_channel`, `invalid_auth`, ...) says why not. 429 as above.
 * Teams: an incoming webhook (or a Workflows webhook) takes `{"type": "message", "attachments":
   [{"contentType": "application/vnd.microsoft.card.adaptive", "content": <AdaptiveCard>}]}`;
   any 2xx is success (the connector answers 200, Workflows 202).
@@ -73,27 +77,81 @@ def _quiet_logger() -> logging.Logger:
     return logger
 
 
+def _rate_limits() -> Any:
+    """slack_sdk's handler for 429, which waits out `Retry-After`, but not a wait longer than
+    MAX_RETRY_AFTER: that one is left for the next run."""
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    class Capped(RateLimitErrorRetryHandler):
+        def _can_retry(
+            self, *, state: Any, request: Any, response: Any = None, error: Any = None
+        ) -> bool:
+            if response is None or response.status_code != 429:
+                return False
+            found = {k.lower(): v for k, v in response.headers.items()}.get("retry-after")
+            value = found[0] if isinstance(found, list) and found else found
+            wait = _retry_after(str(value) if value is not None else None)
+            return wait is not None and wait < MAX_RETRY_AFTER
+
+    return Capped(max_retry_count=RATE_LIMIT_RETRIES)
+
+
+def _slack_text(out: Outgoing) -> str:
+    return f"{out.note.text}\n<{out.link}|Open #{out.issue} on GitHub>"
+
+
 @dataclass(frozen=True)
 class Slack:
     url: str = field(repr=False)
 
     def send(self, out: Outgoing) -> None:
-        from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
         from slack_sdk.webhook import WebhookClient
 
         client = WebhookClient(
-            self.url,
-            timeout=TIMEOUT,
-            logger=_quiet_logger(),
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)],
+            self.url, timeout=TIMEOUT, logger=_quiet_logger(), retry_handlers=[_rate_limits()]
         )
-        text = f"{out.note.text}\n<{out.link}|Open #{out.issue} on GitHub>"
+        text = _slack_text(out)
         try:
             response = client.send(text=text, unfurl_links=False, unfurl_media=False)
         except Exception as exc:  # the wire failed: no answer
             raise DeliveryError(f"Slack could not be reached ({type(exc).__name__})") from None
         if response.status_code != 200:
             raise DeliveryError(f"Slack answered {response.status_code}")
+
+
+@dataclass(frozen=True)
+class SlackBot:
+    """chat.postMessage with a bot token, to the notification's `target` or `channel`."""
+
+    token: str = field(repr=False)
+    channel: str
+    api_url: str
+
+    def send(self, out: Outgoing) -> None:
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        base = self.api_url if self.api_url.endswith("/") else self.api_url + "/"
+        client = WebClient(
+            token=self.token,
+            base_url=base,
+            timeout=TIMEOUT,
+            logger=_quiet_logger(),
+            retry_handlers=[_rate_limits()],
+        )
+        where = out.note.target or self.channel
+        try:
+            client.chat_postMessage(
+                channel=where, text=_slack_text(out), unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 0)
+            data = getattr(exc.response, "data", None)
+            error = data.get("error", "") if isinstance(data, dict) else ""
+            why = f"Slack answered {status}" + (f" {error}" if error else "")
+            raise DeliveryError(f"{why} for {where}") from None
+        except Exception as exc:  # the wire failed: no answer
+            raise DeliveryError(f"Slack could not be reached ({type(exc).__name__})") from None
 
 
 @dataclass(frozen=True)

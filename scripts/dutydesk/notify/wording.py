@@ -27,6 +27,7 @@ HEADLINES: dict[Event, str] = {
     Event.CHANGE_DONE: "Change done: {title}",
     Event.CHANGE_ROLLED_BACK: "Change rolled back: {title}: {detail}",
     Event.MAINTENANCE_ANNOUNCED: "Planned maintenance: {title}",
+    Event.RUNBOOK_REVIEW_OPENED: "Runbook review {detail}: {title}",
 }
 ASKS: dict[Event, str] = {
     Event.INCIDENT_OPENED: "Acknowledge it with /ack on the issue.",
@@ -37,7 +38,13 @@ ASKS: dict[Event, str] = {
     Event.CHANGE_STARTING: "Support on call: stand by.",
     Event.CHANGE_ROLLED_BACK: "Check the service is back as it was.",
     Event.MAINTENANCE_ANNOUNCED: "Tell the people it affects.",
+    Event.RUNBOOK_REVIEW_OPENED: "{owners}: please review the runbook and merge the pull request.",
 }
+#: What is asked when the happening names nobody to ask.
+NOBODY_ASKED = {
+    Event.RUNBOOK_REVIEW_OPENED: "It has no owner: whoever knows the service, please review it.",
+}
+OWNERS_LIMIT = 200
 _ESCAPE: dict[Transport, Callable[[str | None, int], str]] = {
     Transport.SLACK: escape.slack,
     Transport.TEAMS: escape.teams,
@@ -52,19 +59,23 @@ SEVERITY = {"P1": "critical", "P2": "error", "P3": "warning", "P4": "info"}
 def compose(
     happening: Happening,
     channel: Channel,
-    number: int,
+    number: int | None,
     title: str,
     policy: Policy,
     action: str = "",
 ) -> Notification:
-    """The notification of `happening` on issue `number` for `channel`."""
-    headline = _headline(happening, title, policy, _ESCAPE[channel.transport])
-    subject = f"#{number} {_headline(happening, title, policy, escape.plain)}"
+    """The notification of `happening` on issue `number` for `channel` (None: a pull request
+    not opened yet, in a dry run)."""
+    esc = _ESCAPE[channel.transport]
+    headline = _headline(happening, title, policy, esc)
+    subject = _headline(happening, title, policy, escape.plain)
+    subject = f"#{number} {subject}" if number is not None else subject
     if channel.transport is Transport.EMAIL:
         subject = f"{channel.subject_prefix} {subject}"
-    ask = "" if action == "resolve" else ASKS.get(happening.event, "")
+    ask = "" if action == "resolve" else _ask(happening, esc)
     bold = _BOLD.get(channel.transport, "{}").format(f"#{number}")
-    text = f"{bold} {headline}" + (f"\n{ask}" if ask else "")
+    text = f"{bold} {headline}" if number is not None else headline
+    text += f"\n{ask}" if ask else ""
     return Notification(
         channel=channel.name,
         transport=str(channel.transport),
@@ -75,6 +86,16 @@ def compose(
         priority=happening.priority,
         action=action,
     )
+
+
+def _ask(happening: Happening, esc: Callable[[str | None, int], str]) -> str:
+    """What is asked, naming whom (user text, escaped) where the event asks someone."""
+    ask = ASKS.get(happening.event, "")
+    if "{owners}" not in ask:
+        return ask
+    if not happening.owners:
+        return NOBODY_ASKED.get(happening.event, "")
+    return ask.format(owners=esc(", ".join(happening.owners), OWNERS_LIMIT))
 
 
 def _headline(

@@ -4,15 +4,22 @@
     notifications:
       channels:                 # name -> exactly one transport
         ops:    {slack: {webhook_url_env: OPS_SLACK_WEBHOOK}}
+        bot:    {slack: {token_env: SLACK_BOT_TOKEN, channel: "#ops"}}   # the Web API
         teams:  {teams: {webhook_url_env: OPS_TEAMS_WEBHOOK}}
         oncall: {email: {to: [oncall@example.org]}}
         pager:  {pagerduty: {routing_key_env: PD_ROUTING_KEY}}
       routes:
         - {channel: ops, events: [incident.opened], priorities: [P1, P2], when: always}
+        - {channel: bot, events: [runbook.review_opened], to: owner_slack}
       max_age: 1 day            # an event older than this is never sent (nor retried)
 
 The section names secrets only by the environment variable that holds them: a value here is
 never a secret, so policy.yaml can be public. No section: no notifications.
+
+Slack has two forms. An incoming webhook (`webhook_url_env`) posts only to the channel it was
+made for: Slack ignores a `channel` in its payload. A bot token (`token_env`, with `chat:write`)
+posts through the Web API's `chat.postMessage` to `channel`, or, on a route with
+`to: owner_slack`, to the Slack channels a runbook page names in its `owner_slack`.
 """
 
 from __future__ import annotations
@@ -29,8 +36,12 @@ from dutydesk.policy.schema import PRIORITY_IDS
 from dutydesk.time.durations import Clock, Duration
 
 NOTIFICATIONS_KEYS = ("channels", "routes", "max_age")
-ROUTE_KEYS = ("channel", "events", "priorities", "when")
+ROUTE_KEYS = ("channel", "events", "priorities", "when", "to")
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+SLACK_API_URL = "https://slack.com/api/"
+#: A Slack conversation chat.postMessage takes: `#name`, or a channel (C, G), DM (D) or user
+#: (U, W) ID.
+SLACK_CONVERSATION = re.compile(r"#[a-z0-9][a-z0-9._-]{0,79}|[CGDUW][A-Z0-9]{8,}")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
@@ -59,6 +70,18 @@ class Event(StrEnum):
     CHANGE_DONE = "change.done"
     CHANGE_ROLLED_BACK = "change.rolled_back"
     MAINTENANCE_ANNOUNCED = "maintenance.announced"
+    RUNBOOK_REVIEW_OPENED = "runbook.review_opened"
+
+
+#: The events about a runbook page (a route may send them `to: owner_slack`).
+RUNBOOK_EVENTS = frozenset({Event.RUNBOOK_REVIEW_OPENED})
+
+
+class RouteTo(StrEnum):
+    """Where a route sends: its channel's own destination, or a runbook's `owner_slack`."""
+
+    CHANNEL = "channel"
+    OWNER_SLACK = "owner_slack"
 
 
 class When(StrEnum):
@@ -73,7 +96,7 @@ class When(StrEnum):
 
 #: The settings each transport takes, beside the one it needs.
 TRANSPORT_KEYS: Mapping[Transport, tuple[str, ...]] = {
-    Transport.SLACK: ("webhook_url_env",),
+    Transport.SLACK: ("webhook_url_env", "token_env", "channel", "api_url"),
     Transport.TEAMS: ("webhook_url_env",),
     Transport.EMAIL: ("to", "subject_prefix"),
     Transport.PAGERDUTY: ("routing_key_env", "events_url"),
@@ -83,7 +106,8 @@ TRANSPORT_KEYS: Mapping[Transport, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class Channel:
     """A place outside GitHub. `secret_env` names the environment variable holding the webhook
-    URL (Slack, Teams) or the routing key (PagerDuty); email reads SMTP_* (notify/transports)."""
+    URL (Slack, Teams), the bot token (Slack's Web API: `slack_channel` set) or the routing key
+    (PagerDuty); email reads SMTP_* (notify/transports)."""
 
     name: str
     transport: Transport
@@ -91,6 +115,13 @@ class Channel:
     to: tuple[str, ...] = ()
     subject_prefix: str = "[dutydesk]"
     events_url: str = PAGERDUTY_EVENTS_URL
+    slack_channel: str = ""  # a bot token's default conversation (`#ops`, `C0123ABCD`)
+    api_url: str = SLACK_API_URL
+
+    @property
+    def web_api(self) -> bool:
+        """Slack through a bot token (chat.postMessage), which can choose where it posts."""
+        return self.transport is Transport.SLACK and bool(self.slack_channel)
 
 
 @dataclass(frozen=True)
@@ -99,6 +130,7 @@ class Route:
     events: tuple[Event, ...]
     priorities: tuple[str, ...] = ()  # empty: every priority; filters incident events only
     when: When = When.ALWAYS
+    to: RouteTo = RouteTo.CHANNEL
 
 
 @dataclass(frozen=True)
@@ -149,15 +181,56 @@ def _channel(channels: Reader, name: str) -> Channel:
     settings.done(TRANSPORT_KEYS[transport])
     if transport is Transport.EMAIL:
         return Channel(name, transport, to=_addresses(settings), subject_prefix=_prefix(settings))
+    if transport is Transport.SLACK:
+        return _slack(name, settings)
     env_key = "routing_key_env" if transport is Transport.PAGERDUTY else "webhook_url_env"
-    secret_env = settings.text(env_key, "")
-    if not _ENV_NAME.fullmatch(secret_env):
-        raise settings.fail(
-            env_key, secret_env, "the NAME of an environment variable (A-Z, 0-9, _)"
-        )
+    secret_env = _env_name(settings, env_key)
     if transport is Transport.PAGERDUTY:
         return Channel(name, transport, secret_env, events_url=_events_url(settings))
     return Channel(name, transport, secret_env)
+
+
+def _env_name(settings: Reader, key: str) -> str:
+    secret_env = settings.text(key, "")
+    if not _ENV_NAME.fullmatch(secret_env):
+        raise settings.fail(key, secret_env, "the NAME of an environment variable (A-Z, 0-9, _)")
+    return secret_env
+
+
+def _slack(name: str, settings: Reader) -> Channel:
+    """An incoming webhook (`webhook_url_env`), or a bot token (`token_env`) with the
+    `channel` it posts to and, for tests, the Web API's `api_url`."""
+    forms = [key for key in ("webhook_url_env", "token_env") if key in settings.data]
+    if len(forms) != 1:
+        raise settings.fail(
+            "webhook_url_env", settings.data, "exactly one of webhook_url_env or token_env"
+        )
+    if forms[0] == "webhook_url_env":
+        for key in ("channel", "api_url"):
+            if key in settings.data:
+                raise settings.fail(
+                    key,
+                    settings.data[key],
+                    "nothing: an incoming webhook posts only to the channel it was made for "
+                    "(use token_env, a bot token, to choose the channel)",
+                )
+        return Channel(name, Transport.SLACK, _env_name(settings, "webhook_url_env"))
+    channel = settings.get("channel", None)
+    if not isinstance(channel, str) or not SLACK_CONVERSATION.fullmatch(channel.strip()):
+        raise settings.fail(
+            "channel",
+            channel,
+            'a Slack channel such as "#ops" (in quotes: # starts a YAML comment) or an ID '
+            "such as C0123ABCD",
+        )
+    channel = channel.strip()
+    return Channel(
+        name,
+        Transport.SLACK,
+        _env_name(settings, "token_env"),
+        slack_channel=channel,
+        api_url=_url(settings, "api_url", SLACK_API_URL),
+    )
 
 
 def _addresses(settings: Reader) -> tuple[str, ...]:
@@ -179,10 +252,14 @@ def _prefix(settings: Reader) -> str:
 
 
 def _events_url(settings: Reader) -> str:
-    url = settings.text("events_url", PAGERDUTY_EVENTS_URL)
+    return _url(settings, "events_url", PAGERDUTY_EVENTS_URL)
+
+
+def _url(settings: Reader, key: str, default: str) -> str:
+    url = settings.text(key, default)
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise settings.fail("events_url", url, f"an https URL such as {PAGERDUTY_EVENTS_URL}")
+        raise settings.fail(key, url, f"an https URL such as {default}")
     return url
 
 
@@ -206,14 +283,44 @@ def _route(entry: Reader, channels: Mapping[str, Channel]) -> Route:
     if channel not in channels:
         known = ", ".join(sorted(channels)) or "none are defined under notifications.channels"
         raise entry.fail("channel", channel, f"a channel defined under channels ({known})")
+    events = _events(entry)
     route = Route(
         channel=channel,
-        events=_events(entry),
+        events=events,
         priorities=_priorities(entry),
         when=_when(entry),
+        to=_to(entry, channels[channel], events),
     )
     entry.done(ROUTE_KEYS)
     return route
+
+
+def _to(entry: Reader, channel: Channel, events: tuple[Event, ...]) -> RouteTo:
+    """`to: owner_slack` sends runbook events to the page's Slack channels: only a bot-token
+    Slack channel can choose where it posts, and only runbook pages have an owner_slack."""
+    value = entry.get("to", RouteTo.CHANNEL.value)
+    try:
+        to = RouteTo(str(value))
+    except ValueError:
+        raise entry.fail("to", value, "one of " + ", ".join(RouteTo)) from None
+    if to is RouteTo.CHANNEL:
+        return to
+    if not channel.web_api:
+        raise entry.fail(
+            "to",
+            value,
+            f"channel (the default): owner_slack needs a Slack channel with token_env, and "
+            f"{channel.name} cannot choose where it posts",
+        )
+    others = [str(e) for e in events if e not in RUNBOOK_EVENTS]
+    if others:
+        raise entry.fail(
+            "to",
+            value,
+            "channel (the default): owner_slack is for runbook events only "
+            f"({', '.join(sorted(RUNBOOK_EVENTS))}), not {', '.join(others)}",
+        )
+    return to
 
 
 def _events(entry: Reader) -> tuple[Event, ...]:

@@ -2,9 +2,12 @@
 
 The events come from the facts the incident and change rules read (notify_events.py). A route
 sends an event to its channel when the route lists the event, its `priorities` (if any) include
-the incident's priority at the event (events of change requests and maintenance have none and
-are not filtered), and its `when` holds by the calendar at the moment of the event:
+the incident's priority at the event (events of change requests, maintenance and runbooks have
+none and are not filtered), and its `when` holds by the calendar at the moment of the event:
 `support-hours`, `out-of-hours` (on-call hours or no cover), `on-call`, `no-cover`, `always`.
+A route `to: owner_slack` (a Slack bot-token channel; runbook events) sends to each of the
+happening's Slack conversations (a runbook's `owner_slack`), each recorded apart (the key ends
+`:<conversation>`), or to the channel's own when it has none.
 
 An event is sent to a channel once: its delivery is recorded in the bot's own comment
 `notify.message:sent` (notify/records.py), and a recorded delivery is never planned again. The
@@ -24,6 +27,7 @@ Reads: notifications.routes, notifications.max_age, notifications.channels, the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from dutydesk.actions import Action, DeliveryLog, Kind, Notification
@@ -31,7 +35,7 @@ from dutydesk.engine import Context, Decision, Item
 from dutydesk.markers import key_time
 from dutydesk.notify.records import SENT_KEY, Sent, log_body, recorded
 from dutydesk.notify.wording import compose
-from dutydesk.policy.notifications import Channel, Event, Route, Transport, When
+from dutydesk.policy.notifications import Channel, Event, Route, RouteTo, Transport, When
 from dutydesk.rules.ids import Rule
 from dutydesk.rules.notify_events import (
     Happening,
@@ -73,11 +77,16 @@ def notify_maintenance(facts: MaintenanceFacts) -> Decision:
     return plan(facts.item, facts.ctx, maintenance_events(facts))
 
 
-def plan(item: Item, ctx: Context, happenings: Happenings) -> Decision:
-    """The notifications still to send, then the comment that records them."""
+def plan(item: Item, ctx: Context, happenings: Happenings, link: str = "") -> Decision:
+    """The notifications still to send, then the comment that records them. `link`: the
+    item's address when it is not the issue's (a pull request's)."""
     earlier = recorded(item.issue.comments, ctx.policy.bot)
     done = {(s.channel, s.key) for s in earlier}
-    notes = [n for n in wanted(item, ctx, happenings, earlier) if (n.channel, n.key) not in done]
+    notes = [
+        replace(n, link=link)
+        for n in wanted(item, ctx, happenings, earlier)
+        if (n.channel, n.key) not in done
+    ]
     if not notes:
         return Decision(next_check=happenings.next_check)
     at = key_time(ctx.now)
@@ -111,19 +120,20 @@ def wanted(
     oldest = ctx.now - policy.notifications.max_age.amount
     found: dict[tuple[str, str], Notification] = {}
     title = item.issue.title
+    number = item.number or None  # 0: a pull request a dry run would open (no number yet)
     for happening in happenings.items:
         if not oldest <= happening.at <= ctx.now:
             continue
-        for channel in routed(happening, ctx):
+        for channel, target in destinations(happening, ctx):
             pager = channel.transport is Transport.PAGERDUTY
             if pager and not happenings.alerting:
                 continue  # an acknowledged or resolved incident pages nobody
-            note = compose(
-                happening, channel, item.number, title, policy, "trigger" if pager else ""
-            )
-            found.setdefault((channel.name, happening.key), note)
+            note = compose(happening, channel, number, title, policy, "trigger" if pager else "")
+            if target:
+                note = replace(note, key=f"{happening.key}:{target}", target=target)
+            found.setdefault((channel.name, note.key), note)
     for channel, happening in _resolutions(ctx, happenings, earlier):
-        note = compose(happening, channel, item.number, title, policy, "resolve")
+        note = compose(happening, channel, number, title, policy, "resolve")
         found.setdefault((channel.name, happening.key), note)
     return list(found.values())
 
@@ -147,15 +157,20 @@ def _resolutions(
             yield channel, settled
 
 
-def routed(happening: Happening, ctx: Context) -> list[Channel]:
-    """The channels a happening goes to, in the order of the routes, each once."""
+def destinations(happening: Happening, ctx: Context) -> list[tuple[Channel, str]]:
+    """(channel, conversation) for each place a happening goes, in the order of the routes,
+    each once; the conversation is "" for the channel's own, else one of the happening's Slack
+    conversations (a `to: owner_slack` route)."""
     notifications = ctx.policy.notifications
-    names = [
-        route.channel
-        for route in notifications.routes
-        if applies(route, happening, ctx.policy.calendar)
-    ]
-    return [notifications.channels[name] for name in dict.fromkeys(names)]
+    found: dict[tuple[str, str], Channel] = {}
+    for route in notifications.routes:
+        if not applies(route, happening, ctx.policy.calendar):
+            continue
+        channel = notifications.channels[route.channel]
+        owned = route.to is RouteTo.OWNER_SLACK and channel.web_api and happening.slack
+        for target in happening.slack if owned else ("",):
+            found.setdefault((channel.name, target), channel)
+    return [(channel, target) for (_, target), channel in found.items()]
 
 
 def applies(route: Route, happening: Happening, calendar: BusinessCalendar) -> bool:
@@ -185,4 +200,12 @@ def holds(when: When, calendar: BusinessCalendar, happening: Happening) -> bool:
     return False
 
 
-__all__ = ["Event", "notify_change", "notify_incident", "notify_maintenance", "plan", "wanted"]
+__all__ = [
+    "Event",
+    "destinations",
+    "notify_change",
+    "notify_incident",
+    "notify_maintenance",
+    "plan",
+    "wanted",
+]

@@ -17,6 +17,7 @@ Each event has a key, unique on its issue and the same on every run (`incident.e
     change.done             an accepted /done
     change.rolled_back      an accepted /rolled-back, with its note
     maintenance.announced   the notice was opened
+    runbook.review_opened   a runbook's review pull request was opened (rules/runbooks/notices.py)
 
 Emits: nothing (the events rules/notify.py routes)
 Reads: priorities.<P>.response, the calendar (timezone, workdays, support, on_call,
@@ -56,6 +57,8 @@ class Happening:
     by: str = ""  # who did it (a login), when a person did
     detail: str = ""  # user text: an update's words, a rollback's note
     window: tuple[datetime, datetime] | None = None  # a change's or downtime's times
+    owners: tuple[str, ...] = ()  # who is asked to act (a runbook's owners), user text
+    slack: tuple[str, ...] = ()  # the Slack conversations of a `to: owner_slack` route
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ is untracked. The modules:
 * sections.py: what validate reports (invalid pages, no owner, the template's sections);
 * review.py: due dates, earlier pull requests and the verdict for each expired runbook;
 * renewal.py: the rule, one review pull request per runbook that needs one;
-* summary.py: the sweep's job summary.
+* summary.py: the sweep's job summary;
+* notices.py: the `runbook.review_opened` notification of each review pull request (not
+  imported here: it needs the notification rule, rules/notify.py).
 
 Each module's own docstring names the policy keys it reads.
 

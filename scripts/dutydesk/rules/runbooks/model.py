@@ -58,6 +58,7 @@ class PullInfo:
     closed_at: datetime | None = None
     url: str = ""
     branch: str = ""
+    created_at: datetime | None = None  # when it was opened (runbook.review_opened's moment)
 
 
 @dataclass(frozen=True)
