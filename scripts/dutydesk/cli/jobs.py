@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.io.github_snapshot import PartialListing
     from dutydesk.jobs import Failure, Job, Pause, Swept
     from dutydesk.model import Issue
-    from dutydesk.notify.deliver import Notifier
+    from dutydesk.notify.deliver import Deliverer, Notifier
     from dutydesk.policy import Policy
 
 
@@ -54,12 +54,18 @@ def job_for(opts: Options) -> Job:
 
 def notifier_for(opts: Options, policy: Policy) -> Notifier:
     """Sends notifications outside GitHub with the secrets in the environment (notify/)."""
+    return make_notifier(policy, opts.repo)
+
+
+def make_notifier(policy: Policy, repo: str | None) -> Notifier:
+    """A `Notifier` with the environment's secrets and the services' secrets bundle, linking
+    to `repo` (else $GITHUB_REPOSITORY) on $GITHUB_SERVER_URL."""
     from dutydesk.notify.deliver import Notifier
 
     return Notifier(
         policy.notifications,
         service_environment(),
-        repository=opts.repo or os.environ.get("GITHUB_REPOSITORY", ""),
+        repository=repo or os.environ.get("GITHUB_REPOSITORY", ""),
         server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
     )
 
@@ -83,10 +89,10 @@ def service_environment() -> dict[str, str]:
         return {k: v for k, v in os.environ.items() if k != BUNDLE}
 
 
-def report_deliveries(job: Job) -> None:
+def report_deliveries(notifier: Deliverer) -> None:
     """Say on stderr (and in a warning annotation, and the job summary) which notifications
     failed; they are tried again on the next run, and the run's exit status does not change."""
-    failed = getattr(job.notifier, "failed", [])
+    failed = getattr(notifier, "failed", [])
     for failure in failed:
         annotate("warning", failure.sentence())
         click.echo(failure.sentence(), err=True)
@@ -151,7 +157,7 @@ def event(
         event_job(check, waiting, opts.now, pause)
         arm(job, seen, timers_workflow, opts)
     finally:
-        report_deliveries(job)
+        report_deliveries(job.notifier)
 
 
 def sleeper(start: datetime, what: str) -> Pause:
@@ -215,7 +221,7 @@ def sweep(opts: Options, max_writes: int | None, timers_workflow: str) -> None:
     broken = {number for number, _ in failed}
     rows = [(issue, d) for issue, d in plans if issue.number not in broken]
     write_summary(opts, ctx, rows, failed, deferred)
-    report_deliveries(job)
+    report_deliveries(job.notifier)
     arm(job, plans, timers_workflow, opts)
     _finish_sweep(opts, listing.count, failed, deferred, listing.unread)
 

@@ -10,9 +10,7 @@ cannot be written is said so, and the run exits 1 (the next run may then send it
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -32,15 +30,9 @@ def note(message: str) -> None:
 
 def notifier_for(setup: Setup, repo: str | None) -> Notifier:
     """Sends with the secrets in the environment (and the services' secrets bundle)."""
-    from dutydesk.cli.jobs import service_environment
-    from dutydesk.notify.deliver import Notifier
+    from dutydesk.cli.jobs import make_notifier
 
-    return Notifier(
-        setup.policy.notifications,
-        service_environment(),
-        repository=repo or os.environ.get("GITHUB_REPOSITORY", ""),
-        server_url=os.environ.get("GITHUB_SERVER_URL", "https://github.com"),
-    )
+    return make_notifier(setup.policy, repo)
 
 
 def review_pulls(
@@ -126,13 +118,7 @@ def show_notices(
 
 def report_failed(notifier: Notifier) -> None:
     """The failed deliveries on stderr, in annotations and the job summary, as the sweep
-    reports them (cli/jobs.py report_deliveries reads only the job's notifier)."""
-    from typing import cast
-
+    reports them."""
     from dutydesk.cli.jobs import report_deliveries
 
-    @dataclass(frozen=True)
-    class Delivered:
-        notifier: Notifier
-
-    report_deliveries(cast("Any", Delivered(notifier)))
+    report_deliveries(notifier)
