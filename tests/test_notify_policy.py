@@ -245,6 +245,15 @@ BAD = [
         id="to owner_slack for an incident event",
     ),
     pytest.param(
+        {
+            "channels": CHANNELS,
+            "routes": [{"channel": "pager", "events": ["incident.opened", "change.approved"]}],
+        },
+        "notifications.routes[0].events",
+        "incident events only: pager is a PagerDuty channel",
+        id="a change event routed to PagerDuty, which would never send it",
+    ),
+    pytest.param(
         with_route(to="owners"),
         "notifications.routes[0].to",
         "one of channel, owner_slack",

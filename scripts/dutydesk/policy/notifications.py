@@ -284,6 +284,7 @@ def _route(entry: Reader, channels: Mapping[str, Channel]) -> Route:
         known = ", ".join(sorted(channels)) or "none are defined under notifications.channels"
         raise entry.fail("channel", channel, f"a channel defined under channels ({known})")
     events = _events(entry)
+    _paged(entry, channels[channel], events)
     route = Route(
         channel=channel,
         events=events,
@@ -293,6 +294,21 @@ def _route(entry: Reader, channels: Mapping[str, Channel]) -> Route:
     )
     entry.done(ROUTE_KEYS)
     return route
+
+
+def _paged(entry: Reader, channel: Channel, events: tuple[Event, ...]) -> None:
+    """A PagerDuty channel is an alert that stands while an incident is unacknowledged: it
+    takes incident events only (a change's or a runbook's would never be sent)."""
+    if channel.transport is not Transport.PAGERDUTY:
+        return
+    others = [str(e) for e in events if not str(e).startswith("incident.")]
+    if others:
+        raise entry.fail(
+            "events",
+            others[0],
+            f"incident events only: {channel.name} is a PagerDuty channel, which pages for an "
+            "incident until it is acknowledged",
+        )
 
 
 def _to(entry: Reader, channel: Channel, events: tuple[Event, ...]) -> RouteTo:
