@@ -41,6 +41,7 @@ def print_actions(actions: Iterable[Action], at: datetime, opts: Options, prefix
 
 def job_for(opts: Options) -> Job:
     """The read -> reconcile -> apply step on GitHub, printing each plan before it is applied."""
+    from dutydesk.cli.rota import rota_for_jobs
     from dutydesk.jobs import Job
     from dutydesk.registry import handlers
 
@@ -48,6 +49,7 @@ def job_for(opts: Options) -> Job:
         print_actions(decision.actions, now, opts, prefix="would: " if opts.dry_run else "")
 
     policy, forms = load_setup(opts)
+    policy = rota_for_jobs(policy, opts.now)  # a PagerDuty rota, read once for the run
     notifier = notifier_for(opts, policy)
     return Job(github(opts), policy, forms, handlers(), opts.dry_run, show, notifier=notifier)
 

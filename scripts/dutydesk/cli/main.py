@@ -3,14 +3,15 @@
 Only the cli package reads the clock and the environment, and it does so inside commands.
 Heavy libraries (PyGithub, Jinja2, holidays) are imported where used, to keep start-up quick.
 The commands live beside their subject: `simulate` in cli/simulate.py, `event` and `sweep` in
-cli/jobs.py, `runbooks` in cli/runbooks.py; this module wires them into one group.
+cli/jobs.py, `runbooks` in cli/runbooks.py, `rota` in cli/rota.py; this module wires them into
+one group.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,6 @@ from dutydesk.cli.common import (
     common,
     github,
     load_setup,
-    now_option,
-    policy_option,
     run_safely,
 )
 
@@ -77,12 +76,14 @@ def parse(template: Path, body_file: Any) -> None:
 @run_safely
 def validate(opts: Options) -> None:
     """Check the policy, the issue forms, the rota and the runbooks; exit 1 on findings."""
-    from dutydesk.views.validation import findings, warnings
+    from dutydesk.cli.rota import secrets_environment
+    from dutydesk.views.validation import cover_checks, findings, warnings
 
-    for where, message in warnings(opts.policy, opts.forms):
+    gaps, skipped = cover_checks(opts.policy, secrets_environment(), opts.now)  # PagerDuty
+    for where, message in warnings(opts.policy, opts.forms) + skipped:
         annotate("warning", message, where)
         click.echo(f"{where}: warning: {message}")
-    problems = findings(opts.policy, opts.forms, opts.now)
+    problems = findings(opts.policy, opts.forms, opts.now) + gaps
     for where, message in problems:
         annotate("error", message, where)
         click.echo(message if message.startswith(where) else f"{where}: {message}")
@@ -138,28 +139,15 @@ def report(opts: Options, since: datetime | None, fmt: str) -> None:
     click.echo(format_rows(register, fmt), nl=False)
 
 
-@cli.command()
-@now_option("--at", "The moment to ask about (ISO 8601 with offset) [default: now].")
-@policy_option()
-@run_safely
-def rota(now: datetime | None, policy_path: Path) -> None:
-    """Who is primary and secondary on call at a moment, from the policy's rota."""
-    from dutydesk.policy import load_policy
-    from dutydesk.views.rota import format_rota, on_call
-
-    at = now if now is not None else datetime.now(UTC)
-    policy = load_policy(policy_path)
-    click.echo(format_rota(on_call(policy, at), at, policy), nl=False)
-
-
 def _register_groups() -> None:
     from dutydesk.cli.forms import forms
     from dutydesk.cli.jobs import event, sweep
+    from dutydesk.cli.rota import rota
     from dutydesk.cli.runbooks import runbooks
     from dutydesk.cli.simulate import simulate
     from dutydesk.cli.site import site
 
-    for command in (simulate, event, sweep, runbooks, forms, site):
+    for command in (simulate, event, sweep, runbooks, forms, site, rota):
         cli.add_command(command)
 
 

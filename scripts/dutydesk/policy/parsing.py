@@ -28,11 +28,13 @@ from dutydesk.policy.defaults import (
 from dutydesk.policy.merge import deep_merge
 from dutydesk.policy.notifications import parse_notifications
 from dutydesk.policy.reader import Reader
+from dutydesk.policy.rota import ROTA_SHAPES, parse_rota_mapping
 from dutydesk.policy.schema import (
     PRIORITY_IDS,
     ChangesPolicy,
     IncidentsPolicy,
     LabelSpec,
+    PagerDutyRota,
     Policy,
     Priority,
     RotaEntry,
@@ -99,7 +101,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
     priorities = _priorities(top)
     incidents = _incidents(top.mapping("incidents"))
     changes = _changes(top.mapping("changes"), top.mapping("maintenance"))
-    rota = _rota(top)
+    rota, pagerduty = _rota(top)
     runbooks = _runbooks(top.mapping("runbooks"))
     labels = _labels(top, priorities)
     max_writes = top.integer("max_writes_per_run", 300, minimum=1)
@@ -120,6 +122,7 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy.yaml") -> Policy
         runbooks=runbooks,
         labels=labels,
         max_writes_per_run=max_writes,
+        pagerduty=pagerduty,
         site=site,
         notifications=notifications,
         raw=dict(data),
@@ -278,14 +281,19 @@ def _changes(ch: Reader, mt: Reader) -> ChangesPolicy:
     return changes
 
 
-def _rota(top: Reader) -> tuple[RotaEntry, ...]:
+def _rota(top: Reader) -> tuple[tuple[RotaEntry, ...], PagerDutyRota | None]:
+    """The list form (entries), or the mapping form (read from PagerDuty: rota.py)."""
     value = top.get("rota", [])
     if value is None:
-        return ()
+        return (), None
+    if isinstance(value, dict):
+        return (), parse_rota_mapping(top.mapping("rota"))
     if not isinstance(value, list):
-        raise top.fail(
-            "rota", value, "a list of {from: YYYY-MM-DD, primary: login, secondary: login}"
-        )
+        raise top.fail("rota", value, ROTA_SHAPES)
+    return _rota_entries(top, value), None
+
+
+def _rota_entries(top: Reader, value: list[Any]) -> tuple[RotaEntry, ...]:
     entries = []
     for index, item in enumerate(value):
         name = f"rota[{index}]"

@@ -1,8 +1,10 @@
 """The on-call rota as code: who is on call at a moment, and what is wrong with the rota.
 
 Each entry of ``policy.rota`` runs from its ``from`` date (a local date in the policy's
-timezone) until the next entry's date; the last runs on. Pure functions: the CLI passes the
-moment and today's date.
+timezone) until the next entry's date; the last runs on. With a PagerDuty rota
+(``rota.pagerduty``) the shifts the CLI read (``policy.shifts``) say who is on call, the
+handovers and the gaps in cover, to the minute. Pure functions: the CLI passes the moment and
+today's date.
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
+from typing import Any
 
 from dutydesk.policy import Policy, RotaEntry
 from dutydesk.templating import render
+from dutydesk.time import shifts as model
 from dutydesk.time.calendar import Cover
+from dutydesk.time.shifts import Level, Person, Shifts, handovers
 
 __all__ = [
     "Handover",
     "ProblemKind",
     "RotaProblem",
+    "format_pagerduty_rota",
     "format_rota",
     "next_handover",
     "on_call",
@@ -190,3 +196,57 @@ def format_rota(entry: RotaEntry | None, moment: datetime, policy: Policy) -> st
         source=policy.source,
         ran_out=ran_out,
     )
+
+
+# -- the rota from PagerDuty ------------------------------------------------------------
+
+
+def person_text(person: Person) -> str:
+    """A person on call as `dutydesk rota` shows them."""
+    if person.login is None:
+        return f"{person.name} (no GitHub login in rota.pagerduty.users)"
+    return person.login if person.name == person.login else f"{person.login} ({person.name})"
+
+
+def _place(policy: Policy, shifts: Shifts, level: Level, moment: datetime) -> dict[str, Any]:
+    """Who holds a level at a moment, and until when."""
+    holding = [s for s in shifts.shifts if s.level is level and s.holds(moment)]
+    ends = [s.end for s in holding if s.end is not None]
+    people = ", ".join(person_text(p) for p in model.on_call(holding, level, moment))
+    return {
+        "level": f"{level}:",
+        "people": people or "nobody (a gap in cover)",
+        "until": policy.local(min(ends)) if people and ends else None,
+    }
+
+
+def format_pagerduty_rota(policy: Policy, moment: datetime, until: datetime | None = None) -> str:
+    """Who PagerDuty has on call at ``moment``; with ``until``, the handovers and the gaps in
+    cover (within on-call hours) from ``moment`` to ``until``. RotaUnavailable when the shifts
+    read do not span them."""
+    shifts = policy.read_shifts(moment, until)
+    cover = policy.calendar.cover_at(moment)
+    window = None
+    if until is not None:
+        window = {
+            "end": policy.local(until),
+            "handovers": [
+                (policy.local(h.at), str(h.level), _names(h.before), _names(h.after))
+                for h in handovers(shifts.shifts, shifts.levels, moment, until)
+            ],
+            "gaps": [
+                (str(g.level), policy.local(g.start), policy.local(g.end))
+                for g in policy.cover_gaps(moment, until)
+            ],
+        }
+    return render(
+        "rota_pagerduty.md.j2",
+        moment=policy.local(moment),
+        cover=str(cover),
+        places=[_place(policy, shifts, level, moment) for level in shifts.levels],
+        window=window,
+    )
+
+
+def _names(people: tuple[Person, ...]) -> str:
+    return ", ".join(str(p) for p in people)

@@ -9,6 +9,7 @@ from pathlib import Path
 from dutydesk.errors import PolicyError
 from dutydesk.forms import FormError, FormTemplate, load_templates
 from dutydesk.policy import PRIORITY_IDS, Policy, load_policy
+from dutydesk.time.shifts import Gap
 
 Finding = tuple[str, str]  # (file, message)
 
@@ -143,6 +144,45 @@ def rota_findings(policy_path: Path, policy: Policy, now: datetime) -> list[Find
     today = now.astimezone(policy.timezone).date()
     problems = rota_problems(policy, today=today)
     return [(str(policy_path), f"rota: {p.message}") for p in problems]
+
+
+def cover_checks(
+    policy_path: Path, environ: Mapping[str, str], now: datetime
+) -> tuple[list[Finding], list[Finding]]:
+    """With a PagerDuty rota: (the gaps in its cover over the next `look_ahead`, within
+    on-call hours, as findings; a warning that the check was skipped without the key, or
+    could not be made). Nothing for a list-form rota (`rota_findings` checks that)."""
+    try:
+        policy = load_policy(policy_path)
+    except PolicyError:
+        return [], []  # reported as a finding
+    rota = policy.pagerduty
+    if rota is None:
+        return [], []
+    from dutydesk.errors import ConfigurationError
+    from dutydesk.io.pagerduty import PagerDutyError, with_pagerduty_rota
+
+    where = str(policy_path)
+    if not environ.get(rota.token_env, "").strip():
+        skipped = (
+            f"rota: ${rota.token_env} is not set, so gaps in PagerDuty's cover were not checked"
+        )
+        return [], [(where, skipped)]
+    until = now + rota.look_ahead
+    try:
+        found = with_pagerduty_rota(policy, environ, now, until).cover_gaps(now, until)
+    except (ConfigurationError, PagerDutyError) as exc:
+        return [], [(where, f"rota: gaps in cover were not checked: {exc}")]
+    return [(where, f"rota: {gap_sentence(policy, gap)}") for gap in found], []
+
+
+def gap_sentence(policy: Policy, gap: Gap) -> str:
+    """One gap in cover, for people, in local time."""
+    start, end = policy.local(gap.start), policy.local(gap.end)
+    return (
+        f"PagerDuty has no {gap.level} on call from {start:%a %d %b %Y %H:%M %Z} to "
+        f"{end:%a %d %b %Y %H:%M %Z}, in on-call hours: add cover to the schedule"
+    )
 
 
 def runbook_findings(folder: Path, policy: Policy) -> list[Finding]:

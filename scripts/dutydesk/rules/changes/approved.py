@@ -26,7 +26,7 @@ from dutydesk.people import same
 from dutydesk.replies import reply_actions
 from dutydesk.rules.changes.approval import Approval
 from dutydesk.rules.changes.facts import Facts
-from dutydesk.rules.changes.wording import comment, common, notice_values
+from dutydesk.rules.changes.wording import comment, common, notice_values, support_values
 from dutydesk.rules.ids import Rule
 
 RULE = Rule.CHANGE_APPROVAL
@@ -63,6 +63,7 @@ def _approve(facts: Facts, approval: Approval) -> tuple[Action, ...]:
     label = ctx.policy.label("approved")
     if key in item.mine:
         return add_labels(item, RULE, label)
+    facts.support.require()  # PagerDuty unread: this item waits for the next run
     actions = remove_own(item, ctx, RULE, ctx.policy.label("rejected"))
     actions += add_labels(item, RULE, label)
     actions += _assign(facts)
@@ -77,6 +78,7 @@ def _approve(facts: Facts, approval: Approval) -> tuple[Action, ...]:
         label=label,
         people=facts.support.people,
         from_rota=facts.support.from_rota,
+        **support_values(facts),
         teams=args.teams,
         emergency=args.emergency and args.reason != "",
         reason=args.reason,

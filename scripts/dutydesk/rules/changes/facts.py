@@ -3,7 +3,7 @@ approval outcome, who supports the change, which checks are unticked and who ans
 post-change prompt. The rules only decide over these facts.
 
 Emits: nothing (the facts every change rule reads)
-Reads: changes.notice, changes.approvers, rota, labels.approved
+Reads: changes.notice, changes.approvers, rota, labels.approved, the calendar (on_call)
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from dutydesk.rules.changes.revisions import (
     utc,
 )
 from dutydesk.rules.ids import Refusal, Rule
+from dutydesk.time.shifts import Gap, RotaUnavailable
 
 #: Why an answer to the post-change prompt was not accepted (change_post_answer.md.j2 reads it).
 AnswerRefusal = Literal[Refusal.EARLY, Refusal.NOT_ALLOWED, Refusal.NO_NOTE]
@@ -38,10 +39,22 @@ AnswerRefusal = Literal[Refusal.EARLY, Refusal.NOT_ALLOWED, Refusal.NO_NOTE]
 
 @dataclass(frozen=True)
 class Support:
-    """Who supports the change: named in /approve, else the rota's pair at the start."""
+    """Who supports the change: named in /approve, else the rota's pair at the start; with
+    a PagerDuty rota, also who is on call without a GitHub login, and the gaps in cover over
+    the window (or why PagerDuty could not be read: then nobody is guessed)."""
 
     people: tuple[str, ...] = ()
     from_rota: bool = True
+    pagerduty: bool = False  # the rota is PagerDuty's
+    unmapped: tuple[str, ...] = ()  # on call in PagerDuty, with no login: named, not assigned
+    gaps: tuple[Gap, ...] = ()  # nobody on call at a level for part of the window
+    unread: str = ""  # why the rota could not be read for the window ("" when it was)
+
+    def require(self) -> None:
+        """Raise RotaUnavailable when the support people come from a rota that was not read:
+        a rule about to name them stops this run rather than say "nobody"."""
+        if self.from_rota and self.unread:
+            raise RotaUnavailable(self.unread)
 
 
 @dataclass(frozen=True)
@@ -123,16 +136,28 @@ def approved_label_removal(item: Item, ctx: Context, outcome: ApprovalOutcome) -
 
 
 def read_support(ctx: Context, outcome: ApprovalOutcome, window: Window) -> Support:
-    """The people /approve named, else the rota's primary and secondary at the start."""
+    """The people /approve named, else the rota's primary and secondary at the start; and
+    with a PagerDuty rota the gaps in its cover over the window."""
     approval = outcome.approval
-    if approval is not None and approval.args.people:
-        return Support(approval.args.people, from_rota=False)
-    entry = ctx.policy.rota_at(window.start) if window.start is not None else None
-    if entry is None:
-        return Support()
-    if same(entry.secondary, entry.primary):
-        return Support((entry.primary,))
-    return Support((entry.primary, entry.secondary))
+    named = approval.args.people if approval is not None else ()
+    if window.start is None:
+        return Support(named, from_rota=not named)
+    pagerduty = ctx.policy.pagerduty is not None
+    try:
+        gaps = read_gaps(ctx, window)
+        entry = None if named else ctx.policy.rota_at(window.start)
+    except RotaUnavailable as exc:
+        return Support(named, from_rota=not named, pagerduty=pagerduty, unread=str(exc))
+    if named or entry is None:
+        return Support(named, from_rota=not named, pagerduty=pagerduty, gaps=gaps)
+    return Support(entry.logins, pagerduty=pagerduty, unmapped=entry.unmapped, gaps=gaps)
+
+
+def read_gaps(ctx: Context, window: Window) -> tuple[Gap, ...]:
+    """The gaps in the PagerDuty rota's cover over a valid window (none for a list rota)."""
+    if not window.valid or window.start is None or window.end is None:
+        return ()
+    return tuple(ctx.policy.cover_gaps(window.start, window.end))
 
 
 def read_unticked(item: Item) -> tuple[str, ...]:

@@ -29,6 +29,8 @@ def rule_pre_change(facts: Facts) -> Decision:
         return Decision(next_check=due) if key not in item.mine else Decision()
     if ctx.now >= window.start:
         return Decision()
+    if key not in item.mine:
+        facts.support.require()  # PagerDuty unread: the reminder waits for the next run
     # Those assigned, and those the approval assigns: the same text whether or not the
     # assignment has landed by the time the reminder is written.
     assignees = tuple(dict.fromkeys([*item.issue.assignees, *facts.support.people]))

@@ -41,6 +41,17 @@ def notice_values(ctx: Context, notice: Notice | None) -> dict[str, Any]:
     }
 
 
+def support_values(facts: Facts) -> dict[str, Any]:
+    """What a PagerDuty rota adds to the approval: who is on call without a login, and the
+    gaps in cover over the window, in local time (all empty for a list-form rota)."""
+    support, policy = facts.support, facts.ctx.policy
+    return {
+        "pagerduty": support.pagerduty,
+        "unmapped": support.unmapped,
+        "gaps": [(str(g.level), policy.local(g.start), policy.local(g.end)) for g in support.gaps],
+    }
+
+
 def common(facts: Facts) -> dict[str, Any]:
     """Values every change template may use."""
     policy = facts.ctx.policy

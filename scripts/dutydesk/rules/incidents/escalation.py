@@ -22,10 +22,12 @@ from dutydesk.actions import Action
 from dutydesk.engine import Decision, post_once
 from dutydesk.labels import add_once
 from dutydesk.markers import comment_key, key_time
+from dutydesk.policy import RotaEntry
 from dutydesk.rules.ids import Rule
 from dutydesk.rules.incidents.contacts import handle, split_contacts
 from dutydesk.rules.incidents.story import Incident, Period
-from dutydesk.templating import render
+from dutydesk.templating import defang, render
+from dutydesk.time.shifts import Level, RotaUnavailable
 
 RULE = Rule.INCIDENT_ESCALATION
 
@@ -71,7 +73,10 @@ def escalation_values(incident: Incident, period: Period, due: datetime) -> dict
     """What incident_escalation.md.j2 shows: the target missed, whom to summon, who is on call."""
     policy = incident.ctx.policy
     contacts, named = split_contacts(incident, period.priority.escalate_to)
-    rota = policy.rota_at(due)
+    try:
+        rota, unread = policy.rota_at(due), False
+    except RotaUnavailable:  # PagerDuty unread: the escalation goes on, naming nobody
+        rota, unread = None, True
     return {
         "priority": period.priority,
         "due": policy.local(due),
@@ -80,9 +85,23 @@ def escalation_values(incident: Incident, period: Period, due: datetime) -> dict
         "contacts": contacts,
         "named": named,
         "rota": rota,
-        "on_call": (handle(incident, rota.primary), handle(incident, rota.secondary))
-        if rota
-        else (),
+        "on_call": on_call_names(incident, rota) if rota else (),
+        "rota_unread": unread,
         "cover": str(policy.calendar.cover_at(due)),
         "cover_from": policy.calendar.next_change(due),
     }
+
+
+def on_call_names(incident: Incident, rota: RotaEntry) -> tuple[str, str]:
+    """The primary and secondary as the comment names them: a login as `handle` has it; a
+    PagerDuty user with no login by name, never @-mentioned; an empty place as nobody."""
+    if rota.people is None:
+        return handle(incident, rota.primary), handle(incident, rota.secondary)
+    pagerduty = incident.ctx.policy.pagerduty
+    levels = pagerduty.levels if pagerduty is not None else ()
+    names = []
+    for level, place in zip(Level, rota.people, strict=True):
+        shown = [handle(incident, p.login) if p.login else defang(p.name) for p in place]
+        empty = "nobody (a gap in PagerDuty's cover)" if level in levels else "nobody"
+        names.append(", ".join(shown) if shown else empty)
+    return names[0], names[1]
