@@ -20,6 +20,7 @@ from dutydesk.policy.parsing import (
     RUNBOOKS_KEYS,
     TOP_KEYS,
 )
+from dutydesk.policy.rota import PAGERDUTY_KEYS
 from dutydesk.policy.site import SITE_KEYS
 
 POLICY_KEYS: Mapping[str, str] = {
@@ -34,6 +35,7 @@ POLICY_KEYS: Mapping[str, str] = {
     **{f"changes.{k}": f"changes.{k}" for k in CHANGES_KEYS},
     "maintenance.notice": "changes.maintenance_notice",
     "rota": "rota",
+    **{f"rota.pagerduty.{k}": f"pagerduty.{k}" for k in PAGERDUTY_KEYS},
     **{f"runbooks.{k}": f"runbooks.{k}" for k in RUNBOOKS_KEYS},
     **{f"labels.{role}": f"labels.{role}" for role in DEFAULT_LABELS},
     "labels.<P>": "labels.<P>",

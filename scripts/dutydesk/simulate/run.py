@@ -20,6 +20,7 @@ from dutydesk.io.memory import MemoryRepository
 from dutydesk.jobs import Job, Wait, poll, read_access, sweep
 from dutydesk.policy import Policy, load_policy
 from dutydesk.simulate.billing import JobRun, bill, lateness
+from dutydesk.simulate.on_call import with_on_call
 from dutydesk.simulate.scenario import Scenario, load_scenario
 from dutydesk.simulate.steps import Step
 from dutydesk.simulate.timers import Timers, Wake
@@ -429,6 +430,8 @@ def simulate(
     policy = load_policy(
         policy_path, overrides=scenario.policy_overrides, overrides_from=str(scenario_path)
     )
+    start = scenario.steps[0].at
+    policy = with_on_call(policy, scenario.on_call, start, scenario.until, str(scenario_path))
     sim = Simulation(scenario, policy, forms, handlers, exhaustive=exhaustive)
     try:
         entries = list(sim.run())

@@ -9,6 +9,7 @@ sweep_seed: 0             # the lateness is drawn per run from this seed (defaul
 sweeps_from: 2026-11-23T00:17:00+00:00   # the first sweep (default: the first step)
 until: 2026-11-23T11:00:00+00:00   # default: the last step
 people: {writers: [alice], teams: {org/ops: [bob]}}
+on_call: [...]            # a PagerDuty rota's shifts (see on_call.py)
 steps: [...]              # see steps.py
 ```
 """
@@ -26,8 +27,10 @@ import yaml
 
 from dutydesk.errors import ScenarioError
 from dutydesk.policy import load_yaml
+from dutydesk.simulate.on_call import parse_on_call
 from dutydesk.simulate.steps import Step, parse_step, strings, when
 from dutydesk.time.durations import Clock, DurationError, parse_duration
+from dutydesk.time.shifts import Shift
 
 SCENARIO_KEYS = (
     "description",
@@ -39,6 +42,7 @@ SCENARIO_KEYS = (
     "until",
     "steps",
     "people",
+    "on_call",
 )
 MAX_SWEEPS = 100_000
 
@@ -55,6 +59,7 @@ class Scenario:
     sweep_late: timedelta = timedelta(0)  # each scheduled run's lateness is drawn up to this
     sweep_seed: int = 0
     sweeps_from: datetime | None = None  # the first sweep; None: at the first step
+    on_call: tuple[Shift, ...] = ()  # with a PagerDuty rota: who it has on call (on_call.py)
 
     def lateness(self, workflow: str, run: int) -> timedelta:
         """How late the `run`-th scheduled run of `workflow` starts: drawn from `sweep_seed`
@@ -111,6 +116,7 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         sweeps_from=when(data["sweeps_from"], f"{source}: sweeps_from")
         if data.get("sweeps_from")
         else None,
+        on_call=parse_on_call(data.get("on_call"), source),
     )
 
 
