@@ -49,8 +49,8 @@ def job_for(opts: Options) -> Job:
         print_actions(decision.actions, now, opts, prefix="would: " if opts.dry_run else "")
 
     policy, forms = load_setup(opts)
-    policy = rota_for_jobs(policy, opts.now)  # a PagerDuty rota, read once for the run
-    notifier = notifier_for(opts, policy)
+    notifier = notifier_for(opts, policy)  # first: it masks the services' secrets in Actions
+    policy = rota_for_jobs(policy, opts.now, notifier.environ)  # PagerDuty, once for the run
     return Job(github(opts), policy, forms, handlers(), opts.dry_run, show, notifier=notifier)
 
 

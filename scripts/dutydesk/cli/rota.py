@@ -102,12 +102,16 @@ def rota_for_jobs(
 
 def secrets_environment() -> Mapping[str, str]:
     """The environment with the services' secrets bundle read into it (service_secrets.py:
-    the reusable workflows pass `PD_API_TOKEN` there); a bundle that cannot be read is
-    reported where the notifications read it, and the plain environment is used here."""
+    the reusable workflows pass `PD_API_TOKEN` there), each of its values masked first in
+    Actions; a bundle that cannot be read is reported where the notifications read it, and
+    the plain environment is used here."""
     from dutydesk.errors import ConfigurationError
-    from dutydesk.service_secrets import environment
+    from dutydesk.service_secrets import environment, mask_commands
 
     try:
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for command in mask_commands(os.environ):  # before anything reads a value
+                click.echo(command)
         return environment(os.environ)
     except ConfigurationError:
         return os.environ
