@@ -163,6 +163,9 @@ def next_steps(release: Release, written: Iterable[str]) -> list[str]:
         "read; Contents and Pull requests: write for runbooks): set the repository variable "
         "DUTYDESK_APP_CLIENT_ID and the secret DUTYDESK_APP_PRIVATE_KEY, and `bot:` in "
         "policy.yaml to '<app-slug>[bot]'.",
+        "Notifications outside GitHub (Slack, Teams, email, PagerDuty) and a PagerDuty rota: "
+        "put their secrets in the repository secret DUTYDESK_SERVICE_SECRETS, one NAME=value "
+        "line each, with the names policy.yaml gives (e.g. OPS_SLACK_WEBHOOK=https://...).",
     ]
     if any(path.startswith(".github/workflows/") for path in written):
         steps.append(
