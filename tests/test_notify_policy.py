@@ -286,3 +286,46 @@ def test_validate_reports_a_route_to_an_unknown_channel(tmp_path: Any) -> None:
     result = CliRunner().invoke(cli, ["validate", "--policy", str(policy)])
     assert result.exit_code == 1, result.output
     assert "notifications.routes[0].channel: found 'pager'" in result.output
+
+
+SECRET = "xoxb-1234-5678-SECRETTOKEN"
+
+
+@pytest.mark.parametrize(
+    "slack",
+    [
+        {"token_env": SECRET, "channel": "#ops"},
+        {"webhook_url_env": f"https://hooks.slack.com/services/T0/B0/{SECRET}"},
+        {"webhook_url_env": "OPS_HOOK", "token_env": SECRET, "channel": "#ops"},
+    ],
+    ids=["a bot token pasted", "a webhook pasted", "both forms, one a pasted token"],
+)
+def test_a_secret_pasted_where_its_variables_name_goes_is_never_repeated(
+    slack: dict[str, str],
+) -> None:
+    """The policy's errors go to the Actions log and annotations."""
+    with pytest.raises(PolicyError) as raised:
+        notifications({"channels": {"ops": {"slack": slack}}})
+    assert "SECRETTOKEN" not in str(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://slack.example.org/api/", False),
+        ("http://127.0.0.1:8080/api/", True),
+        ("http://localhost:8080/api/", True),
+        ("https://slack.example.org/api/", True),
+    ],
+)
+def test_a_bot_token_travels_over_https_or_to_a_local_stand_in_only(
+    url: str, allowed: bool
+) -> None:
+    section = {
+        "channels": {"ops": {"slack": {"token_env": "T", "channel": "#ops", "api_url": url}}}
+    }
+    if allowed:
+        assert notifications(section).channels["ops"].api_url == url
+        return
+    with pytest.raises(PolicyError, match="plain http only to 127.0.0.1 or localhost"):
+        notifications(section)

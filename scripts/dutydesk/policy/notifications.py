@@ -31,7 +31,7 @@ from datetime import timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from dutydesk.policy.reader import Reader
+from dutydesk.policy.reader import LOOPBACK, NotShown, Reader
 from dutydesk.policy.schema import PRIORITY_IDS
 from dutydesk.time.durations import Clock, Duration
 
@@ -193,7 +193,10 @@ def _channel(channels: Reader, name: str) -> Channel:
 def _env_name(settings: Reader, key: str) -> str:
     secret_env = settings.text(key, "")
     if not _ENV_NAME.fullmatch(secret_env):
-        raise settings.fail(key, secret_env, "the NAME of an environment variable (A-Z, 0-9, _)")
+        shown: object = NotShown() if secret_env else secret_env
+        raise settings.fail(
+            key, shown, "the NAME of an environment variable (A-Z, 0-9, _), never the secret"
+        )
     return secret_env
 
 
@@ -202,9 +205,8 @@ def _slack(name: str, settings: Reader) -> Channel:
     `channel` it posts to and, for tests, the Web API's `api_url`."""
     forms = [key for key in ("webhook_url_env", "token_env") if key in settings.data]
     if len(forms) != 1:
-        raise settings.fail(
-            "webhook_url_env", settings.data, "exactly one of webhook_url_env or token_env"
-        )
+        given = " and ".join(forms) or "neither"
+        raise settings.fail("webhook_url_env", given, "exactly one of webhook_url_env or token_env")
     if forms[0] == "webhook_url_env":
         for key in ("channel", "api_url"):
             if key in settings.data:
@@ -258,8 +260,14 @@ def _events_url(settings: Reader) -> str:
 def _url(settings: Reader, key: str, default: str) -> str:
     url = settings.text(key, default)
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise settings.fail(key, url, f"an https URL such as {default}")
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK  # a test's stand-in
+    if not parts.netloc or (parts.scheme != "https" and not loopback):
+        raise settings.fail(
+            key,
+            url,
+            f"an https URL such as {default} (a secret is sent there; plain http "
+            "only to 127.0.0.1 or localhost)",
+        )
     return url
 
 

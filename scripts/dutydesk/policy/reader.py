@@ -12,6 +12,17 @@ from dutydesk.people import is_person_or_team
 from dutydesk.time.calendar import TimeRange
 from dutydesk.time.durations import Clock, Duration, DurationError, parse_duration
 
+#: Hosts where plain http may carry a secret (a test's local stand-in, never the network).
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class NotShown:
+    """A value an error does not repeat: a `*_env` key that is no variable name may be the
+    secret itself, pasted in by mistake."""
+
+    def __repr__(self) -> str:
+        return "a value that is not a variable name (not shown: it may be the secret itself)"
+
 
 class Reader:
     """Walks a mapping, remembering the dotted key, and fails with a precise PolicyError."""

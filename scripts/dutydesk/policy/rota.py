@@ -19,7 +19,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from dutydesk.people import is_login
-from dutydesk.policy.reader import Reader
+from dutydesk.policy.reader import LOOPBACK, NotShown, Reader
 from dutydesk.policy.schema import PagerDutyRota
 from dutydesk.time.durations import Clock
 
@@ -38,7 +38,6 @@ ROTA_SHAPES = (
 )
 _SCHEDULE_ID = re.compile(r"[A-Z0-9]{2,20}")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: PagerDuty answers on-calls at most this far ahead.
 MAX_LOOK_AHEAD = timedelta(days=90)
 
@@ -78,25 +77,17 @@ def _env_name(pd: Reader) -> str:
     if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
         raise pd.fail(
             "token_env",
-            _Hidden(),
+            NotShown(),
             "the NAME of the environment variable holding the REST API key, such as "
             "PD_API_TOKEN (never the key itself)",
         )
     return name
 
 
-class _Hidden:
-    """A value not repeated in an error: a `token_env` that is no variable name may be the
-    key itself, pasted in by mistake."""
-
-    def __repr__(self) -> str:
-        return "a value that is not a variable name (not shown: it may be the key itself)"
-
-
 def _api_url(pd: Reader) -> str:
     url = pd.text("api_url", PAGERDUTY_API_URL).rstrip("/")
     parts = urlsplit(url)
-    loopback = parts.scheme == "http" and parts.hostname in _LOOPBACK
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK
     if not parts.netloc or (parts.scheme != "https" and not loopback):
         raise pd.fail(
             "api_url", url, f"an https URL such as {PAGERDUTY_API_URL} (http only on 127.0.0.1)"
