@@ -8,6 +8,7 @@ Against the local GitHub of the e2e tests and the Slack stand-in on 127.0.0.1.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,15 @@ def test_closed_items_are_looked_at_only_while_notifications_are_on() -> None:
 
 def test_the_closed_items_owing_are_those_not_swept_already_once_each() -> None:
     listed = [issue(1), issue(2, "open"), issue(3), issue(1), issue(4)]
-    assert [i.number for i in closed_owing(listed, swept=[4])] == [1, 3]
+    assert [i.number for i in closed_owing(listed, swept=[4], now=NOW)] == [1, 3]
+
+
+@pytest.mark.parametrize(("closed_minutes_ago", "owing"), [(14, False), (15, True), (60, True)])
+def test_an_item_closed_moments_ago_is_left_to_its_close_events_job(
+    closed_minutes_ago: int, owing: bool
+) -> None:
+    closed = replace(issue(1), closed_at=NOW - timedelta(minutes=closed_minutes_ago))
+    assert bool(closed_owing([closed], swept=[], now=NOW)) is owing
 
 
 def test_of_a_closed_items_plan_only_the_notify_rule_is_kept() -> None:

@@ -315,3 +315,15 @@ def test_rota_shows_handovers_across_the_spring_clock_change_in_local_time(
     assert "    Sun 29 Mar 2026 10:00 BST  primary: alice-gh -> bob-gh\n" in result.output
     assert "    Mon 30 Mar 2026 10:00 BST  primary: bob-gh -> alice-gh\n" in result.output
     assert "No gaps in cover in on-call hours." in result.output
+
+
+def test_validate_says_when_the_services_secrets_bundle_cannot_be_read(
+    runner: CliRunner, stub: PagerDutyStub, tmp_path: Path
+) -> None:
+    """The key was put in DUTYDESK_SERVICE_SECRETS, on a line that is not NAME=value: say that,
+    by line number, rather than only that the variable is not set."""
+    policy = team(tmp_path, pagerduty(stub))
+    env = {"DUTYDESK_SERVICE_SECRETS": f"PD_API_TOKEN {KEY}"}
+    result = runner.invoke(cli, ["validate", "--policy", str(policy), "--now", NOW], env=env)
+    assert "DUTYDESK_SERVICE_SECRETS: line 1 is not NAME=value" in result.output
+    assert KEY not in result.output

@@ -50,3 +50,10 @@ def test_each_value_is_masked_on_its_own_once() -> None:
     environ = {BUNDLE: f"A={HOOK}\nB={HOOK}\nC=\nD=key"}
     assert mask_commands(environ) == [f"::add-mask::{HOOK}", "::add-mask::key"]
     assert mask_commands({}) == []
+
+
+def test_a_mask_is_escaped_as_the_runner_reads_workflow_commands() -> None:
+    """The runner turns %25, %0D and %0A in a command's data back into %, CR and LF (the
+    Actions toolkit's escapeData), so a URL-encoded value is masked as it is, not decoded."""
+    environ = {BUNDLE: "HOOK=https://example.org/a%25b%0Ac"}
+    assert mask_commands(environ) == ["::add-mask::https://example.org/a%2525b%250Ac"]

@@ -5,7 +5,9 @@ GitHub: the close event's job could not reach Slack, say, so its delivery was no
 is due again. Nothing else would ever look at the item again, so the sweep also reads the items
 updated within `notifications.max_age` (older events are never sent), and of each closed one
 applies only what the notify rule plans: the deliveries still owed and the comment recording
-them. Anything else on a closed item is its own events' business, as it is today.
+them. Anything else on a closed item is its own events' business, as it is today. A closing's
+own event job makes the first try: an item closed less than `GRACE` ago is left to it, since
+the sweep and that job run in different concurrency groups and could both send.
 
 Reads: notifications.max_age, notifications.channels, notifications.routes
 """
@@ -13,7 +15,7 @@ Reads: notifications.max_age, notifications.channels, notifications.routes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dutydesk.engine import Decision
 from dutydesk.model import Issue
@@ -30,12 +32,20 @@ def retry_since(policy: Policy, now: datetime) -> datetime | None:
     return now - notifications.max_age.amount
 
 
-def closed_owing(issues: Iterable[Issue], swept: Iterable[int]) -> list[Issue]:
-    """The closed items of a listing, once each by number, leaving out those swept already."""
+#: A closing's own event job makes the first try at its deliveries; the sweep leaves a closed
+#: item alone this long after it closed, so the two never send at the same time.
+GRACE = timedelta(minutes=15)
+
+
+def closed_owing(issues: Iterable[Issue], swept: Iterable[int], now: datetime) -> list[Issue]:
+    """The closed items of a listing, once each by number, leaving out those swept already
+    and those closed within GRACE of `now` (their close event's job is still at work)."""
     seen = set(swept)
     found: list[Issue] = []
     for issue in issues:
         if issue.is_open or issue.number in seen:
+            continue
+        if issue.closed_at is not None and issue.closed_at > now - GRACE:
             continue
         seen.add(issue.number)
         found.append(issue)

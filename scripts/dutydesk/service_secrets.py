@@ -60,7 +60,13 @@ def environment(environ: Mapping[str, str]) -> dict[str, str]:
 def mask_commands(environ: Mapping[str, str]) -> list[str]:
     """The workflow commands that mask each of the bundle's values on its own, in Actions."""
     values: Iterable[str] = parse(environ.get(BUNDLE, "")).values()
-    return [f"::add-mask::{value}" for value in dict.fromkeys(values) if value]
+    return [f"::add-mask::{_escaped(value)}" for value in dict.fromkeys(values) if value]
+
+
+def _escaped(value: str) -> str:
+    """A workflow command's data as the runner reads it back: it turns %25, %0D and %0A into
+    %, CR and LF, so a value holding `%25` (a URL-encoded webhook) is written `%2525`."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 __all__ = ["BUNDLE", "environment", "mask_commands", "parse"]

@@ -284,7 +284,7 @@ def _closed_plans(
 
     done = swept + [number for number, _ in failed]
     found: list[tuple[Issue, Decision]] = []
-    for turn in jobs.sweep(closed_owing(listed, done), plan, isolated=True):
+    for turn in jobs.sweep(closed_owing(listed, done, ctx.now), plan, isolated=True):
         _sort_turn(turn, found, failed)
     return found
 

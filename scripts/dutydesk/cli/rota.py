@@ -103,8 +103,8 @@ def rota_for_jobs(
 def secrets_environment() -> Mapping[str, str]:
     """The environment with the services' secrets bundle read into it (service_secrets.py:
     the reusable workflows pass `PD_API_TOKEN` there), each of its values masked first in
-    Actions; a bundle that cannot be read is reported where the notifications read it, and
-    the plain environment is used here."""
+    Actions; a bundle that cannot be read is a warning (naming its bad line by number), and
+    the plain environment is used."""
     from dutydesk.errors import ConfigurationError
     from dutydesk.service_secrets import environment, mask_commands
 
@@ -113,5 +113,7 @@ def secrets_environment() -> Mapping[str, str]:
             for command in mask_commands(os.environ):  # before anything reads a value
                 click.echo(command)
         return environment(os.environ)
-    except ConfigurationError:
+    except ConfigurationError as exc:  # its line number only, never its text
+        annotate("warning", str(exc))
+        click.echo(f"warning: {exc}", err=True)
         return os.environ
