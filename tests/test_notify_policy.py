@@ -327,5 +327,5 @@ def test_a_bot_token_travels_over_https_or_to_a_local_stand_in_only(
     if allowed:
         assert notifications(section).channels["ops"].api_url == url
         return
-    with pytest.raises(PolicyError, match="plain http only to 127.0.0.1 or localhost"):
+    with pytest.raises(PolicyError, match=r"plain http only to 127\.0\.0\.1 or localhost"):
         notifications(section)
