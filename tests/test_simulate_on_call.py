@@ -103,3 +103,19 @@ def test_a_shift_reads_as_written() -> None:
     )
     assert shift.level is Level.SECONDARY and shift.person.login == "bob-oncall"
     assert shift.start == datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+def test_a_primary_only_rota_counts_no_secondary_gaps(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["policy"]["rota"]["pagerduty"].pop("secondary_schedule")
+    primaries = [s for s in data["on_call"] if s["level"] == "primary"]
+    said = run(tmp_path, policy=data["policy"], on_call=primaries)
+    assert not [s for s in said if "change.hours:cover" in s]
+    assert "change.approval assign @alice-oncall" in said
+
+
+def test_a_secondary_shift_without_a_secondary_schedule_is_a_clear_error(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["policy"]["rota"]["pagerduty"].pop("secondary_schedule")
+    with pytest.raises(ScenarioError, match="has a secondary shift, but the policy's rota"):
+        run(tmp_path, policy=data["policy"])

@@ -10,8 +10,10 @@ on_call:
 ```
 
 `who` is a GitHub login (as `rota.pagerduty.users` would map it). The shifts stand for what a
-run reads: the whole span of the scenario, from a day before its first step to 90 days after
-its end, with nobody on call outside the shifts given.
+run reads: the whole span of the scenario, from a day before its first step to 89 days after
+its end, with nobody on call outside the shifts given, at the policy's levels (a secondary
+shift with no `secondary_schedule` is an error). A real run reads from its own moment to 89
+days ahead only, so a window further ahead than that from a step is read here and not there.
 """
 
 from __future__ import annotations
@@ -69,7 +71,14 @@ def with_on_call(
             f"{source}: the policy's rota comes from PagerDuty, which simulate never reads; "
             "say who is on call in the scenario's on_call: (a list of {level, who, from, until})"
         )
-    read = Shifts(start - timedelta(days=1), end + timedelta(days=90), shifts)
+    levels = policy.pagerduty.levels
+    extra = [s for s in shifts if s.level not in levels]
+    if extra:
+        raise ScenarioError(
+            f"{source}: on_call has a {extra[0].level} shift, but the policy's rota has no "
+            "secondary_schedule"
+        )
+    read = Shifts(start - timedelta(days=1), end + timedelta(days=89), shifts, levels)
     return replace(policy, shifts=read)
 
 
