@@ -331,11 +331,20 @@ def test_when_every_delivery_fails_nothing_is_written_on_the_pull_request() -> N
     assert desk.store.github.get_issue(1).comments == ()
 
 
-def test_past_max_age_a_failed_notice_is_given_up() -> None:
-    desk = Desk(policy_with(WEBHOOK, max_age="6 hours"), Deliveries(failing={"ops"}))
+def test_a_failed_notice_lives_to_the_next_weeks_runs_and_is_given_up_after_a_week() -> None:
+    """The runbooks workflow runs on weekdays at 08:41, often late: with the default max_age
+    (1 day) a notice that failed on a Friday, or on the day before a bank holiday, would be
+    dropped before the next run, so a runbook's notice lives at least a week (RUNBOOK_HORIZON),
+    and longer with a longer max_age. The desk's pull request was opened at NOW (Wednesday)."""
+    next_monday = datetime(2026, 11, 30, 8, 41, tzinfo=UTC)
+    desk = Desk(policy_with(WEBHOOK), Deliveries(failing={"ops"}))
     desk.run(NOW)
-    assert notes(desk.plan(NOW + timedelta(hours=5))) == [("ops", EVENT, "")]
-    assert desk.plan(NOW + timedelta(hours=7)) == ()
+    assert notes(desk.plan(next_monday)) == [("ops", EVENT, "")]
+    assert notes(desk.plan(NOW + timedelta(days=7))) == [("ops", EVENT, "")]
+    assert desk.plan(NOW + timedelta(days=7, minutes=1)) == ()
+    longer = Desk(policy_with(WEBHOOK, max_age="10 days"), Deliveries(failing={"ops"}))
+    longer.run(NOW)
+    assert notes(longer.plan(NOW + timedelta(days=9))) == [("ops", EVENT, "")]
 
 
 def test_a_record_pasted_by_a_person_on_the_pull_request_sends_nothing_and_stops_nothing() -> None:
@@ -354,7 +363,7 @@ def test_a_writer_editing_the_bots_record_does_not_make_it_send_again() -> None:
     assert desk.plan(NOW + timedelta(hours=1)) == ()
 
 
-def test_only_open_review_pull_requests_younger_than_max_age_are_read() -> None:
+def test_only_open_review_pull_requests_younger_than_a_week_are_read() -> None:
     policy = policy_with(WEBHOOK)
     runbook = page()
 
@@ -363,7 +372,7 @@ def test_only_open_review_pull_requests_younger_than_max_age_are_read() -> None:
         return Verdict(runbook, "b", reason, info)
 
     fresh = verdict(Reason.OPEN, PullState.OPEN, NOW - timedelta(hours=3))
-    old = verdict(Reason.OPEN, PullState.OPEN, NOW - timedelta(days=2))
+    old = verdict(Reason.OPEN, PullState.OPEN, NOW - timedelta(days=7, minutes=1))
     closed = verdict(Reason.CLOSED_RECENTLY, PullState.CLOSED, NOW - timedelta(hours=3))
     unknown = verdict(Reason.OPEN, PullState.OPEN, None)
     assert open_reviews([fresh, old, closed, unknown], NOW, policy) == [fresh]

@@ -13,7 +13,9 @@ An event is sent to a channel once: its delivery is recorded in the bot's own co
 `notify.message:sent` (notify/records.py), and a recorded delivery is never planned again. The
 plan is the notify actions, then that comment with the new records; the executor writes the
 records of those delivered only (io/apply.py), so a failed delivery is planned again next run.
-An event older than `notifications.max_age` is never sent, nor retried.
+An event older than `notifications.max_age` is never sent, nor retried; a runbook's review
+notice has at least `RUNBOOK_HORIZON` (a week), since the runbooks workflow runs on weekdays
+only and a failed notice must live to the next run, after a weekend or a bank holiday too.
 
 PagerDuty channels: an event routed to one triggers an alert (dedup key from the repository and
 issue) only while the incident is open and unacknowledged; once it is acknowledged or resolved
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from dutydesk.actions import Action, DeliveryLog, Kind, Notification
@@ -47,6 +50,7 @@ from dutydesk.rules.notify_events import (
 from dutydesk.time.calendar import BusinessCalendar, Cover
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dutydesk.policy import Policy
     from dutydesk.rules.changes.facts import Facts
     from dutydesk.rules.changes.maintenance import MaintenanceFacts
     from dutydesk.rules.incidents.story import Incident
@@ -117,12 +121,11 @@ def wanted(
 ) -> list[Notification]:
     """Every notification the events call for at `ctx.now`, recorded or not, once each."""
     policy = ctx.policy
-    oldest = ctx.now - policy.notifications.max_age.amount
     found: dict[tuple[str, str], Notification] = {}
     title = item.issue.title
     number = item.number or None  # 0: a pull request a dry run would open (no number yet)
     for happening in happenings.items:
-        if not oldest <= happening.at <= ctx.now:
+        if not ctx.now - horizon(policy, happening.event) <= happening.at <= ctx.now:
             continue
         for channel, target in destinations(happening, ctx):
             pager = channel.transport is Transport.PAGERDUTY
@@ -155,6 +158,18 @@ def _resolutions(
         )
         if mine and mine[-1][1]:  # the latest is a trigger
             yield channel, settled
+
+
+#: A runbook event's least horizon: the runbooks workflow runs once a weekday.
+RUNBOOK_HORIZON = timedelta(days=7)
+
+
+def horizon(policy: Policy, event: Event) -> timedelta:
+    """How long after it happened an event may still be sent (or sent again)."""
+    max_age = policy.notifications.max_age.amount
+    if event is Event.RUNBOOK_REVIEW_OPENED:
+        return max(max_age, RUNBOOK_HORIZON)
+    return max_age
 
 
 def destinations(happening: Happening, ctx: Context) -> list[tuple[Channel, str]]:

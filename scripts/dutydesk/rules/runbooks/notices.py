@@ -5,8 +5,9 @@ a route's `when` is judged at that moment, and `priorities` do not filter it. It
 the same rule as every notification (rules/notify.py): once per channel (and conversation),
 recorded in the bot's own comment `notify.message:sent` on the pull request (a pull request is
 an issue for comments), so a rerun or the next day's run never sends it again, and a failed
-delivery is planned again on the next run until `notifications.max_age` has passed since the
-pull request was opened. Only pull requests opened within `max_age` are looked at.
+delivery is planned again on the next run until `notifications.max_age`, or a week if that is
+longer (rules/notify.py RUNBOOK_HORIZON: the runbooks workflow runs on weekdays only), has
+passed since the pull request was opened. Only pull requests opened within that are looked at.
 
 The message names the runbook, says whether its review is due today or overdue, and asks its
 owners (the GitHub reviewers and the page's `owner_slack`, named as user text, escaped) to
@@ -31,7 +32,7 @@ from dutydesk.markers import bot_comments
 from dutydesk.model import Comment, Issue
 from dutydesk.policy import Policy
 from dutydesk.policy.notifications import SLACK_CONVERSATION, Event
-from dutydesk.rules.notify import plan
+from dutydesk.rules.notify import horizon, plan
 from dutydesk.rules.notify_events import Happening, Happenings
 from dutydesk.rules.runbooks.model import PullState, Runbook
 from dutydesk.rules.runbooks.review import Reason, Verdict
@@ -61,7 +62,7 @@ def open_reviews(verdicts: Iterable[Verdict], now: datetime, policy: Policy) -> 
     whose notice may still be due (their comments are read for its records)."""
     if not notifying(policy):
         return []
-    oldest = now - policy.notifications.max_age.amount
+    oldest = now - horizon(policy, EVENT)
     return [
         v
         for v in verdicts
