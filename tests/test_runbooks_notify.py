@@ -470,3 +470,21 @@ def test_a_pull_request_github_does_not_know_is_an_error_naming_it() -> None:
 
     with pytest.raises(GitHubError, match="#12"):
         review_comments({"data": {"repository": {"pullRequest": None}}}, 12)
+
+
+@pytest.mark.parametrize("where", ["comments", "edits"])
+def test_a_list_cut_short_is_an_error_not_a_guess(where: str) -> None:
+    """Past the first 100 comments a record could be missed (the notice sent again); past
+    the first 100 edits of one, the oldest edit read would be taken for the author's text."""
+    from dutydesk.errors import GitHubError
+    from dutydesk.io.review_comments import review_comments
+
+    more = {"pageInfo": {"hasNextPage": True, "endCursor": "Y3Vyc29y"}, "nodes": []}
+    if where == "comments":
+        data = answer(comment(RECORD))
+        data["data"]["repository"]["pullRequest"]["comments"]["pageInfo"] = more["pageInfo"]
+    else:
+        data = answer(comment(RECORD, userContentEdits=more))
+    with pytest.raises(GitHubError, match="over 100 comments or edits"):
+        review_comments(data, 12)
+    assert review_comments(answer(comment(RECORD)), 12)  # complete lists read as ever

@@ -30,6 +30,7 @@ query ReviewComments($owner: String!, $name: String!, $number: Int!) {
     pullRequest(number: $number) {
       number
       comments(first: 100) {
+        pageInfo { hasNextPage }
         nodes {
           fullDatabaseId
           author { ...ActorLogin }
@@ -57,4 +58,22 @@ def review_comments(answer: Mapping[str, Any], number: int) -> tuple[Comment, ..
     pull = repository.get("pullRequest") if isinstance(repository, Mapping) else None
     if not isinstance(pull, Mapping):
         raise GitHubError(f"reading the comments of pull request #{number}: no such pull request")
-    return snapshot({"number": number, "comments": pull.get("comments")}).comments
+    comments = pull.get("comments")
+    if _more(comments) or any(_more(c.get("userContentEdits")) for c in _nodes(comments)):
+        # a record past the first 100, or an edit history cut short, could be misread: the
+        # notice waits (and the run says why) rather than be sent again or trusted wrongly
+        raise GitHubError(
+            f"reading the comments of pull request #{number}: over 100 comments or edits of "
+            "one, which dutydesk does not page through for a review pull request"
+        )
+    return snapshot({"number": number, "comments": comments}).comments
+
+
+def _nodes(connection: Any) -> list[Mapping[str, Any]]:
+    nodes = connection.get("nodes") if isinstance(connection, Mapping) else None
+    return [n for n in nodes or () if isinstance(n, Mapping)]
+
+
+def _more(connection: Any) -> bool:
+    info = connection.get("pageInfo") if isinstance(connection, Mapping) else None
+    return bool(isinstance(info, Mapping) and info.get("hasNextPage"))
