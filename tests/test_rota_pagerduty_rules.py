@@ -169,8 +169,21 @@ def test_pagerduty_unread_holds_the_reminder_not_the_approval_already_confirmed(
     ]
 
 
-def test_a_window_beyond_what_was_read_is_never_nobody() -> None:
+def test_a_window_beyond_what_pagerduty_answers_is_approved_with_its_people_named_later() -> None:
+    """PagerDuty answers at most 90 days ahead (the jobs read 89): for a window past that the
+    rota is not known yet, which no later run of today would change. The approval goes ahead,
+    says so, assigns nobody and never says "nobody is on call"; the reminder names them."""
     policy = replace(pd_policy(), shifts=Shifts(SPAN[0], london("2026-11-25 00:00"), COVERED))
+    decision = approval(policy)
+    assert not [a for a in decision.actions if a.kind is Kind.ASSIGN]
+    [confirmation] = [a for a in comments_of(decision.actions) if a.rule == Rule.CHANGE_APPROVAL]
+    assert confirmation.body is not None
+    assert "**not assigned yet**: PagerDuty answers at most 90 days ahead" in confirmation.body
+    assert "nobody on call" not in confirmation.body.lower()
+
+
+def test_a_window_pagerduty_was_not_read_for_is_never_nobody() -> None:
+    policy = replace(pd_policy(), shifts=Shifts(london("2026-11-26 00:00"), SPAN[1], COVERED))
     with pytest.raises(RotaUnavailable, match="Wed 25 Nov 2026 18:00 GMT was not read"):
         approval(policy)
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dutydesk.time.calendar import BankHolidays, BusinessCalendar, Cover, DaySchedule
 from dutydesk.time.durations import Duration
-from dutydesk.time.shifts import Gap, Level, Person, RotaUnavailable, Shifts, gaps, on_call
+from dutydesk.time.shifts import (
+    Gap,
+    Level,
+    Person,
+    RotaBeyondReach,
+    RotaUnavailable,
+    Shifts,
+    gaps,
+    on_call,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.policy.notifications import NotificationsPolicy
@@ -216,7 +225,8 @@ class Policy:
             inside = self.shifts.spans(start)
             missing = end if end is not None and inside else start
             moment = self.local(missing)
-            raise RotaUnavailable(
+            beyond = missing.astimezone(UTC) > self.shifts.until.astimezone(UTC)
+            raise (RotaBeyondReach if beyond else RotaUnavailable)(
                 f"the on-call rota for {moment:%a %d %b %Y %H:%M %Z} was not read from "
                 f"PagerDuty (read from {self.local(self.shifts.since):%d %b %Y %H:%M} to "
                 f"{self.local(self.shifts.until):%d %b %Y %H:%M %Z}; PagerDuty answers at most "

@@ -23,6 +23,7 @@ __all__ = [
     "Handover",
     "Level",
     "Person",
+    "RotaBeyondReach",
     "RotaUnavailable",
     "Shift",
     "Shifts",
@@ -38,6 +39,12 @@ class RotaUnavailable(DutydeskError):
     next run tries again). The message never holds the token."""
 
     exit_code = 1
+
+
+class RotaBeyondReach(RotaUnavailable):
+    """PagerDuty was read, but the moment asked about lies past what it answers (90 days
+    ahead): not an outage, and no later run of today will know either. A change approved
+    for such a window goes ahead; its support people are named when the window comes near."""
 
 
 class Level(StrEnum):

@@ -31,7 +31,7 @@ from dutydesk.rules.changes.revisions import (
     utc,
 )
 from dutydesk.rules.ids import Refusal, Rule
-from dutydesk.time.shifts import Gap, RotaUnavailable
+from dutydesk.time.shifts import Gap, RotaBeyondReach, RotaUnavailable
 
 #: Why an answer to the post-change prompt was not accepted (change_post_answer.md.j2 reads it).
 AnswerRefusal = Literal[Refusal.EARLY, Refusal.NOT_ALLOWED, Refusal.NO_NOTE]
@@ -49,11 +49,13 @@ class Support:
     unmapped: tuple[str, ...] = ()  # on call in PagerDuty, with no login: named, not assigned
     gaps: tuple[Gap, ...] = ()  # nobody on call at a level for part of the window
     unread: str = ""  # why the rota could not be read for the window ("" when it was)
+    later: bool = False  # the window is past what PagerDuty answers (90 days): not known yet
 
     def require(self) -> None:
         """Raise RotaUnavailable when the support people come from a rota that was not read:
-        a rule about to name them stops this run rather than say "nobody"."""
-        if self.from_rota and self.unread:
+        a rule about to name them stops this run rather than say "nobody". A window beyond
+        PagerDuty's reach is no outage: the approval goes ahead and says they are named later."""
+        if self.from_rota and self.unread and not self.later:
             raise RotaUnavailable(self.unread)
 
 
@@ -147,7 +149,10 @@ def read_support(ctx: Context, outcome: ApprovalOutcome, window: Window) -> Supp
         gaps = read_gaps(ctx, window)
         entry = None if named else ctx.policy.rota_at(window.start)
     except RotaUnavailable as exc:
-        return Support(named, from_rota=not named, pagerduty=pagerduty, unread=str(exc))
+        later = isinstance(exc, RotaBeyondReach)
+        return Support(
+            named, from_rota=not named, pagerduty=pagerduty, unread=str(exc), later=later
+        )
     if named or entry is None:
         return Support(named, from_rota=not named, pagerduty=pagerduty, gaps=gaps)
     return Support(entry.logins, pagerduty=pagerduty, unmapped=entry.unmapped, gaps=gaps)

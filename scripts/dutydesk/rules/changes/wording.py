@@ -48,6 +48,7 @@ def support_values(facts: Facts) -> dict[str, Any]:
     return {
         "pagerduty": support.pagerduty,
         "unmapped": support.unmapped,
+        "later": support.later,
         "gaps": [(str(g.level), policy.local(g.start), policy.local(g.end)) for g in support.gaps],
     }
 
