@@ -10,7 +10,11 @@ full clone a missing commit fails.
 
 from __future__ import annotations
 
+import io
+import os
 import subprocess
+import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +79,44 @@ def test_the_pinned_commit_takes_what_each_written_caller_passes(target: str, so
         assert set(inputs) <= set(contract.get("inputs") or {}), (target, path)
         assert set(secrets) <= set(contract.get("secrets") or {}), (target, path)
         assert (ROOT / path).is_file(), f"{path} is still in this checkout"
+
+
+POLICIES = [
+    ROOT / "policy.yaml",
+    ROOT / "scripts" / "dutydesk" / "adopt" / "files" / "policy.yaml",
+    *sorted((ROOT / "examples" / "policies").glob("*.yaml")),
+]
+
+
+def test_the_pinned_commits_package_reads_the_policies_this_version_documents(
+    tmp_path: Path,
+) -> None:
+    """The action runs the package as it is at the pinned commit (PYTHONPATH is the action's
+    own scripts/), so a policy key this version documents but the pinned code lacks would be
+    a policy error in every one of a team's jobs. The pinned commit's package must read this
+    checkout's policy.yaml, the one `init` writes, and examples/policies/."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", DEFAULT_RELEASE.commit, "scripts"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(tmp_path, filter="data")
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom dutydesk.policy import load_policy\n"
+        "for path in sys.argv[1:]:\n    load_policy(Path(path))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "scripts")}
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, POLICIES)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, (
+        f"the package at {DEFAULT_RELEASE.commit[:12]} cannot read this version's policies "
+        f"(move adopt.RELEASE_COMMIT to a later commit): {done.stderr.strip()[-600:]}"
+    )

@@ -20,11 +20,13 @@ from importlib import resources
 from dutydesk import __version__
 
 # The release whose reusable workflows `init` pins a team's callers to; `dutydesk init
-# --repository/--sha/--tag` overrides them. A commit cannot name itself, so this is the commit
-# of the last change to the reusable workflows' inputs and secrets: tests/test_release_pin.py
-# fails when the callers ask the pinned commit for an input or secret it does not take.
+# --repository/--sha/--tag` overrides them. A commit cannot name itself, so this is an earlier
+# commit: the last change to the reusable workflows' inputs and secrets and to what policy.yaml
+# may say (the action runs the package as it is at the pin). tests/test_release_pin.py fails
+# when the callers ask the pinned commit for an input or secret it does not take, or when its
+# package cannot read this version's policy.yaml, the one init writes, or examples/policies/.
 RELEASE_REPOSITORY = "example-org/dutydesk"
-RELEASE_COMMIT = "b4a17f8157e8579d2eb6c4f71c42314c37937fa3"
+RELEASE_COMMIT = "828fb13e786574a7f211d2f21a179dec488e876e"
 RELEASE_TAG = f"v{__version__}"
 
 # Target path in the team's repository -> path under adopt/files/.
