@@ -332,3 +332,12 @@ def test_the_escalation_names_an_unmapped_person_without_a_mention() -> None:
     )
     text = render("incident_escalation.md.j2", **escalation_at(pd_policy(shifts)))
     assert "On call now: @ann-gh (primary), Cat &lt;b&gt;Unmapped&lt;/b&gt; (secondary)." in text
+
+
+def test_the_escalation_says_when_pagerduty_has_nobody_on_call_at_either_level() -> None:
+    nobody = (Shift(P, ANN, london("2026-11-20 09:00"), london("2026-11-21 09:00")),)
+    values = escalation_at(pd_policy(nobody))
+    assert values["rota"] is None and values["rota_unread"] is False
+    text = render("incident_escalation.md.j2", **values)
+    assert "PagerDuty has nobody on call now, at either level" in text
+    assert "could not be read" not in text

@@ -87,6 +87,7 @@ def escalation_values(incident: Incident, period: Period, due: datetime) -> dict
         "rota": rota,
         "on_call": on_call_names(incident, rota) if rota else (),
         "rota_unread": unread,
+        "pagerduty": policy.pagerduty is not None,
         "cover": str(policy.calendar.cover_at(due)),
         "cover_from": policy.calendar.next_change(due),
     }
