@@ -5,8 +5,9 @@ dutydesk's items are already reconciled, and none is old enough for stale (its d
 Each tool runs in its own process, in turns, `--runs` times: dutydesk as the sweep workflow runs
 it (`python -m dutydesk sweep`), stale as the Actions runner runs a JavaScript action (`node
 dist/index.js`, its inputs as `INPUT_*` variables with the defaults of its action.yml, pointed at
-the local server by GITHUB_API_URL). It prints requests, wall time, CPU (user + system of the
-process) and peak memory, min/median/max.
+the local server by GITHUB_API_URL). Each gets a $GITHUB_STEP_SUMMARY file, as the runner
+gives every step, and dutydesk writes its job summary there, as in Actions. It prints
+requests, wall time, CPU (user + system of the process) and peak memory, min/median/max.
 
 stale is not part of dutydesk and is not kept here. Build it once, from a checkout of
 github.com/actions/stale (tested with v10.3.0), with Node.js and npm:
@@ -54,7 +55,7 @@ def run_stale(server: Any, checkout: Path) -> dict[str, Any]:
 
     mark = server.mark()
     with tempfile.TemporaryDirectory() as work:
-        for name in ("output", "state"):
+        for name in ("output", "state", "summary.md"):
             (Path(work) / name).touch()
         env = {
             "PATH": os.environ.get("PATH", ""),
@@ -63,6 +64,7 @@ def run_stale(server: Any, checkout: Path) -> dict[str, Any]:
             "GITHUB_WORKSPACE": work,
             "GITHUB_OUTPUT": str(Path(work) / "output"),
             "GITHUB_STATE": str(Path(work) / "state"),
+            "GITHUB_STEP_SUMMARY": str(Path(work) / "summary.md"),
             "GITHUB_EVENT_NAME": "schedule",
             "GITHUB_ACTION": "stale",
             **server.environment(),
@@ -122,6 +124,7 @@ def main() -> None:
         server = sweep.build(n, args.closed, 5)
         server.start()
         sweep.settle(server)
+        sweep.quiet(server)
         ours: list[dict[str, Any]] = []
         theirs: list[dict[str, Any]] = []
         for _ in range(args.runs):  # in turns, so that both see the same machine

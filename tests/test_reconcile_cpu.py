@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -37,7 +37,8 @@ from dutydesk.engine import Item, post_once, reconcile, view
 from dutydesk.forms import parse_body
 from dutydesk.forms.sections import fenced_lines, lines_of
 from dutydesk.model import Comment
-from dutydesk.rules.incidents.clock import Span, dues, dues_around
+from dutydesk.registry import read_incident
+from dutydesk.rules.incidents.clock import Span, count_dues, dues, dues_around
 from dutydesk.time.calendar import BusinessCalendar
 from dutydesk.time.durations import Duration
 
@@ -127,6 +128,44 @@ def test_the_latest_due_time_at_the_edges(
     assert [m.tzinfo for m in got if m] == [m.tzinfo for m in want if m]
 
 
+def walked_count(
+    anchor: datetime, every: Duration, closed: tuple[Span, ...], until: datetime, before: Any
+) -> int:
+    """The due times by `until` and before `before`, walking every one (the register's count
+    as it was)."""
+    found = 0
+    for due in dues(CALENDAR, anchor, every, closed):
+        if due > until or (before is not None and due >= before):
+            break
+        found += 1
+    return found
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("github", [True, False], ids=["utc", "london"])
+def test_the_missed_due_times_counted_are_those_walked(seed: int, github: bool) -> None:
+    """As GitHub's moments (UTC: counted in steps) and as the policy's timezone's (walked)."""
+    rng = random.Random(seed)
+    anchor = london("2026-10-24 09:00") + timedelta(minutes=rng.randrange(0, 3000))
+    closed = tuple(spans(rng, anchor - timedelta(hours=5)))
+    if github:
+        anchor = utc(anchor)
+        closed = tuple((utc(a), utc(b) if b else None) for a, b in closed)
+    for every in EVERY:
+        for hours in (0, 1, 5, 30, 200):
+            until = anchor + timedelta(hours=hours, minutes=rng.randrange(0, 60))
+            step = every.amount if every.amount else timedelta(hours=1)
+            # before: none, a due time exactly, a moment between due times, or after `until`
+            for before in (None, anchor + 3 * step, until - timedelta(minutes=13), until + step):
+                got = count_dues(CALENDAR, anchor, every, closed, until, before)
+                want = walked_count(anchor, every, closed, until, before)
+                assert got == want, (every, closed, until, before)
+
+
 def test_a_late_sweep_plans_the_reminder_of_the_latest_due_time() -> None:
     desk = Desk(reacts=False, idempotent=False)
     desk.open(MONDAY, INCIDENT)
@@ -174,6 +213,35 @@ def test_a_change_request_reads_each_version_of_its_body_once(parsed: list[str])
     reconcile(issue, context(T2), HANDLERS)
     assert len(issue.body_history()) == 3
     assert sorted(parsed) == sorted({r.body or "" for r in issue.body_history()})
+
+
+def test_the_summary_takes_the_reading_the_plan_was_made_from(parsed: list[str]) -> None:
+    issue = make_issue(INCIDENT, priority="P2")
+    ctx = context(MONDAY + timedelta(minutes=10))
+    reconcile(issue, ctx, HANDLERS)
+    incident = read_incident(issue, ctx)
+    assert incident is not None and incident is read_incident(issue, ctx)
+    assert incident.item is view(issue, ctx, INCIDENT)
+    assert parsed == [issue.body]  # planned and summarised, parsed once
+    again = context(MONDAY + timedelta(minutes=10))  # another run: read afresh, the same facts
+    fresh = read_incident(issue, again)
+    assert fresh is not incident and fresh is not None
+    assert (fresh.periods, fresh.ack, fresh.updates) == (
+        incident.periods,
+        incident.ack,
+        incident.updates,
+    )
+    assert parsed == [issue.body, issue.body]
+
+
+def test_a_reading_is_never_taken_from_another_snapshot_of_the_same_number() -> None:
+    ctx = context(MONDAY + timedelta(minutes=10))
+    first = make_issue(INCIDENT, priority="P2")
+    second = make_issue(INCIDENT, priority="P4")
+    assert first.number == second.number
+    one, two = read_incident(first, ctx), read_incident(second, ctx)
+    assert one is not None and two is not None
+    assert (one.priority and one.priority.id, two.priority and two.priority.id) == ("P2", "P4")
 
 
 def test_the_current_body_answers_are_the_items_own() -> None:

@@ -18,6 +18,8 @@ from dutydesk.model import Access, Comment, Issue
 from dutydesk.people import same
 from dutydesk.policy import Policy
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Context:
@@ -27,6 +29,12 @@ class Context:
     now: datetime
     forms: Mapping[str, FormTemplate]
     access: Access = field(default_factory=Access)
+    # What has been read from an item under this context, by what it was read from (so that
+    # the sweep summary takes an incident's facts from the reading its plan was made from,
+    # not from a second reading): see `once`.
+    _once: dict[tuple[object, ...], tuple[object, object]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # Compare instants, never wall-clock readings: two datetimes that share a ZoneInfo
@@ -37,6 +45,18 @@ class Context:
 
     def is_bot(self, login: str) -> bool:
         return login.lower() == self.policy.bot.lower()
+
+    def once(self, name: str, source: object, read: Callable[[], T], *extra: object) -> T:
+        """`read()` the first time it is asked for `name` of this very `source` object (and
+        `extra`) under this context, the same result after: a pure reading of an unchanging
+        snapshot, made once however many rules and views ask."""
+        key = (name, id(source), *extra)
+        found = self._once.get(key)
+        if found is not None and found[0] is source:
+            return found[1]  # type: ignore[return-value]
+        value = read()
+        self._once[key] = (source, value)  # the source kept alive, so its id stays its own
+        return value
 
 
 @dataclass(frozen=True)
@@ -104,14 +124,24 @@ RuleFn = Callable[[F], Decision]
 
 
 def run_rules(facts: F, rules: Iterable[Callable[[F], Decision]]) -> Decision:
-    """Each rule in order over the same facts, their decisions added up."""
-    decision = Decision()
+    """Each rule in order over the same facts, their decisions added up (as `+` adds them,
+    in one step: the actions in order, the earliest next check)."""
+    actions: list[Action] = []
+    checks: list[datetime | None] = []
     for rule in rules:
-        decision += rule(facts)
-    return decision
+        decision = rule(facts)
+        actions += decision.actions
+        checks.append(decision.next_check)
+    return Decision(tuple(actions), earliest(*checks))
 
 
 def view(issue: Issue, ctx: Context, kind: str | None = None) -> Item:
+    """The item as a rule sees it, made once per issue snapshot and kind under a context: its
+    body parsed once, however many rules and views look."""
+    return ctx.once("view", issue, lambda: _view(issue, ctx, kind), kind)
+
+
+def _view(issue: Issue, ctx: Context, kind: str | None) -> Item:
     form = ctx.forms.get(kind) if kind else None
     if form is None:
         form = identify_form(ctx.forms, issue.labels, issue.body)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 __all__ = ["UK_REGIONS", "BankHolidays", "YearLoader"]
 
@@ -54,10 +58,8 @@ class BankHolidays:
         if subdivision is None:
             return cls({}, region=region)
 
-        import holidays  # here, not at the top: importing it is slow
-
         def load(year: int) -> dict[date, str]:
-            found = holidays.country_holidays("GB", subdiv=subdivision, years=year)
+            found = _united_kingdom()(subdiv=subdivision, years=year)
             return {day: str(name) for day, name in found.items()}
 
         result = cls({}, loader=load, region=region)
@@ -94,3 +96,26 @@ class BankHolidays:
 
     def __repr__(self) -> str:
         return f"BankHolidays(region={self.region!r}, fixed={len(self._fixed)})"
+
+
+_UK_MODULE = "dutydesk._holidays_united_kingdom"
+
+
+@functools.cache
+def _united_kingdom() -> Callable[..., Mapping[date, Any]]:
+    """`holidays.country_holidays("GB", ...)`, imported when a bank holiday is first asked
+    about (importing `holidays` is slow). Its United Kingdom class comes from its own file when
+    that is there: importing the package's `countries` imports all 250 of them first (about
+    0.2 s, for one). The class, and so every date, is the same either way (test_calendar)."""
+    import importlib.util
+
+    import holidays
+
+    path = Path(holidays.__file__).parent / "countries" / "united_kingdom.py"
+    spec = importlib.util.spec_from_file_location(_UK_MODULE, path) if path.is_file() else None
+    if spec is None or spec.loader is None:
+        return functools.partial(holidays.country_holidays, "GB")
+    module = sys.modules[_UK_MODULE] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    uk: Callable[..., Mapping[date, Any]] = module.UnitedKingdom
+    return uk

@@ -12,7 +12,7 @@ Reads: the calendar (timezone, workdays, support, on_call, bank_holidays)
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dutydesk.model import EventKind, Issue
 from dutydesk.time.calendar import BusinessCalendar
@@ -123,6 +123,54 @@ def dues_around(
         passed = _jump(calendar, due, every, closed, now)
         due = advance(calendar, passed, every, closed)
     return first, passed, due
+
+
+def count_dues(
+    calendar: BusinessCalendar,
+    anchor: datetime,
+    every: Duration,
+    closed: Sequence[Span],
+    until: datetime,
+    before: datetime | None = None,
+) -> int:
+    """How many of `dues(calendar, anchor, every, closed)` fall at or before `until` and
+    before `before` (if given), each compared as walking them compares it; a run of wall-clock
+    due times is counted in one step (`_steps`), not walked."""
+    if is_zero(every):
+        return 0
+    count = 0
+    due = advance(calendar, anchor, every, closed)
+    while due is not None and due <= until and (before is None or due < before):
+        steps = _steps(due, every, closed, until, before)
+        if steps:
+            due = calendar.add_wall(due, every.amount * steps)
+        count += 1 + steps
+        due = advance(calendar, due, every, closed)
+    return count
+
+
+def _steps(
+    due: datetime,
+    every: Duration,
+    closed: Sequence[Span],
+    until: datetime,
+    before: datetime | None,
+) -> int:
+    """How many wall-clock intervals after `due` the due times still count: by `until`, before
+    `before`, and by the next close (a due time at the very moment of closing counts). Zero
+    (walk on) for other clocks, and when a moment compared shares the due time's timezone:
+    two such datetimes compare by their local fields, not as instants, which the arithmetic
+    here cannot follow through a repeated hour. Moments read from GitHub are UTC."""
+    moments = [until, *([before] if before is not None else []), *(m for s in closed for m in s)]
+    if every.clock is not Clock.WALL or any(
+        m is not None and m.tzinfo is due.tzinfo for m in moments
+    ):
+        return 0
+    limits = [until.astimezone(UTC)]
+    if before is not None:
+        limits.append(before.astimezone(UTC) - timedelta(microseconds=1))  # a datetime's tick
+    limits += [closed_at.astimezone(UTC) for closed_at, _ in closed if closed_at >= due]
+    return max(0, (min(limits) - due.astimezone(UTC)) // every.amount)
 
 
 def _jump(

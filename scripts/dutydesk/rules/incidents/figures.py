@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from dutydesk.rules.incidents.clock import open_time
 from dutydesk.rules.incidents.story import Incident
-from dutydesk.rules.incidents.updates import missed_updates
+from dutydesk.rules.incidents.updates import missed_update_count
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,11 @@ def time_to_resolve(incident: Incident) -> timedelta | None:
 def figures_of(incident: Incident, now: datetime) -> Figures:
     """The figures measured at `now`."""
     resolved = incident.resolved
-    missed = missed_updates(incident, min(resolved or now, now))
+    missed = missed_update_count(incident, min(resolved or now, now))
     return Figures(
         time_to_acknowledge=time_to_acknowledge(incident),
         time_to_resolve=time_to_resolve(incident),
         response_met=response_met(incident, now),
         updates_met=not missed,
-        missed_updates=len(missed),
+        missed_updates=missed,
     )

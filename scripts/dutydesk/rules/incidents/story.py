@@ -164,7 +164,12 @@ class Incident:
 
 
 def read(item: Item, ctx: Context) -> Incident:
-    """The incident's story from the issue snapshot (pure)."""
+    """The incident's story from the issue snapshot (pure); read once per item and context,
+    so that the rules and the sweep summary share one reading."""
+    return ctx.once("incident", item, lambda: _read(item, ctx))
+
+
+def _read(item: Item, ctx: Context) -> Incident:
     issue = item.issue
     spans = closed_spans(issue)
     heard = read_commands(item, ctx)

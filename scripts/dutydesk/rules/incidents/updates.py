@@ -14,7 +14,7 @@ Reads: priorities.<P>.update_every, priorities.<P>.update_after, timezone, the c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from dutydesk.engine import Decision, post_once
 from dutydesk.markers import comment_key, key_time
 from dutydesk.policy import Priority
 from dutydesk.rules.ids import Rule
-from dutydesk.rules.incidents.clock import Span, advance, dues, dues_around, is_zero
+from dutydesk.rules.incidents.clock import Span, advance, count_dues, dues, dues_around, is_zero
 from dutydesk.rules.incidents.story import Incident, Period
 from dutydesk.templating import render
 from dutydesk.time.calendar import BusinessCalendar
@@ -55,6 +55,12 @@ class _Clock:
     def every(self, anchor: datetime, interval: Duration) -> Iterator[datetime]:
         return dues(self.calendar, anchor, interval, self.closed)
 
+    def passed(
+        self, anchor: datetime, interval: Duration, until: datetime, before: datetime | None
+    ) -> int:
+        """How many of `every(anchor, interval)` fall by `until` and before `before`."""
+        return count_dues(self.calendar, anchor, interval, self.closed, until, before)
+
     def around(
         self, anchor: datetime, interval: Duration, now: datetime
     ) -> tuple[datetime | None, datetime | None, datetime | None]:
@@ -67,7 +73,14 @@ def _clock(incident: Incident) -> _Clock:
 
 
 def update_plan(incident: Incident, now: datetime) -> UpdatePlan:
-    """What is overdue at `now` in the current period, and what falls due next."""
+    """What is overdue at `now` in the current period, and what falls due next (worked out
+    once per incident and moment: the reminder, the status card and the summary ask)."""
+    return incident.ctx.once(
+        "update_plan", incident, lambda: _update_plan(incident, now), now, now.tzinfo
+    )
+
+
+def _update_plan(incident: Incident, now: datetime) -> UpdatePlan:
     period = incident.period
     if period is None:
         return UpdatePlan()
@@ -99,13 +112,14 @@ def next_update_due(incident: Incident) -> datetime | None:
 # -- the register's count -------------------------------------------------------------------
 
 
-def missed_updates(incident: Incident, until: datetime) -> list[datetime]:
-    """Every update due time up to `until` that passed before an update came (register)."""
+def missed_update_count(incident: Incident, until: datetime) -> int:
+    """How many update due times up to `until` passed before an update came (the register),
+    counted without walking them one by one (clock.py `count_dues`)."""
     clock = _clock(incident)
-    missed: list[datetime] = []
-    for period in incident.periods:
-        missed += _missed_in(clock, period, _updates_in(incident, period), until)
-    return missed
+    return sum(
+        _missed_in(clock, period, _updates_in(incident, period), until)
+        for period in incident.periods
+    )
 
 
 def _updates_in(incident: Incident, period: Period) -> list[datetime]:
@@ -116,49 +130,35 @@ def _updates_in(incident: Incident, period: Period) -> list[datetime]:
     ]
 
 
-def _missed_in(
-    clock: _Clock, period: Period, updates: list[datetime], until: datetime
-) -> list[datetime]:
+def _missed_in(clock: _Clock, period: Period, updates: list[datetime], until: datetime) -> int:
     prio = period.priority
     if prio.update_every is not None:
         return _missed_every(clock, period, prio.update_every, updates, until)
     if prio.update_after is not None and not is_zero(prio.update_after):
         return _missed_after(clock.after(period.start, prio.update_after), period, updates, until)
-    return []
+    return 0
 
 
 def _missed_every(
     clock: _Clock, period: Period, every: Duration, updates: list[datetime], until: datetime
-) -> list[datetime]:
+) -> int:
     """The due times from each anchor (the start, then each update) until the next anchor."""
     anchors = [period.start, *updates]
-    missed: list[datetime] = []
+    missed = 0
     for index, anchor in enumerate(anchors):
         following = anchors[index + 1] if index + 1 < len(anchors) else period.end
-        missed += _passed(clock.every(anchor, every), until, following)
+        missed += clock.passed(anchor, every, until, following)
     return missed
-
-
-def _passed(
-    due_times: Iterable[datetime], until: datetime, following: datetime | None
-) -> list[datetime]:
-    """The due times up to `until` and before `following`."""
-    found: list[datetime] = []
-    for due in due_times:
-        if due > until or (following is not None and due >= following):
-            break
-        found.append(due)
-    return found
 
 
 def _missed_after(
     due_at: datetime | None, period: Period, updates: list[datetime], until: datetime
-) -> list[datetime]:
+) -> int:
     if due_at is None or due_at > until:
-        return []
+        return 0
     if (period.end is not None and due_at >= period.end) or any(a <= due_at for a in updates):
-        return []
-    return [due_at]
+        return 0
+    return 1
 
 
 # -- the rule -------------------------------------------------------------------------------

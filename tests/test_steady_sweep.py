@@ -1,0 +1,104 @@
+"""A steady sweep against the local GitHub: every item already reconciled, nothing to write,
+and its reads stay ceil(N / 100) + 2 (issue 13): one GraphQL query per 100 open items, the
+repository's writers and the policy's one team; plus one, whether the timers workflow is on,
+only when a punctual (P1 or P2) incident is open.
+
+The sweep is the real CLI in this process (`CliRunner`), with PyGithub's pause between writes
+taken out for the first sweep that reconciles everything (`client_settings`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dutydesk.cli import cli
+from dutydesk.forms import load_templates, render_body
+from e2e.faults import client_settings
+from e2e.server import TOKEN, GitHubServer
+from e2e.state import RepoState
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # a Monday, in support hours
+PRIORITIES = {
+    "P1": "P1 Critical – Complete outage or ongoing unauthorised access",
+    "P3": "P3 Significant – Users experiencing intermittent or degraded service due to platform "
+    "issue",
+    "P4": "P4 Minor – Component failure that does not immediately impact a service or an "
+    "unsuccessful DoS attempt",
+}
+
+
+def repository(items: int, priorities: list[str]) -> RepoState:
+    """`items` open incidents of the `priorities` in turn, each acknowledged, beside a few
+    closed ones (which the sweep must not read)."""
+    forms = load_templates(ROOT / ".github" / "ISSUE_TEMPLATE")
+    state = RepoState(clock=lambda: NOW)
+    for login in ("alice", "bob", "alice-oncall", "bob-oncall", "carol-oncall"):
+        state.add_collaborator(login)
+    state.add_team("example-org/platform-team", ["dana"])
+    for index in range(20):
+        old = state.open_issue("alice", "[Incident] Old", "gone", ["incident", "P3"], at=NOW)
+        state.set_state("bob", old.number, "closed", at=NOW - timedelta(days=index + 1))
+    for index in range(items):
+        opened = NOW - timedelta(minutes=30 + 3 * index)
+        answers = {"priority": PRIORITIES[priorities[index % len(priorities)]], "service": "Web"}
+        body = render_body(forms["incident"], answers)
+        issue = state.open_issue("alice", f"[Incident] {index}", body, ["incident"], at=opened)
+        state.comment("bob", issue.number, "/ack", at=opened + timedelta(minutes=2))
+    return state
+
+
+@pytest.fixture
+def serve() -> Iterator[list[GitHubServer]]:
+    servers: list[GitHubServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+        assert server.problems() == []
+
+
+def sweep(server: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(ROOT)
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_EVENT_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    argv = ["sweep", "--now", NOW.isoformat(), "--max-writes", "100000"]
+    with client_settings(timeout=15):
+        result = CliRunner().invoke(cli, argv, env={"GITHUB_TOKEN": TOKEN, **server.environment()})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize(
+    ("items", "priorities", "extra"),
+    [
+        (250, ["P3", "P4"], 0),
+        (100, ["P3"], 0),
+        (101, ["P4", "P3", "P1"], 1),  # a P1 is open: the timers workflow's state is read
+    ],
+)
+def test_a_steady_sweep_reads_one_query_a_hundred_items_and_writes_nothing(
+    serve: list[GitHubServer],
+    monkeypatch: pytest.MonkeyPatch,
+    items: int,
+    priorities: list[str],
+    extra: int,
+) -> None:
+    server = GitHubServer(repository(items, priorities)).start()
+    serve.append(server)
+    sweep(server, monkeypatch)  # the first sweep reconciles every item
+    assert server.writes > 0
+    mark = server.mark()
+
+    output = sweep(server, monkeypatch)
+
+    counts = server.counts(since=mark)
+    assert f"swept {items} open item(s), 0 failed" in output
+    assert counts.writes == 0, counts.by_operation
+    assert counts.reads == math.ceil(items / 100) + 2 + extra, counts.by_operation
+    assert counts.by_operation.get("graphql OpenIssues") == math.ceil(items / 100)
