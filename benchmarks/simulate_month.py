@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         f"simulate 30 days: {len(sim.scenario.steps)} steps, {sim.sweeps} sweeps, "
         f"{sim.reconciles} reconciles, {actions} bot actions"
     )
-    print(f"{sim.skipped} unchanged items passed by at sweeps")
+    print(f"{sim.skipped} unchanged items passed by at sweeps and timer looks")
     print(
         f"wall time over {len(times)} run(s): min {min(times):.2f} s, "
         f"median {statistics.median(times):.2f} s, max {max(times):.2f} s (target < 20 s)"

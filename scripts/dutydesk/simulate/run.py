@@ -107,7 +107,7 @@ class Simulation:
         self._names: dict[tuple[int, str], int] = {}  # (issue, comment name) -> comment id
         self._waiters: dict[str, Waiter] = {}  # the running waiting job of each group
         self.posted: list[tuple[datetime, Action]] = []
-        self.timers = Timers(self.policy, self.repo, self.check, self.jobs)
+        self.timers = Timers(self.policy, self.repo, self.look, self.jobs)
 
     def check(self, number: int, now: datetime) -> Decision:
         """The job's step (read, reconcile, apply) at `now`, noting what the issue was."""
@@ -116,6 +116,15 @@ class Simulation:
         decision = self.job.check(number, now)
         self._seen[number] = (self.repo.version(number), decision.next_check)
         return decision
+
+    def look(self, number: int, now: datetime) -> Decision:
+        """A timer run's look at an incident (one a minute while it waits): passed by, as the
+        sweep passes items by, when nothing happened to it and nothing is due yet; then its
+        next check is the one remembered. `exhaustive` reconciles at every look."""
+        if self.unchanged(number, now):
+            self.skipped += 1
+            return Decision(next_check=self._seen[number][1])
+        return self.check(number, now)
 
     def unchanged(self, number: int, now: datetime) -> bool:
         """Nothing happened to the issue since its last reconcile and nothing is due yet.
