@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ def stale_inputs(action: Path, token: str) -> dict[str, str]:
 def run_stale(server: Any, checkout: Path) -> dict[str, Any]:
     from e2e.server import TOKEN
 
-    mark = server.mark()
+    mark, clock = server.mark(), time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
         for name in ("output", "state", "summary.md"):
             (Path(work) / name).touch()
@@ -89,6 +90,7 @@ def run_stale(server: Any, checkout: Path) -> dict[str, Any]:
         "cpu": report["cpu"],
         "peak_mb": report["maxrss_kib"] / 1024,
         "exit": report["exit"],
+        "server_seconds": server.serving_seconds(clock),
     }
 
 
@@ -102,7 +104,7 @@ def line(name: str, runs: list[dict[str, Any]]) -> str:
     return (
         f"{name:<9} {requests:>8} {max(r['writes'] for r in runs):>6} "
         f"{spread('seconds', '{:.2f}'):>17} {spread('cpu', '{:.2f}'):>17} "
-        f"{spread('peak_mb', '{:.0f}'):>11}"
+        f"{spread('server_seconds', '{:.2f}'):>17} {spread('peak_mb', '{:.0f}'):>11}"
     )
 
 
@@ -117,7 +119,10 @@ def main() -> None:
         raise SystemExit(f"{args.stale}/dist/index.js is missing: build stale first (see --help)")
     print(f"steady sweep, nothing to do; {args.closed:,} closed issues; {args.runs} runs each")
     print(f"(python {sys.version.split()[0]}, node {_node()}, {os.cpu_count()} CPUs)\n")
-    header = f"{'N':>6} {'tool':<9} {'requests':>8} {'writes':>6} {'wall s':>17} {'CPU s':>17} {'peak MB':>11}"
+    header = (
+        f"{'N':>6} {'tool':<9} {'requests':>8} {'writes':>6} {'wall s':>17} {'CPU s':>17} "
+        f"{'server s':>17} {'peak MB':>11}"
+    )
     print(header)
     print("-" * len(header))
     for n in args.sizes:
@@ -140,7 +145,9 @@ def main() -> None:
         print(f"{'':>6} wall, dutydesk / stale: {ratio:.2f}x" + (f"; exits {bad}" if bad else ""))
     print(
         "\nrequests: GETs, GraphQL queries and writes; wall: the whole process, start-up and "
-        "waiting on the local server included; CPU: the process's user + system time."
+        "waiting on the local server included; CPU: the process's user + system time; server: "
+        "the local GitHub's time answering the run's requests (in its own process, one at a "
+        "time), which a tool's wall time cannot go below."
     )
 
 

@@ -219,6 +219,7 @@ class Measure:
     deferred_writes: int
     deferred_items: int
     violations: list[str]
+    server_seconds: float = 0.0  # the local GitHub's time answering this run's requests
 
 
 DEFERRED = re.compile(r"(\d+) write\(s\) on (\d+) item\(s\) left for the next run")
@@ -234,7 +235,7 @@ def measure(server: Any, mode: str, extra: Sequence[str] = ()) -> Measure:
         command = [sys.executable, "-m", "dutydesk", *argv]
     else:
         command = [sys.executable, __file__, "--child", mode, *argv]
-    mark = server.mark()
+    mark, clock = server.mark(), time.perf_counter()
     seen = len(server.violations)
     # A slim launcher starts the sweep and reports its rusage: a child's peak RSS counts what
     # it held before exec, and a child spawned straight from this process (vfork) would be
@@ -270,6 +271,7 @@ def measure(server: Any, mode: str, extra: Sequence[str] = ()) -> Measure:
         int(deferred.group(1)) if deferred else 0,
         int(deferred.group(2)) if deferred else 0,
         sorted({str(v) for v in server.violations[seen:]}),
+        server.serving_seconds(clock),
     )
 
 

@@ -10,6 +10,9 @@ taken out for the first sweep that reconciles everything (`client_settings`).
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,3 +105,46 @@ def test_a_steady_sweep_reads_one_query_a_hundred_items_and_writes_nothing(
     assert counts.writes == 0, counts.by_operation
     assert counts.reads == math.ceil(items / 100) + 2 + extra, counts.by_operation
     assert counts.by_operation.get("graphql OpenIssues") == math.ceil(items / 100)
+
+
+def test_a_steady_sweep_run_as_the_workflow_runs_it_never_imports_pygithub(
+    serve: list[GitHubServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`python -m dutydesk sweep` in its own process, as in Actions: with nothing to write
+    and no fault, every read is answered on the quick path (github_quick), and PyGithub (a
+    third of a second to import) is never loaded. With a P1 open, the timers workflow's state
+    is read too, also without it."""
+    server = GitHubServer(repository(12, ["P1", "P3"])).start()
+    serve.append(server)
+    sweep(server, monkeypatch)
+    mark = server.mark()
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['dutydesk', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('dutydesk', run_name='__main__')\n"
+        "finally:\n"
+        "    loaded = sorted(m for m in sys.modules if m == 'github' or m.startswith('github.'))\n"
+        "    print('PYGITHUB', loaded, file=sys.stderr)\n"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT / "scripts"),
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        **server.environment(),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "sweep", "--now", NOW.isoformat()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "swept 12 open item(s), 0 failed" in done.stdout
+    assert "PYGITHUB []" in done.stderr
+    counts = server.counts(since=mark)
+    assert counts.writes == 0 and counts.reads == 1 + 2 + 1, counts.by_operation
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8").startswith("## dutydesk sweep")

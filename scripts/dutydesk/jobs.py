@@ -13,7 +13,7 @@ Nothing here reads the clock or sleeps: the CLI passes `now` and a `pause` that 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
@@ -51,7 +51,7 @@ def read_context(
     return Context(policy=policy, now=now, forms=forms, access=read_access(repo, policy))
 
 
-def sweep_labels(forms: Mapping[str, FormTemplate], handlers: Mapping[str, Handler]) -> list[str]:
+def sweep_labels(forms: Mapping[str, FormTemplate], handlers: Container[str]) -> list[str]:
     """The first label of each form a handler reconciles: what the sweep lists."""
     return sorted({lbl for name, f in forms.items() if name in handlers for lbl in f.labels[:1]})
 

@@ -20,15 +20,20 @@ INCIDENT = "incident"
 """The incident form's name (its template file name without .yml)."""
 
 
+HANDLED = (INCIDENT, "out-of-hours-change", "planned-maintenance")
+"""The forms a handler reconciles (`handlers()`'s keys, known without importing the rules)."""
+
+
 def handlers() -> Mapping[str, Handler]:
     """Form name (template file name without .yml) -> the handler that reconciles it."""
     from dutydesk.rules import changes, incidents
 
-    return {
+    found: dict[str, Handler] = {
         INCIDENT: incidents.handle,
         "out-of-hours-change": changes.handle_change,
         "planned-maintenance": changes.handle_maintenance,
     }
+    return found
 
 
 def kind(issue: Issue, ctx: Context) -> str | None:

@@ -328,11 +328,16 @@ def client_settings(
         assert client.requester.kwargs["timeout"] == timeout, "PyGithub changed its requester"
         return client
 
-    adapter.Github = build
+    quick = adapter.QuickReads
+
+    def quick_reads(base_url: str, token: str, _timeout: float) -> Any:
+        return quick(base_url, token, timeout)  # the quick reads wait as long as PyGithub
+
+    adapter.Github, adapter.QuickReads = build, quick_reads
     try:
         yield seen
     finally:
-        adapter.Github = original
+        adapter.Github, adapter.QuickReads = original, quick
 
 
 # -- one sweep, and sweeping until nothing is left to do ------------------------------------------

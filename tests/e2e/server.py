@@ -111,6 +111,9 @@ class GitHubServer:
         self.contract = contract()
         self.graphql = GraphQLApi(self.state)
         self.log: list[Logged] = []
+        # (when, seconds) of each request served: how long the server took to answer it,
+        # from its body read to its answer written (benchmarks tell the server's time apart)
+        self.served: list[tuple[float, float]] = []
         self.violations: list[Violation] = []
         self.refusals: list[Violation] = []  # GitHub's 4xx answers that the contract allows
         self.shape_problems: list[Violation] = []
@@ -141,6 +144,14 @@ class GitHubServer:
                     super().handle()
 
             def _serve(self) -> None:
+                started = time.perf_counter()
+                try:
+                    self._answer()
+                finally:
+                    ended = time.perf_counter()
+                    server.served.append((ended, ended - started))
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 if server.latency:
@@ -226,6 +237,10 @@ class GitHubServer:
             found.graphql_points += entry.cost
             found.by_operation[entry.operation] = found.by_operation.get(entry.operation, 0) + 1
         return found
+
+    def serving_seconds(self, since: float) -> float:
+        """The time spent answering the requests answered after `since` (a perf_counter)."""
+        return sum(seconds for when, seconds in list(self.served) if when >= since)
 
     def mark(self) -> int:
         """A position in the log, for `counts(since=...)` and `writes_since`."""

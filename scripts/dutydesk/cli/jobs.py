@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,11 +22,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from dutydesk.actions import Action
     from dutydesk.budget import Deferred
     from dutydesk.engine import Context, Decision
+    from dutydesk.forms import FormTemplate
     from dutydesk.io.github_snapshot import PartialListing
+    from dutydesk.io.repository import Repository
     from dutydesk.jobs import Failure, Job, Pause, Swept
     from dutydesk.model import Issue
     from dutydesk.notify.deliver import Deliverer, Notifier
     from dutydesk.policy import Policy
+    from dutydesk.views.summary import Summary
+
+    #: What `job_for` reads first, when the caller has read it already.
+    Ready = tuple[Policy, Mapping[str, FormTemplate], Repository]
 
 
 def print_actions(actions: Iterable[Action], at: datetime, opts: Options, prefix: str = "") -> None:
@@ -39,8 +45,9 @@ def print_actions(actions: Iterable[Action], at: datetime, opts: Options, prefix
             click.echo(f"{prefix}#{action.issue} {action.rule}: {action.summary()}")
 
 
-def job_for(opts: Options) -> Job:
-    """The read -> reconcile -> apply step on GitHub, printing each plan before it is applied."""
+def job_for(opts: Options, ready: Ready | None = None) -> Job:
+    """The read -> reconcile -> apply step on GitHub, printing each plan before it is applied
+    (`ready`: the policy, forms and repository, when read already)."""
     from dutydesk.cli.rota import rota_for_jobs
     from dutydesk.jobs import Job
     from dutydesk.registry import handlers
@@ -48,10 +55,10 @@ def job_for(opts: Options) -> Job:
     def show(decision: Decision, now: datetime) -> None:
         print_actions(decision.actions, now, opts, prefix="would: " if opts.dry_run else "")
 
-    policy, forms = load_setup(opts)
+    policy, forms, repo = ready or (*load_setup(opts), github(opts))
     notifier = notifier_for(opts, policy)  # first: it masks the services' secrets in Actions
     policy = rota_for_jobs(policy, opts.now, notifier.environ)  # PagerDuty, once for the run
-    return Job(github(opts), policy, forms, handlers(), opts.dry_run, show, notifier=notifier)
+    return Job(repo, policy, forms, handlers(), opts.dry_run, show, notifier=notifier)
 
 
 def notifier_for(opts: Options, policy: Policy) -> Notifier:
@@ -204,14 +211,19 @@ def sweep(opts: Options, max_writes: int | None, timers_workflow: str) -> None:
     from dutydesk import jobs
     from dutydesk.budget import Deferred, planned, within
 
-    job = job_for(opts)
-    ctx = job.context(opts.now)
+    policy, forms = load_setup(opts)
+    repo = github(opts)
     failed: list[tuple[int, str]] = []
-    listing = _OpenItems(job, failed)
+    # The listing starts first: GitHub answers its first page while the rest gets ready.
+    listing = _OpenItems(repo, swept_labels(forms), failed)
+    job = job_for(opts, (policy, forms, repo))
+    ctx = job.context(opts.now)
+    summary = JobSummary(opts, ctx)
     plans: list[tuple[Issue, Decision]] = []
     # each item is planned as soon as it is read, while the listing goes on
     for turn in jobs.sweep(listing, lambda issue: job.plan(issue, ctx), isolated=True):
         _sort_turn(turn, plans, failed)
+        summary.add(turn)
     plans.sort(key=lambda plan: plan[0].number)  # the order of the budget's ties
     owed = _closed_plans(job, ctx, [issue.number for issue, _ in plans], failed)
     cut = within(planned([*plans, *owed]), max_writes or job.policy.max_writes_per_run)
@@ -220,9 +232,7 @@ def sweep(opts: Options, max_writes: int | None, timers_workflow: str) -> None:
             issue = applied.item.item
             failed.append((issue.number, report_failure(issue, applied.failure)))
     deferred = Deferred(tuple(p.item.number for p in cut.later), cut.deferred_writes)
-    broken = {number for number, _ in failed}
-    rows = [(issue, d) for issue, d in plans if issue.number not in broken]
-    write_summary(opts, ctx, rows, failed, deferred)
+    summary.write(failed, deferred)
     report_deliveries(job.notifier)
     arm(job, plans, timers_workflow, opts)
     _finish_sweep(opts, listing.count, failed, deferred, listing.unread)
@@ -233,17 +243,16 @@ class _OpenItems:
     could not read is reported (stderr, an annotation, and `failed` when its number is known),
     and `unread` says so, so that the sweep exits 1."""
 
-    def __init__(self, job: Job, failed: list[tuple[int, str]]) -> None:
-        self.job, self.failed = job, failed
+    def __init__(self, repo: Repository, labels: list[str], failed: list[tuple[int, str]]) -> None:
+        self.failed = failed
         self.count, self.unread = 0, False
+        self.listed = repo.each_open_issue(labels)  # started now
 
     def __iter__(self) -> Iterator[Issue]:
-        from dutydesk import jobs
         from dutydesk.io.github_snapshot import PartialListing
 
-        labels = jobs.sweep_labels(self.job.forms, self.job.handlers)
         try:
-            for issue in self.job.repo.each_open_issue(labels):
+            for issue in self.listed:
                 self.count += 1
                 yield issue
         except PartialListing as partial:
@@ -260,6 +269,14 @@ class _OpenItems:
                 continue
             click.echo(f"#{item.number} failed: could not be read: {item.problem}", err=True)
             self.failed.append((item.number, f"could not be read: {item.problem}"))
+
+
+def swept_labels(forms: Mapping[str, FormTemplate]) -> list[str]:
+    """What the sweep lists: the first label of each form a handler reconciles."""
+    from dutydesk.jobs import sweep_labels
+    from dutydesk.registry import HANDLED
+
+    return sweep_labels(forms, HANDLED)
 
 
 def _closed_plans(
@@ -347,25 +364,34 @@ def report_failure(issue: Issue, failure: Failure) -> str:
     return failure.message
 
 
-def write_summary(
-    opts: Options,
-    ctx: Context,
-    rows: list[tuple[Issue, Decision]],
-    failed: list[tuple[int, str]],
-    deferred: Deferred | None = None,
-) -> None:
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not path:
-        return
-    from dutydesk.io.runbook_store import policy_runbooks
-    from dutydesk.rules.runbooks import summary_lines
-    from dutydesk.views.summary import summary_markdown
+class JobSummary:
+    """The sweep's job summary, in Actions ($GITHUB_STEP_SUMMARY; nothing elsewhere): its
+    runbooks read as soon as the listing has started, each item added as it is planned (both
+    while GitHub answers the next page), all written at the end."""
 
-    policy = ctx.policy
-    folder = opts.policy.parent / policy.runbooks.folder
-    runbook_lines: list[str] = []
-    if folder.is_dir():
-        books = policy_runbooks(folder, policy)
-        runbook_lines = summary_lines(books, policy.local(ctx.now).date(), policy)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(summary_markdown(ctx, rows, failed, runbook_lines, deferred))
+    def __init__(self, opts: Options, ctx: Context) -> None:
+        self.path = os.environ.get("GITHUB_STEP_SUMMARY")
+        self.runbook_lines: list[str] = []
+        self.summary: Summary | None = None
+        if not self.path:
+            return
+        from dutydesk.io.runbook_store import policy_runbooks
+        from dutydesk.rules.runbooks import summary_lines
+        from dutydesk.views.summary import Summary
+
+        policy = ctx.policy
+        folder = opts.policy.parent / policy.runbooks.folder
+        if folder.is_dir():
+            books = policy_runbooks(folder, policy)
+            self.runbook_lines = summary_lines(books, policy.local(ctx.now).date(), policy)
+        self.summary = Summary(ctx)
+
+    def add(self, turn: Swept[Issue]) -> None:
+        if self.summary is not None and turn.decision is not None:
+            self.summary.add(turn.item, turn.decision)
+
+    def write(self, failed: list[tuple[int, str]], deferred: Deferred | None = None) -> None:
+        if self.path and self.summary is not None:
+            text = self.summary.markdown(failed, self.runbook_lines, deferred)
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write(text)

@@ -6,12 +6,16 @@ errors. What is asked is in `github_queries`; how an answer becomes an `Issue` i
 
 Reads
 =====
-The queries are sent through PyGithub's requester (``Requester.graphql_query``; a copy of the
-client's, without the pause PyGithub puts between POSTs, since these only read), which posts to
-the GraphQL endpoint it derives from the base URL: ``https://api.github.com`` gives
-``https://api.github.com/graphql`` and a GitHub Enterprise Server base URL
-``https://HOST/api/v3`` gives ``https://HOST/api/graphql`` (``Requester.get_graphql_prefix``
-drops the ``/v3``).
+Each read is first sent on the quick path (``github_quick``: `requests` alone, to the URL
+PyGithub would use), which takes a plain 200 answer as it is; the first answer that is not one
+(a 5xx, a rate limit, a timeout) hands that read, and every later read of the run, to PyGithub's
+transport. So a steady sweep never imports PyGithub, and a fault is retried and reported as
+before, for one request more a run. On that transport the queries are sent through PyGithub's
+requester (``Requester.graphql_query``; a copy of the client's, without the pause PyGithub puts
+between POSTs, since these only read), which posts to the GraphQL endpoint it derives from the
+base URL: ``https://api.github.com`` gives ``https://api.github.com/graphql`` and a GitHub
+Enterprise Server base URL ``https://HOST/api/v3`` gives ``https://HOST/api/graphql``
+(``Requester.get_graphql_prefix`` drops the ``/v3``).
 
 * ``open_issues(labels)`` lists the open issues carrying *any* of the labels (kept here only
   if they carry one, ignoring case as GitHub does); ``issues_since(label, since)`` (the
@@ -35,18 +39,17 @@ fails is split the same way (``Reading.in_parts``). An issue not read whole is n
 reconciled: the listing raises ``PartialListing`` (a ``GitHubError``) carrying the issues read
 whole and the ``Unread`` ones, by number where known.
 
-Writes stay on REST through PyGithub's lazy objects: one request per write.
+Writes stay on REST through PyGithub's lazy objects, one request per write (``github_rest``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from github import Auth, Github, GithubException, GithubRetry
-from github.Requester import Requester
 from requests.exceptions import RequestException
 
 from dutydesk.errors import ConfigurationError, GitHubError
@@ -66,14 +69,8 @@ from dutydesk.io.github_queries import (
     read_histories,
     unfinished,
 )
-from dutydesk.io.github_retry import (
-    IDEMPOTENT,
-    REPEATABLE,
-    WriteRetry,
-    message_of,
-    transport_problem,
-    unknown_unless_failure,
-)
+from dutydesk.io.github_quick import Missed, QuickReads
+from dutydesk.io.github_rest import RestSide
 from dutydesk.io.github_snapshot import (
     PartialListing,
     Reading,
@@ -87,22 +84,22 @@ from dutydesk.io.github_snapshot import (
 from dutydesk.io.github_stream import stream_listing
 from dutydesk.model import Access, Issue
 
+if TYPE_CHECKING:  # pragma: no cover
+    from github import Github as GithubClient
+
 __all__ = [
     "COMMENT_EDITS_QUERY",
     "CONNECTIONS",
     "DEFAULT_API",
     "FRAGMENTS",
-    "IDEMPOTENT",
     "ISSUES_SINCE_QUERY",
     "ISSUE_PAGES_QUERY",
     "ISSUE_QUERY",
     "OPEN_ISSUES_QUERY",
     "PAGE",
-    "REPEATABLE",
     "GitHubRepository",
     "PartialListing",
     "Unread",
-    "WriteRetry",
     "connect",
     "graphql_errors",
     "revisions",
@@ -110,6 +107,17 @@ __all__ = [
 ]
 
 DEFAULT_API = "https://api.github.com"
+
+#: Seconds a request may take (PyGithub's client and the quick reads alike).
+TIMEOUT = 15
+
+
+def Github(**kwargs: Any) -> GithubClient:
+    """PyGithub's client, PyGithub being imported when the first write (or a read that the
+    quick path missed) needs it: a steady sweep never does."""
+    from github import Github as client
+
+    return client(**kwargs)
 
 
 def connect(token: str | None, repo_name: str | None, api_url: str | None) -> GitHubRepository:
@@ -127,63 +135,74 @@ def connect(token: str | None, repo_name: str | None, api_url: str | None) -> Gi
         raise ConfigurationError(
             f"repository {repo_name!r} is not OWNER/NAME: pass --repo or set GITHUB_REPOSITORY"
         )
-    # Throttling chosen for Actions: one job makes requests one at a time, so reads need no
-    # pause (GitHub's secondary limits are about concurrency); writes keep PyGithub's 1 s gap,
-    # which is what GitHub asks of bulk POST/PATCH/DELETE to avoid content-creation limits.
-    # GithubRetry waits out secondary rate limits (403/429 with Retry-After) and retries
-    # 5xx a few times with backoff; a 15 s timeout keeps a hung request from eating the job.
-    # A POST is repeated only after a 403/429 rate limit, which GitHub answers before doing
-    # anything (WriteRetry): after a 5xx, a timeout or a dropped connection GitHub may have
-    # made the comment, so `create_comment` looks for it before posting again. Adding labels
-    # or assignees again does no harm. GraphQL reads are POSTs too; they go through `reader`,
-    # which retries them like GETs.
-    # REST listings (collaborators, team members, labels) ask for 100 a page, not 30.
-    client = Github(
-        base_url=(api_url or DEFAULT_API).rstrip("/"),
-        auth=Auth.Token(token),
-        timeout=15,
-        retry=WriteRetry(total=5, backoff_factor=0.5, allowed_methods=REPEATABLE),
-        seconds_between_requests=0.0,
-        seconds_between_writes=1.0,
-        per_page=PAGE,
-        lazy=True,
+    base_url = (api_url or DEFAULT_API).rstrip("/")
+    build = Github  # the client is built later, but as this moment's `Github` builds it
+    return GitHubRepository(
+        lambda: build(**client_settings(base_url, token)),
+        repo_name,
+        quick=QuickReads(base_url, token, TIMEOUT),
     )
-    return GitHubRepository(client, repo_name)
 
 
-class GitHubRepository:
-    def __init__(self, client: Github, full_name: str) -> None:
-        self.client = client
+def client_settings(base_url: str, token: str) -> dict[str, Any]:
+    """PyGithub's settings, chosen for Actions.
+
+    One job makes requests one at a time, so reads need no pause (GitHub's secondary limits
+    are about concurrency); writes keep PyGithub's 1 s gap, which is what GitHub asks of bulk
+    POST/PATCH/DELETE to avoid content-creation limits. GithubRetry waits out secondary rate
+    limits (403/429 with Retry-After) and retries 5xx a few times with backoff; a 15 s timeout
+    keeps a hung request from eating the job. A POST is repeated only after a 403/429 rate
+    limit, which GitHub answers before doing anything (WriteRetry): after a 5xx, a timeout or a
+    dropped connection GitHub may have made the comment, so `create_comment` looks for it
+    before posting again. Adding labels or assignees again does no harm. GraphQL reads are
+    POSTs too; they go through `reader`, which retries them like GETs. REST listings
+    (collaborators, team members, labels) ask for 100 a page, not 30.
+    """
+    from github import Auth
+
+    from dutydesk.io.github_retry import REPEATABLE, WriteRetry
+
+    return {
+        "base_url": base_url,
+        "auth": Auth.Token(token),
+        "timeout": TIMEOUT,
+        "retry": WriteRetry(total=5, backoff_factor=0.5, allowed_methods=REPEATABLE),
+        "seconds_between_requests": 0.0,
+        "seconds_between_writes": 1.0,
+        "per_page": PAGE,
+        "lazy": True,
+    }
+
+
+class GitHubRepository(RestSide):
+    """`client`: PyGithub's client, or what builds it when it is first needed. `quick`: the
+    reads tried first without PyGithub (`github_quick`); None reads through PyGithub only."""
+
+    def __init__(
+        self,
+        client: GithubClient | Callable[[], GithubClient],
+        full_name: str,
+        quick: QuickReads | None = None,
+    ) -> None:
+        self._client = client
         self.full_name = full_name
         self.owner, _, self.name = full_name.partition("/")
-        # GraphQL queries are POSTs, which PyGithub would space like writes (1 s apart); they
-        # only read, so they go through a copy of the client's requester without that pause,
-        # retried as GETs are (with the client's backoff).
-        backoff = getattr(client.requester.kwargs.get("retry"), "backoff_factor", 0.5)
-        self.reader = Requester(
-            **{
-                **client.requester.kwargs,
-                "seconds_between_writes": None,
-                "retry": GithubRetry(total=5, backoff_factor=backoff),  # GET and POST (GraphQL)
-            }
-        )
-        # Lazy objects make no request until a value is read: a write costs one request,
-        # not a GET of the issue first.
-        self.repo = client.get_repo(full_name)
-
-    def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except GithubException as exc:
-            message = message_of(exc)
-            raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
-        except RequestException as exc:
-            raise GitHubError(f"{what}: {transport_problem(exc)}") from None
+        self.quick = quick
 
     # -- reads (GraphQL) ------------------------------------------------------------------
 
     def _answer(self, what: str, query: str, variables: dict[str, Any]) -> Mapping[str, Any]:
-        """GitHub's answer to a query, errors and all; a failed request raises."""
+        """GitHub's answer to a query, errors and all; a failed request raises. Tried first
+        on the quick path; what it misses goes through PyGithub's transport."""
+        if self.quick is not None:
+            try:
+                return self.quick.graphql(query, variables)
+            except Missed:
+                pass
+        from github import GithubException
+
+        from dutydesk.io.github_retry import message_of, transport_problem
+
         try:
             _, answer = self.reader.graphql_query(query, variables)
         except RequestException as exc:
@@ -317,124 +336,48 @@ class GitHubRepository:
         """Writers and team members. A refusal (401/403/404: the token may not read them)
         makes them unknown, which the rules say out loud; a server or network failure
         stops the run instead, so that a passing fault never turns into refusals."""
-        try:
-            writers: frozenset[str] | None = frozenset(
-                u.login.lower() for u in self.repo.get_collaborators(permission="push")
-            )
-        except GithubException as exc:
-            writers = unknown_unless_failure("reading the repository's writers", exc)
-        except RequestException as exc:
-            raise GitHubError(
-                f"reading the repository's writers: {transport_problem(exc)}"
-            ) from None
+        writers = self._logins(
+            "reading the repository's writers",
+            f"/repos/{self.full_name}/collaborators",
+            {"permission": "push"},
+            lambda: self.repo.get_collaborators(permission="push"),
+        )
         members: dict[str, frozenset[str] | None] = {}
         for slug in teams:
             org, _, team = slug.partition("/")
-            try:
-                found = self.client.get_organization(org).get_team_by_slug(team).get_members()
-                members[slug.lower()] = frozenset(m.login.lower() for m in found)
-            except GithubException as exc:
-                members[slug.lower()] = unknown_unless_failure(f"reading team {slug}", exc)
-            except RequestException as exc:
-                raise GitHubError(f"reading team {slug}: {transport_problem(exc)}") from None
+            members[slug.lower()] = self._logins(
+                f"reading team {slug}",
+                f"/orgs/{quote(org, safe='')}/teams/{quote(team, safe='')}/members",
+                {},
+                partial(self._team_members, org, team),
+            )
         return Access(writers=writers, teams=members)
 
-    # -- writes (REST, one request each) --------------------------------------------------
+    def _team_members(self, org: str, team: str) -> Iterable[Any]:
+        return self.client.get_organization(org).get_team_by_slug(team).get_members()
 
-    def add_labels(self, number: int, labels: Iterable[str]) -> None:
-        # GitHub's REST description takes {"labels": [...]}; PyGithub's add_to_labels sends
-        # a bare array, which the description no longer allows.
-        self._call(
-            f"labelling #{number}",
-            self.repo.requester.requestJsonAndCheck,
-            "POST",
-            f"{self.repo.url}/issues/{number}/labels",
-            input={"labels": list(labels)},
-        )
-
-    def remove_label(self, number: int, label: str) -> None:
-        try:
-            self.repo.get_issue(number).remove_from_labels(label)
-        except GithubException as exc:
-            if exc.status == 404:  # already gone (e.g. a retried DELETE): the goal is met
-                return
-            message = message_of(exc)
-            raise GitHubError(
-                f"unlabelling #{number}: GitHub answered {exc.status}: {message}"
-            ) from None
-        except RequestException as exc:
-            raise GitHubError(f"unlabelling #{number}: {transport_problem(exc)}") from None
-
-    def create_comment(self, number: int, body: str) -> str | None:
-        """Post a comment. When GitHub's answer leaves it unknown whether the comment was made
-        (a 5xx, a timeout, a dropped connection), look for it among the issue's comments
-        before posting again: a comment is never posted twice."""
-        what = f"commenting on #{number}"
-        issue = self.repo.get_issue(number)
-        url = f"{self.repo.url}/issues/{number}/comments"
-        for attempt in range(3):
+    def _logins(
+        self, what: str, path: str, params: dict[str, str], listing: Callable[[], Iterable[Any]]
+    ) -> frozenset[str] | None:
+        """The logins of a REST listing of accounts (100 a page): on the quick path, else
+        through PyGithub (`listing()`), where a refusal makes them unknown (None)."""
+        if self.quick is not None:
             try:
-                _, made = self.repo.requester.requestJsonAndCheck("POST", url, input={"body": body})
-                return _author(made)
-            except GithubException as exc:
-                if exc.status is None or exc.status < 500 or attempt == 2:
-                    message = message_of(exc)
-                    raise GitHubError(f"{what}: GitHub answered {exc.status}: {message}") from None
-            except RequestException as exc:
-                if attempt == 2:
-                    raise GitHubError(f"{what}: {transport_problem(exc)}") from None
-            found = self._call(f"{what}: looking for it", lambda: list(issue.get_comments()))
-            mine = [c for c in found if c.body == body and c.user.type == "Bot"]
-            if mine:
-                return str(mine[-1].user.login)
-        return None
+                found = self.quick.get_list(path, {**params, "per_page": str(PAGE)})
+                return frozenset(str(u["login"]).lower() for u in found if isinstance(u, dict))
+            except Missed:
+                pass
+        from github import GithubException
 
-    def update_comment(self, number: int, comment_id: int, body: str) -> None:
-        comment = self.repo.get_issue(number).get_comment(comment_id)
-        self._call(f"editing comment {comment_id} on #{number}", comment.edit, body)
+        from dutydesk.io.github_retry import transport_problem, unknown_unless_failure
 
-    def assign(self, number: int, users: Iterable[str]) -> None:
-        self._call(f"assigning #{number}", self.repo.get_issue(number).add_to_assignees, *users)
-
-    def close(self, number: int) -> None:
-        self._call(f"closing #{number}", self.repo.get_issue(number).edit, state="closed")
-
-    def list_labels(self) -> dict[str, tuple[str, str]]:
-        def read() -> dict[str, tuple[str, str]]:
-            return {lbl.name: (lbl.color, lbl.description or "") for lbl in self.repo.get_labels()}
-
-        return self._call("listing labels", read)  # type: ignore[no-any-return]
-
-    def save_label(self, name: str, color: str, description: str, exists: bool) -> None:
-        if exists:
-            label = self.repo.get_label(name)
-            self._call(f"updating label {name}", label.edit, name, color, description)
-        else:
-            self._call(f"creating label {name}", self.repo.create_label, name, color, description)
-
-    def workflow_enabled(self, workflow: str) -> bool:
-        """Is the workflow (by file name) switched on? GET .../actions/workflows/{file}."""
-        get = self.client.requester.requestJsonAndCheck
-        _, data = self._call(f"reading workflow {workflow}", get, "GET", _workflow(self, workflow))
-        return isinstance(data, Mapping) and data.get("state") == "active"
-
-    def set_workflow_enabled(self, workflow: str, enabled: bool) -> None:
-        """Switch a workflow (by file name) on or off: PUT .../enable or .../disable."""
-        verb = "enable" if enabled else "disable"
-        put, url = self.client.requester.requestJsonAndCheck, f"{_workflow(self, workflow)}/{verb}"
-        self._call(f"{verb.rstrip('e')}ing workflow {workflow}", put, "PUT", url)
-
-
-def _workflow(repo: GitHubRepository, name: str) -> str:
-    return f"{repo.repo.url}/actions/workflows/{quote(name, safe='')}"
+        try:
+            return frozenset(u.login.lower() for u in listing())
+        except GithubException as exc:
+            return unknown_unless_failure(what, exc)
+        except RequestException as exc:
+            raise GitHubError(f"{what}: {transport_problem(exc)}") from None
 
 
 def _type(error: object) -> object:
     return error.get("type") if isinstance(error, Mapping) else None
-
-
-def _author(comment: object) -> str | None:
-    """The author's login in GitHub's answer to a new comment, if it says."""
-    user = comment.get("user") if isinstance(comment, dict) else None
-    login = user.get("login") if isinstance(user, dict) else None
-    return str(login) if login else None

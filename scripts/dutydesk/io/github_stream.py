@@ -42,8 +42,9 @@ def stream_listing(
     unfinished: Callable[[dict[str, Any]], Any],
 ) -> Iterator[Issue]:
     """The issues of `listing(reading)` (run in a thread) carrying one of `labels` (all when
-    none), each as soon as it is whole; then those `follow_ups(reading)` completes."""
-    wanted = list(labels)
+    none), each as soon as it is whole; then those `follow_ups(reading)` completes. The
+    listing starts at once, not at the first issue asked for: the caller can get ready (read
+    who may act, import its rules) while GitHub answers the first page."""
     arrived: queue.SimpleQueue[Any] = queue.SimpleQueue()
     reading = Reading(heard=arrived.put)
     failure: list[BaseException] = []
@@ -58,6 +59,36 @@ def stream_listing(
 
     thread = threading.Thread(target=work, name="dutydesk-listing", daemon=True)
     thread.start()
+    return _handed(
+        what, arrived, _Listed(thread, failure, reading, follow_ups), list(labels), unfinished
+    )
+
+
+class _Listed:
+    """The listing's thread, what stopped it, what it read, and how to finish it."""
+
+    def __init__(
+        self,
+        thread: threading.Thread,
+        failure: list[BaseException],
+        reading: Reading,
+        follow_ups: Callable[[Reading], None],
+    ) -> None:
+        self.thread, self.failure, self.reading, self.follow_ups = (
+            thread,
+            failure,
+            reading,
+            follow_ups,
+        )
+
+
+def _handed(
+    what: str,
+    arrived: queue.SimpleQueue[Any],
+    listed: _Listed,
+    wanted: list[str],
+    unfinished: Callable[[dict[str, Any]], Any],
+) -> Iterator[Issue]:
     waiting: set[int] = set()
     handed: set[int] = set()  # an issue listed twice (the listing went on) is handed over once
     while (node := arrived.get()) is not _DONE:
@@ -69,10 +100,11 @@ def stream_listing(
             continue
         handed.add(number)
         yield from _wanted(snapshot(node), wanted)
-    thread.join()
-    if failure:
-        raise failure[0]
-    follow_ups(reading)
+    listed.thread.join()
+    if listed.failure:
+        raise listed.failure[0]
+    reading = listed.reading
+    listed.follow_ups(reading)
     for number in sorted(waiting - handed):
         if number in reading.found:
             yield from _wanted(snapshot(reading.found[number]), wanted)

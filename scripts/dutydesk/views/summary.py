@@ -7,6 +7,7 @@ Which items are incidents, and their facts, come from the incident rules' own re
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dutydesk.budget import Deferred
 from dutydesk.engine import Context, Decision
@@ -15,6 +16,9 @@ from dutydesk.registry import read_incident
 from dutydesk.rules.incidents import Incident, next_update_due
 from dutydesk.templating import human, local_time
 from dutydesk.views.cells import cell
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dutydesk.views.report import RegisterRow
 
 Row = tuple[Issue, Decision]
 
@@ -34,25 +38,23 @@ def incident_line(incident: Incident) -> str:
     )
 
 
-def incident_rows(incidents: Sequence[Incident]) -> list[str]:
-    """The open incidents' table (or a line saying there are none)."""
-    if not incidents:
+def incident_rows(lines: Sequence[str]) -> list[str]:
+    """The open incidents' table of `incident_line`s (or a line saying there are none)."""
+    if not lines:
         return ["No open incidents.", ""]
     header = [
         "| Incident | Title | Priority | Age | Acknowledged | Next update due |",
         "|---|---|---|---|---|---|",
     ]
-    return [*header, *(incident_line(i) for i in incidents), ""]
+    return [*header, *lines, ""]
 
 
-def figure_rows(incidents: Sequence[Incident]) -> list[str]:
+def figure_rows(register: Sequence[RegisterRow]) -> list[str]:
     """The open incidents' headline figures, as `dutydesk report --format html` shows them."""
-    if not incidents:
+    if not register:
         return []
     from dutydesk.views.headline import headline_markdown
-    from dutydesk.views.report import register_row
 
-    register = [register_row(i, i.ctx.now) for i in incidents]
     return ["### Figures of the open incidents", "", *headline_markdown(register)]
 
 
@@ -68,17 +70,56 @@ def other_rows(ctx: Context, others: Sequence[Row]) -> list[str]:
     return [*lines, ""]
 
 
-def _split(ctx: Context, rows: Sequence[Row]) -> tuple[list[Incident], list[Row]]:
-    """The incidents (as the incident rules read them) and the other items."""
-    incidents: list[Incident] = []
-    others: list[Row] = []
-    for issue, decision in rows:
-        incident = read_incident(issue, ctx)
+class Summary:
+    """The job summary, built an item at a time (`add`, as each is planned: the sweep does it
+    while it waits for GitHub's next page), written at the end (`markdown`). Which items are
+    incidents, and their facts, come from the incident rules' own reading."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._incidents: dict[int, tuple[str, RegisterRow]] = {}
+        self._others: dict[int, Row] = {}
+        self._actions: dict[int, int] = {}
+
+    def add(self, issue: Issue, decision: Decision) -> None:
+        from dutydesk.views.report import register_row
+
+        self._actions[issue.number] = len(decision.actions)
+        incident = read_incident(issue, self.ctx)
         if incident is None:
-            others.append((issue, decision))
+            self._others[issue.number] = (issue, decision)
         else:
-            incidents.append(incident)
-    return incidents, others
+            line = incident_line(incident)
+            self._incidents[issue.number] = (line, register_row(incident, self.ctx.now))
+
+    def markdown(
+        self,
+        failed: Sequence[tuple[int, str]],
+        runbook_lines: Sequence[str] = (),
+        deferred: Deferred | None = None,
+    ) -> str:
+        """The summary of the items added, but those that `failed` (by number), in order."""
+        broken = {number for number, _ in failed}
+        kept = sorted(n for n in self._actions if n not in broken)
+        incidents = [self._incidents[n] for n in kept if n in self._incidents]
+        lines = ["## dutydesk sweep", ""]
+        lines.append(
+            f"At {local_time(self.ctx.policy.local(self.ctx.now))}: {len(kept)} open item(s) "
+            f"reconciled, {sum(self._actions[n] for n in kept)} action(s), {len(failed)} failed."
+        )
+        lines += ["", "### Open incidents", ""]
+        lines += incident_rows([line for line, _ in incidents])
+        lines += figure_rows([row for _, row in incidents])
+        lines += other_rows(self.ctx, [self._others[n] for n in kept if n in self._others])
+        if runbook_lines:
+            lines += ["### Runbooks", "", *runbook_lines, ""]
+        if deferred is not None and deferred.items:
+            lines += ["### Left for the next run", "", cell(deferred.sentence()), ""]
+        if failed:
+            lines += ["### Failed", ""]
+            lines += [f"- #{number}: {cell(message)}" for number, message in failed]
+            lines.append("")
+        return "\n".join(lines) + "\n"
 
 
 def summary_markdown(
@@ -88,22 +129,8 @@ def summary_markdown(
     runbook_lines: Sequence[str] = (),
     deferred: Deferred | None = None,
 ) -> str:
-    incidents, others = _split(ctx, rows)
-    lines = ["## dutydesk sweep", ""]
-    lines.append(
-        f"At {local_time(ctx.policy.local(ctx.now))}: {len(rows)} open item(s) reconciled, "
-        f"{sum(len(d.actions) for _, d in rows)} action(s), {len(failed)} failed."
-    )
-    lines += ["", "### Open incidents", ""]
-    lines += incident_rows(incidents)
-    lines += figure_rows(incidents)
-    lines += other_rows(ctx, others)
-    if runbook_lines:
-        lines += ["### Runbooks", "", *runbook_lines, ""]
-    if deferred is not None and deferred.items:
-        lines += ["### Left for the next run", "", cell(deferred.sentence()), ""]
-    if failed:
-        lines += ["### Failed", ""]
-        lines += [f"- #{number}: {cell(message)}" for number, message in failed]
-        lines.append("")
-    return "\n".join(lines) + "\n"
+    """The summary of `rows` at once (`Summary`, for items that are all planned already)."""
+    summary = Summary(ctx)
+    for issue, decision in rows:
+        summary.add(issue, decision)
+    return summary.markdown(failed, runbook_lines, deferred)
