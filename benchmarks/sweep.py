@@ -303,7 +303,7 @@ def steady(args: argparse.Namespace) -> None:
     )
     header = (
         f"{'N':>6} {'reader':<8} {'reads':>6} {'target':>6} {'writes':>6} {'points':>6} "
-        f"{'wall s':>17} {'CPU s':>17} {'peak MB':>17}"
+        f"{'wall s':>17} {'CPU s':>17} {'server s':>17} {'peak MB':>17}"
     )
     print(header)
     print("-" * len(header))
@@ -333,6 +333,7 @@ def steady(args: argparse.Namespace) -> None:
                 f"{max(r['writes'] for r in runs):>6} {first['points']:>6} "
                 f"{spread([r['seconds'] for r in runs]):>17} "
                 f"{spread([r['cpu'] for r in runs]):>17} "
+                f"{spread([r['server_seconds'] for r in runs]):>17} "
                 f"{spread([r['peak_mb'] for r in runs], '{:.0f}'):>17}"
             )
             for violation in sorted({v for r in runs for v in r["violations"]}):
@@ -344,7 +345,9 @@ def steady(args: argparse.Namespace) -> None:
     print(
         "reads: GETs and GraphQL queries (target ceil(N/100) + 3); points: GraphQL rate-limit "
         "cost as GitHub computes it; wall: the whole process, start-up included, waiting on the "
-        "local server included; CPU: the sweep process's user + system time; peak: its maximum RSS."
+        "local server included; CPU: the sweep process's user + system time; server: the local GitHub's time answering "
+        "the sweep's requests, one at a time (the sweep's wall time cannot go below it); peak: "
+        "its maximum RSS."
     )
 
 
