@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from dutydesk.forms.model import FieldType, FormError, FormField, FormTemplate, js_trim
+from dutydesk.yaml_load import load_with
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -25,7 +26,7 @@ def load_template(path: Path) -> FormTemplate:
     except (OSError, UnicodeDecodeError) as exc:
         raise FormError(f"{path}: cannot read the file: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_with(text)
     except yaml.YAMLError as exc:
         raise FormError(f"{path}: not valid YAML: {exc}") from exc
     return _Builder(path).template(data)

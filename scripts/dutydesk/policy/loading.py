@@ -15,6 +15,7 @@ from dutydesk.errors import PolicyError
 from dutydesk.policy.merge import deep_merge
 from dutydesk.policy.parsing import parse_policy
 from dutydesk.policy.schema import Policy
+from dutydesk.yaml_load import load_with
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -55,7 +56,7 @@ _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _checked_timesta
 
 def load_yaml(text: str) -> Any:
     """yaml.safe_load, but a key written twice in one mapping is an error."""
-    return yaml.load(text, Loader=_UniqueKeyLoader)
+    return load_with(text, _UniqueKeyLoader)
 
 
 def load_policy(

@@ -42,6 +42,7 @@ from dutydesk.rules.runbooks.frontmatter import (
 )
 from dutydesk.rules.runbooks.model import RUNBOOK_CATEGORY, Convention, OwnerSource, Runbook
 from dutydesk.rules.runbooks.periods import add_period, parse_period
+from dutydesk.yaml_load import load_with
 
 _YAML_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _OWNER_FIX = "add `owner:` with the GitHub logins or org/team slugs who review this page"
@@ -205,7 +206,7 @@ def _no_owner(codeowners: CodeOwners | None) -> str:
 def _mapping(lines: list[str], block: Block) -> dict[Any, Any] | str:
     """The front matter as a mapping, or a message saying why it is not one."""
     try:
-        data = yaml.load(yaml_text(lines, block), Loader=FrontMatterLoader)  # a SafeLoader
+        data = load_with(yaml_text(lines, block), FrontMatterLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1 + block.start}" if mark is not None else ""
