@@ -161,3 +161,22 @@ def test_a_bundle_that_cannot_be_read_stops_the_notifications_not_the_sweep(
     assert swept.exit_code == 0 and slack.received == []
     assert "line 1 is not NAME=value" in swept.stderr and "secretToken" not in swept.stderr
     assert "OPS_SLACK_WEBHOOK is not set" in swept.stderr
+
+
+def test_the_look_at_closed_items_reads_closed_ones_only() -> None:
+    """The sweep read its open items already: the retry listing asks GitHub for closed issues
+    updated since notifications.max_age (`states: [CLOSED]`), so an open item updated today is
+    not read twice."""
+    from dutydesk.io.github import connect
+    from e2e.server import TOKEN
+
+    state = closed_incidents()
+    body = faults._incident("P3")
+    open_one = state.open_issue("alice", "[Incident] Slow", body, ["incident", "P3"], NOW)
+    with GitHubServer(state, lenient=False) as server:
+        repo = connect(TOKEN, f"{state.owner}/{state.name}", server.url)
+        found = repo.closed_since("incident", NOW - timedelta(days=1))
+        assert server.problems() == []
+    assert [i.number for i in found] == [1]  # the one closed within the day, not #2 nor the open
+    assert open_one.number not in {i.number for i in found}
+    assert all(not i.is_open for i in found)

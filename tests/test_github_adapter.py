@@ -705,6 +705,7 @@ def test_the_register_lists_open_and_closed_issues_updated_since_a_moment(
                 "name": "ops",
                 "labels": ["incident"],
                 "since": "2026-11-01T00:00:00Z",
+                "states": None,
                 "after": None,
                 "first": 100,
                 "full": True,

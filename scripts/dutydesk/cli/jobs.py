@@ -314,7 +314,7 @@ def _updated_since(job: Job, since: datetime) -> list[Issue]:
     listed: list[Issue] = []
     for label in jobs.sweep_labels(job.forms, job.handlers):
         try:
-            listed += job.repo.issues_since(label, since)
+            listed += job.repo.closed_since(label, since)
         except GitHubError as exc:
             if isinstance(exc, PartialListing):
                 listed += exc.issues

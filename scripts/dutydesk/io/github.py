@@ -325,9 +325,17 @@ class GitHubRepository(RestSide):
 
     def issues_since(self, label: str, since: datetime | None) -> list[Issue]:
         """Open and closed issues with `label` updated since `since` (for the register)."""
+        return self._since("listing issues for the register", label, since, None)
+
+    def closed_since(self, label: str, since: datetime) -> list[Issue]:
+        """Closed issues with `label` updated since `since` (notifications they may owe)."""
+        return self._since("listing closed issues", label, since, ["CLOSED"])
+
+    def _since(
+        self, what: str, label: str, since: datetime | None, states: list[str] | None
+    ) -> list[Issue]:
         moment = aware(since).astimezone(UTC).isoformat().replace("+00:00", "Z") if since else None
-        what = "listing issues for the register"
-        variables = {"labels": [label], "since": moment}
+        variables = {"labels": [label], "since": moment, "states": states}
         return self._issues(what, self._listing(what, ISSUES_SINCE_QUERY, variables), [label])
 
     # -- access and labels (REST) ---------------------------------------------------------

@@ -15,7 +15,9 @@ edit history (which REST does not expose) comes with it.
   issues only).
 * ``ISSUE_QUERY`` reads the same selection for one issue: one request.
 * ``ISSUES_SINCE_QUERY`` (the incident register) is the same listing with both states
-  and ``filterBy: {since: ...}`` ("issues that have been updated at or after the given date").
+  and ``filterBy: {since: ...}`` ("issues that have been updated at or after the given date");
+  ``$states`` null lists both states, ``[CLOSED]`` the closed ones only (the sweep's look at
+  closed items that may still owe a notification).
 * The listings take ``$first`` (100; smaller when a page has failed, see
   ``dutydesk.io.github``) and ``$full``: false reads only each issue's ``number`` (one point),
   to name the items of a page that cannot be read.
@@ -168,12 +170,13 @@ query OpenIssues($owner: String!, $name: String!, $labels: [String!], $after: St
 ISSUES_SINCE_QUERY = (
     """
 query IssuesSince($owner: String!, $name: String!, $labels: [String!], $since: DateTime,
-                  $after: String, $first: Int!, $full: Boolean!) {
+                  $states: [IssueState!], $after: String, $first: Int!, $full: Boolean!) {
   repository(owner: $owner, name: $name) {
     issues(
       first: $first
       after: $after
       labels: $labels
+      states: $states
       filterBy: {since: $since}
       orderBy: {field: CREATED_AT, direction: ASC}
     ) {

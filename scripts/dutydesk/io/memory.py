@@ -258,6 +258,9 @@ class MemoryRepository:
             if label in r.labels and (since is None or r.updated_at >= since)
         ]
 
+    def closed_since(self, label: str, since: datetime) -> list[Issue]:
+        return [i for i in self.issues_since(label, since) if not i.is_open]
+
     def access(self, teams: Iterable[str]) -> Access:
         return Access(
             writers=self.writers, teams={t.lower(): self.teams.get(t.lower()) for t in teams}
