@@ -23,6 +23,7 @@ from dutydesk.rules.runbooks import PullInfo, PullState, Reason, Runbook, Verdic
 from dutydesk.rules.runbooks.notices import (
     ReviewPull,
     open_reviews,
+    pulls_within,
     review_notices,
     slack_conversations,
 )
@@ -380,6 +381,43 @@ def test_only_open_review_pull_requests_younger_than_a_week_are_read() -> None:
         open_reviews([fresh], NOW, policy_with({"channel": "ops", "events": ["incident.opened"]}))
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("max_writes", "routed", "open_fresh", "within"),
+    [
+        (300, False, 0, 50),  # 6 writes a pull request
+        (300, True, 0, 42),  # and the comment recording its notices: 7
+        (300, True, 6, 42),  # six records owed by open ones: 294 // 7
+        (300, True, 7, 41),  # seven: 293 // 7
+        (20, True, 0, 2),
+        (20, True, 7, 1),  # 13 // 7
+        (5, True, 9, 1),  # never none: a run moves on
+        (6, False, 0, 1),
+    ],
+)
+def test_the_write_budget_counts_each_review_pull_request_and_the_records_it_may_owe(
+    max_writes: int, routed: bool, open_fresh: int, within: int
+) -> None:
+    route = {"channel": "ops", "events": [EVENT if routed else "incident.opened"]}
+    policy = policy_with(route)
+    runbook = page()
+    fresh = [
+        Verdict(
+            runbook,
+            "b",
+            Reason.OPEN,
+            PullInfo(n, PullState.OPEN, url=URL, branch="b", created_at=NOW - timedelta(hours=n)),
+        )
+        for n in range(1, open_fresh + 1)
+    ]
+    old = Verdict(
+        runbook,
+        "b",
+        Reason.OPEN,
+        PullInfo(99, PullState.OPEN, url=URL, branch="b", created_at=NOW - timedelta(days=30)),
+    )
+    assert pulls_within(max_writes, [*fresh, old], NOW, policy) == within
 
 
 # -- the GitHub store: one GraphQL read of the pull request's comments ----------------------

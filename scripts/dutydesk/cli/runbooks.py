@@ -196,20 +196,22 @@ def renew(
     owners to review and lists the commits since the last review. None is opened while one is
     open for that runbook, nor within runbooks.renotify_after_days of one closed unmerged; at
     most runbooks.max_pull_requests_per_run a run, and no more than the policy's
-    max_writes_per_run allows (each takes 6 writes). With a route for runbook.review_opened,
+    max_writes_per_run allows (each takes 6 writes, 7 with a route for runbook.review_opened,
+    counted after the records older review pull requests may owe). With such a route,
     each review pull request is then told to its channels once (recorded in a bot comment on
     it); a failed delivery is tried again on the next run. Exit 1 if any pull request could
     not be opened, or a record not written; a failed delivery leaves the exit status alone.
     """
     from dutydesk.cli.runbook_notices import notifier_for, review_pulls, tell
     from dutydesk.io.apply import apply_plan
+    from dutydesk.rules.runbooks.notices import pulls_within
 
     setup = _setup(policy_path, now)
     side = _github(repo, dry_run)
     store = side.store if side is not None else None
     verdicts, actions = _plan(setup, store)
     _explain(setup, verdicts)
-    within = max(1, setup.policy.max_writes_per_run // WRITES_PER_PULL_REQUEST)
+    within = pulls_within(setup.policy.max_writes_per_run, verdicts, setup.now, setup.policy)
     if len(actions) > within:
         _note(
             f"{len(actions) - within} review pull request(s) left for the next run (the write budget)"
@@ -227,11 +229,6 @@ def renew(
     unrecorded = tell(setup, pulls, side, told, (dry_run, as_json))
     if failed or unrecorded:
         sys.exit(1)
-
-
-#: Read the file at the base, create the branch, commit the file, open the pull request,
-#: request reviewers, label it.
-WRITES_PER_PULL_REQUEST = 6
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,24 @@ def notifying(policy: Policy) -> bool:
     return any(EVENT in route.events for route in policy.notifications.routes)
 
 
+#: Writes of one review pull request: read the file at the base, create the branch, commit the
+#: file, open the pull request, request reviewers, label it.
+WRITES_PER_PULL_REQUEST = 6
+
+
+def pulls_within(
+    max_writes: int, verdicts: Iterable[Verdict], now: datetime, policy: Policy
+) -> int:
+    """How many review pull requests one run may open within `max_writes` writes: each takes
+    WRITES_PER_PULL_REQUEST, and one more (the comment that records its notices) when a route
+    sends runbook.review_opened; the records that review pull requests open already may still
+    owe (at most one each) are counted first. Always at least one, so that a run moves on."""
+    if not notifying(policy):
+        return max(1, max_writes // WRITES_PER_PULL_REQUEST)
+    owed = len(open_reviews(verdicts, now, policy))
+    return max(1, (max_writes - owed) // (WRITES_PER_PULL_REQUEST + 1))
+
+
 def open_reviews(verdicts: Iterable[Verdict], now: datetime, policy: Policy) -> list[Verdict]:
     """The verdicts whose review pull request is open and was opened within max_age: the ones
     whose notice may still be due (their comments are read for its records)."""
