@@ -80,7 +80,17 @@ fragment IssueSnapshot on Issue {{
 }}
 """
 
-PAGE_FRAGMENTS = """
+#: What is read of every comment: who wrote it, its text and times, and who last edited it.
+COMMENT_FIELDS = """fullDatabaseId
+    author { ...ActorLogin }
+    body
+    createdAt
+    updatedAt
+    lastEditedAt
+    editor { ...ActorLogin }"""
+
+PAGE_FRAGMENTS = (
+    """
 fragment LabelPage on LabelConnection {
   pageInfo { hasNextPage endCursor }
   nodes { name }
@@ -95,13 +105,9 @@ fragment CommentPage on IssueCommentConnection {
   pageInfo { hasNextPage endCursor }
   nodes {
     id
-    fullDatabaseId
-    author { ...ActorLogin }
-    body
-    createdAt
-    updatedAt
-    lastEditedAt
-    editor { ...ActorLogin }
+    """
+    + COMMENT_FIELDS
+    + """
   }
 }
 
@@ -124,6 +130,7 @@ fragment TimelinePage on IssueTimelineItemsConnection {
   }
 }
 """
+)
 
 EDIT_FRAGMENTS = """
 fragment EditPage on UserContentEditConnection {

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dutydesk.errors import GitHubError
-from dutydesk.io.github_queries import EDIT_FRAGMENTS
+from dutydesk.io.github_queries import COMMENT_FIELDS, EDIT_FRAGMENTS
 from dutydesk.io.github_snapshot import snapshot
 from dutydesk.model import Comment
 
@@ -32,14 +32,10 @@ query ReviewComments($owner: String!, $name: String!, $number: Int!) {
       comments(first: 100) {
         pageInfo { hasNextPage }
         nodes {
-          fullDatabaseId
-          author { ...ActorLogin }
-          body
-          createdAt
-          updatedAt
-          lastEditedAt
+          """
+    + COMMENT_FIELDS
+    + """
           includesCreatedEdit
-          editor { ...ActorLogin }
           userContentEdits(first: 100) { ...EditPage }
         }
       }
