@@ -114,10 +114,20 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--closed", type=int, default=20_000)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the local GitHub waits before each answer, for both tools (as a runner "
+        "waits on api.github.com); 0 measures the tools and the server alone",
+    )
     args = parser.parse_args()
     if not (args.stale / "dist" / "index.js").is_file():
         raise SystemExit(f"{args.stale}/dist/index.js is missing: build stale first (see --help)")
-    print(f"steady sweep, nothing to do; {args.closed:,} closed issues; {args.runs} runs each")
+    print(
+        f"steady sweep, nothing to do; {args.closed:,} closed issues; {args.runs} runs each; "
+        f"{args.latency:g} s latency a request"
+    )
     print(f"(python {sys.version.split()[0]}, node {_node()}, {os.cpu_count()} CPUs)\n")
     header = (
         f"{'N':>6} {'tool':<9} {'requests':>8} {'writes':>6} {'wall s':>17} {'CPU s':>17} "
@@ -130,6 +140,7 @@ def main() -> None:
         server.start()
         sweep.settle(server)
         sweep.quiet(server)
+        server.latency = args.latency  # only for the measured runs
         ours: list[dict[str, Any]] = []
         theirs: list[dict[str, Any]] = []
         for _ in range(args.runs):  # in turns, so that both see the same machine
