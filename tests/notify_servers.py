@@ -44,10 +44,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+
+from local_http import LocalHTTP
 
 FAULTS = ("429", "500", "503", "timeout", "dropped")
 SEVERITIES = {"critical", "error", "warning", "info"}
@@ -70,7 +72,7 @@ class Received:
 
 
 @dataclass
-class Hooks:
+class Hooks(LocalHTTP):
     seed: int = 0
     rate: float = 0.0
     kinds: Sequence[str] = FAULTS
@@ -97,21 +99,7 @@ class Hooks:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> Hooks:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(Handler)
 
     def of(self, service: str) -> list[dict[str, Any]]:
         return [r.body for r in self.received if r.service == service]

@@ -36,9 +36,11 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local_http import LocalHTTP
 
 KEY = "u+pdREADONLYkey0000000000"
 ACCEPT = "application/vnd.pagerduty+json;version=2"
@@ -151,7 +153,7 @@ class Received:
 
 
 @dataclass
-class PagerDutyStub:
+class PagerDutyStub(LocalHTTP):
     oncalls: list[OnCall] = field(default_factory=list)
     key: str = KEY
     planned: list[str] = field(default_factory=list)
@@ -177,21 +179,7 @@ class PagerDutyStub:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> PagerDutyStub:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.listen(Handler)
 
     # -- serving ---------------------------------------------------------------------------
 
