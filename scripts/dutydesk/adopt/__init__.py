@@ -26,7 +26,7 @@ from dutydesk import __version__
 # when the callers ask the pinned commit for an input or secret it does not take, or when its
 # package cannot read this version's policy.yaml, the one init writes, or examples/policies/.
 RELEASE_REPOSITORY = "example-org/dutydesk"
-RELEASE_COMMIT = "60662b1b3400df51592c53927826c442dd7c1392"
+RELEASE_COMMIT = "d88076f61cf45a714738fb3f164c2f8466645efe"
 RELEASE_TAG = f"v{__version__}"
 
 # Target path in the team's repository -> path under adopt/files/.
