@@ -83,6 +83,9 @@ def authors_latest(comment: Comment) -> CommentRevision | None:
 
 def parse_command(comment: Comment) -> Command | None:
     """The command the comment's author wrote in it, if any."""
+    if not comment.revisions:  # never edited: its one version is the author's, as created
+        found = _parse(comment.body) if comment.author else None
+        return Command(*found, comment=comment, at=comment.created_at) if found else None
     own = _own_versions(comment) if comment.author else []
     if not own:
         return None  # no author (a deleted account), or none of the text is the author's
