@@ -212,11 +212,12 @@ def test_every_comments_edits_inside_the_listing_would_cost_twenty_times_the_poi
     10,000 more connections a page (105 points where the page costs 5) and a million nodes."""
     from graphql import parse
 
-    nested = OPEN_ISSUES_QUERY.replace(
-        "    editor { ...ActorLogin }\n  }\n}",
-        "    editor { ...ActorLogin }\n    userContentEdits(first: 100) { ...EditPage }\n  }\n}",
+    nested = OPEN_ISSUES_QUERY.replace(  # the end of CommentPage's nodes
+        "editor { ...ActorLogin }\n  }\n}",
+        "editor { ...ActorLogin }\n    userContentEdits(first: 100) { ...EditPage }\n  }\n}",
         1,
     )
+    assert "userContentEdits(first: 100) { ...EditPage }\n  }\n}\n\nfragment TimelinePage" in nested
     assert nested != OPEN_ISSUES_QUERY
     variables = {"owner": "example-org", "name": "ops", "labels": None, "after": None}
     variables.update(first=100, full=True)

@@ -7,17 +7,13 @@ edit history (which REST does not expose) comes with it.
 * ``OPEN_ISSUES_QUERY`` is one paginated listing, ``repository.issues(labels: $labels,
   states: [OPEN], first: 100, after: $after)``, 100 issues a page, each with its labels (first
   100), assignees (first 20), comments (first 100), timeline items (first 100, the kinds
-  below) and body edits (first 100). ``labels`` there matches an issue carrying *any* of
-  the labels: the schema only says "a list of label names to filter by", but this is the
-  argument that GitHub's own CLI used for ``gh issue list --label a,b`` and that returned issues
-  with either label (cli/cli#419), whereas the REST ``labels=`` parameter requires all of them.
-  With no labels, every open issue is listed. Pull requests are never included (``issues`` lists
-  issues only).
+  below) and body edits (first 100). ``labels`` matches an issue carrying *any* of them (the
+  argument GitHub's CLI used for ``gh issue list --label a,b``, cli/cli#419; REST's ``labels=``
+  wants all). No labels lists every open issue; pull requests never (``issues`` lists issues).
 * ``ISSUE_QUERY`` reads the same selection for one issue: one request.
-* ``ISSUES_SINCE_QUERY`` (the incident register) is the same listing with both states
-  and ``filterBy: {since: ...}`` ("issues that have been updated at or after the given date");
-  ``$states`` null lists both states, ``[CLOSED]`` the closed ones only (the sweep's look at
-  closed items that may still owe a notification).
+* ``ISSUES_SINCE_QUERY`` is the same listing with ``filterBy: {since: ...}`` ("issues that have
+  been updated at or after the given date"): ``$states`` null for both (the register),
+  ``[CLOSED]`` for the closed items that may still owe a notification.
 * The listings take ``$first`` (100; smaller when a page has failed, see
   ``dutydesk.io.github``) and ``$full``: false reads only each issue's ``number`` (one point),
   to name the items of a page that cannot be read.
@@ -80,14 +76,9 @@ fragment IssueSnapshot on Issue {{
 }}
 """
 
-#: What is read of every comment: who wrote it, its text and times, and who last edited it.
-COMMENT_FIELDS = """fullDatabaseId
-    author { ...ActorLogin }
-    body
-    createdAt
-    updatedAt
-    lastEditedAt
-    editor { ...ActorLogin }"""
+# What is read of every comment: who wrote it, its text and times, who last edited it.
+COMMENT_FIELDS = "fullDatabaseId author { ...ActorLogin } body createdAt updatedAt lastEditedAt"
+COMMENT_FIELDS += " editor { ...ActorLogin }"
 
 PAGE_FRAGMENTS = (
     """
