@@ -126,3 +126,14 @@ def test_a_server_failure_that_outlasts_pygithubs_retries_still_stops_the_run(
 
 def test_the_forms_the_sweep_lists_are_the_handlers_forms() -> None:
     assert tuple(handlers()) == HANDLED
+
+
+def test_an_account_without_a_login_in_a_quick_listing_is_left_out(
+    github: responses.RequestsMock,
+) -> None:
+    github.get(
+        f"{HOST}/repos/octo-org/ops/collaborators",
+        json=[{"login": "Alice"}, {"id": 7}, "not an account", {"login": None}],
+    )
+    repo = connect("t0ken", "octo-org/ops", API)
+    assert repo.access([]).writers == frozenset({"alice"})

@@ -307,12 +307,11 @@ def _closed_plans(
 
 
 def _updated_since(job: Job, since: datetime) -> list[Issue]:
-    from dutydesk import jobs
     from dutydesk.errors import GitHubError
     from dutydesk.io.github_snapshot import PartialListing
 
     listed: list[Issue] = []
-    for label in jobs.sweep_labels(job.forms, job.handlers):
+    for label in swept_labels(job.forms):
         try:
             listed += job.repo.closed_since(label, since)
         except GitHubError as exc:

@@ -372,7 +372,8 @@ class GitHubRepository(RestSide):
         if self.quick is not None:
             try:
                 found = self.quick.get_list(path, {**params, "per_page": str(PAGE)})
-                return frozenset(str(u["login"]).lower() for u in found if isinstance(u, dict))
+                logins = [u.get("login") if isinstance(u, dict) else None for u in found]
+                return frozenset(login.lower() for login in logins if isinstance(login, str))
             except Missed:
                 pass
         from github import GithubException

@@ -17,6 +17,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from dutydesk.io.github_snapshot import (
@@ -64,22 +65,14 @@ def stream_listing(
     )
 
 
+@dataclass(frozen=True)
 class _Listed:
     """The listing's thread, what stopped it, what it read, and how to finish it."""
 
-    def __init__(
-        self,
-        thread: threading.Thread,
-        failure: list[BaseException],
-        reading: Reading,
-        follow_ups: Callable[[Reading], None],
-    ) -> None:
-        self.thread, self.failure, self.reading, self.follow_ups = (
-            thread,
-            failure,
-            reading,
-            follow_ups,
-        )
+    thread: threading.Thread
+    failure: list[BaseException]
+    reading: Reading
+    follow_ups: Callable[[Reading], None]
 
 
 def _handed(
