@@ -26,7 +26,7 @@ from dutydesk import __version__
 # when the callers ask the pinned commit for an input or secret it does not take, or when its
 # package cannot read this version's policy.yaml, the one init writes, or examples/policies/.
 RELEASE_REPOSITORY = "example-org/dutydesk"
-RELEASE_COMMIT = "35fe17b3b5ed317473f38b7a91792cce3f311dbf"
+RELEASE_COMMIT = "1618d8f8ee32c877487bcfc4a819be854c79b37f"
 RELEASE_TAG = f"v{__version__}"
 
 # Target path in the team's repository -> path under adopt/files/.
